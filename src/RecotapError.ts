@@ -1,0 +1,140 @@
+/**
+ * Every failure a Recotap call can end with, one tagged class per thing a caller can act on.
+ *
+ * Reads fail with `MissingApiKey | InvalidApiKey | TransportError`; writes add only what the
+ * API can answer (`BadRequest`, `NotFound`, `Conflict`). None of them ever holds the API key:
+ * they carry the method, the URL (the key travels in a header, never in the URL) and the
+ * server's own text, truncated.
+ *
+ * @example
+ * ```ts
+ * program.pipe(
+ *   Effect.catchTags({
+ *     MissingApiKey: () => Effect.logError("set RECOTAP_API_KEY"),
+ *     InvalidApiKey: (e) => Effect.logError(e.message),
+ *     TransportError: (e) => Effect.logWarning(`Recotap unreachable (${e.reason})`)
+ *   })
+ * )
+ * ```
+ *
+ * @module
+ */
+import * as Schema from "effect/Schema"
+
+/** Why no key could be used: none configured, a blank one, a key source that failed, or the server's word. */
+export const MissingApiKeyReason = Schema.Literal("NotConfigured", "Blank", "SourceFailed", "RejectedByServer")
+
+/**
+ * No API key is available. Raised before anything is sent when the key is not configured,
+ * blank, or its source failed; or when the server answered 401 `X-Api-Key header is required`.
+ */
+export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
+  reason: MissingApiKeyReason,
+  detail: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return `Recotap API key missing: ${this.detail}`
+  }
+}
+
+/** Why the key was refused: it cannot be a header value, or the server rejected it. */
+export const InvalidApiKeyReason = Schema.Literal("NotAHeaderValue", "RejectedByServer")
+
+/**
+ * The API key was refused: either locally, because it cannot be sent as a header value (control
+ * or non-ASCII characters; nothing is sent), or by the server (any 401 other than a missing key,
+ * for example `Invalid API key`, or API access not enabled for the workspace).
+ */
+export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()("InvalidApiKey", {
+  reason: InvalidApiKeyReason,
+  detail: Schema.String,
+  method: Schema.optional(Schema.String),
+  url: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    const where = this.method !== undefined && this.url !== undefined ? ` (${this.method} ${this.url})` : ""
+    return `Recotap API key invalid${where}: ${this.detail}`
+  }
+}
+
+/**
+ * Why a request produced no usable answer.
+ *
+ * - `InvalidRequest`: the request could not be built from the given parameters; nothing was sent.
+ * - `Transport`: the connection failed or was reset.
+ * - `Timeout`: no complete answer within the configured timeout.
+ * - `StatusCode`: an HTTP status the operation does not model (408, 429, 5xx, a 400 on a read, ...).
+ * - `Decode`: a body that is not JSON or does not match the documented shape.
+ */
+export const TransportErrorReason = Schema.Literal("InvalidRequest", "Transport", "Timeout", "StatusCode", "Decode")
+
+/** The request did not produce a usable answer. See {@link TransportErrorReason}. */
+export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  reason: TransportErrorReason,
+  method: Schema.String,
+  url: Schema.String,
+  status: Schema.optional(Schema.Number),
+  detail: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    const status = this.status === undefined ? "" : ` with status ${this.status}`
+    return `${this.method} ${this.url} failed${status} (${this.reason}): ${this.detail}`
+  }
+}
+
+/** One failed validation rule as the API reports it: the property and its rule → message map. */
+export const Violation = Schema.Struct({
+  property: Schema.String,
+  constraints: Schema.Record({ key: Schema.String, value: Schema.String })
+})
+
+/** @see {@link Violation} */
+export type Violation = typeof Violation.Type
+
+const ServerAnswer = {
+  method: Schema.String,
+  url: Schema.String,
+  /** The server's `message` (the HTTP reason phrase, or validation messages joined). */
+  serverMessage: Schema.String,
+  /** The server's `customMessage`, when it set one. */
+  customMessage: Schema.optional(Schema.String)
+}
+
+const describe = (name: string, e: { readonly serverMessage: string; readonly customMessage?: string | undefined }) =>
+  `${name}: ${e.customMessage ?? e.serverMessage}`
+
+/**
+ * 400: the API refused a write: failed validation (see `violations`) or a business rule
+ * (see `customMessage`, e.g. a segment that cannot accept members).
+ */
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
+  ...ServerAnswer,
+  violations: Schema.Array(Violation)
+}) {
+  override get message(): string {
+    const rules = this.violations.flatMap((v) => Object.values(v.constraints))
+    return rules.length > 0 ? `Recotap rejected the request: ${rules.join("; ")}` : describe("Recotap rejected the request", this)
+  }
+}
+
+/** 404: the addressed record does not exist (e.g. updating an unknown account). */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", ServerAnswer) {
+  override get message(): string {
+    return describe("Recotap found no such record", this)
+  }
+}
+
+/** 409: the record already exists (a custom field with the same key, an existing pipeline). */
+export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", ServerAnswer) {
+  override get message(): string {
+    return describe("Recotap record already exists", this)
+  }
+}
+
+/** What every read can fail with. */
+export type ReadError = MissingApiKey | InvalidApiKey | TransportError
+
+/** Everything any call can fail with. */
+export type RecotapError = ReadError | BadRequest | NotFound | Conflict

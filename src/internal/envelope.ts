@@ -1,0 +1,65 @@
+/**
+ * Recotap's response envelopes.
+ *
+ * Success: `{ statusCode, timestamp, path, data }`; some endpoints answer with a bare array (or
+ * `{ data: [...] }`) instead, so the payload is tried inside the envelope first, then bare.
+ * Error: `{ statusCode, message, customMessage?, data? }` where `data` is the validation array,
+ * `null`, or (as seen live) absent.
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type { Violation } from "../RecotapError.js"
+
+/** Decodes a success body, with or without the envelope. */
+export const decodePayload = <A, I>(schema: Schema.Schema<A, I>) => {
+  const bare = Schema.decodeUnknown(schema)
+  const enveloped = Schema.decodeUnknown(Schema.Struct({ data: schema }))
+  return (body: unknown): Effect.Effect<A, ParseResult.ParseError> =>
+    typeof body === "object" && body !== null && "data" in body
+      ? enveloped(body).pipe(
+        Effect.map((envelope) => envelope.data),
+        Effect.catchAll((envelopeError) => Effect.mapError(bare(body), () => envelopeError))
+      )
+      : bare(body)
+}
+
+const ErrorBody = Schema.Struct({
+  message: Schema.optional(Schema.Union(Schema.String, Schema.Array(Schema.String))),
+  customMessage: Schema.optional(Schema.NullOr(Schema.String)),
+  data: Schema.optional(Schema.Unknown)
+})
+
+const LooseViolation = Schema.Struct({
+  property: Schema.String,
+  constraints: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
+    default: () => ({})
+  })
+})
+const decodeViolation = Schema.decodeUnknownOption(LooseViolation)
+
+/** What an error body says, read as tolerantly as possible. */
+export interface ErrorDetails {
+  /** `message`, joined when the server sent a list; `""` when absent. */
+  readonly serverMessage: string
+  readonly customMessage: string | undefined
+  readonly violations: ReadonlyArray<Violation>
+}
+
+/** Longest server text kept in an error, so a broken server cannot flood logs. */
+export const MAX_SERVER_TEXT = 500
+
+/** Cuts server-provided text to {@link MAX_SERVER_TEXT} characters. */
+export const truncate = (text: string): string =>
+  text.length <= MAX_SERVER_TEXT ? text : `${text.slice(0, MAX_SERVER_TEXT)}… (${text.length} characters)`
+
+/** Reads an error body; `None` when it is not a JSON object of the documented shape. */
+export const readErrorBody = (body: unknown): Option.Option<ErrorDetails> =>
+  Schema.decodeUnknownOption(ErrorBody)(body).pipe(
+    Option.map((error) => ({
+      serverMessage: truncate(typeof error.message === "string" ? error.message : (error.message ?? []).join("; ")),
+      customMessage: error.customMessage == null ? undefined : truncate(error.customMessage),
+      violations: Array.isArray(error.data) ? error.data.flatMap((item) => Option.toArray(decodeViolation(item))) : []
+    }))
+  )

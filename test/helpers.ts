@@ -1,0 +1,99 @@
+/** Test doubles: a recording fake HttpClient, a recording tracer and a recording logger. */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Redacted from "effect/Redacted"
+import * as Tracer from "effect/Tracer"
+import { ApiKey, RecotapCrm } from "../src/index.js"
+
+/** A key that must never show up anywhere but in the header. */
+export const SECRET = "rk_live_5ecr3t-DO-NOT-LEAK-9f8e7d"
+
+/** One request the fake client received. */
+export interface SentRequest {
+  readonly method: string
+  readonly url: URL
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** How the fake answers: a Web Response, or an effect (to fail, delay or hang). */
+export type Handler = (request: SentRequest) => Response | Effect.Effect<Response, unknown>
+
+/** A JSON response. */
+export const json = (body: unknown, status = 200): Response =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } })
+
+/** The success envelope as Recotap sends it. */
+export const envelope = (data: unknown, path = "/api/v1/crm/accounts") =>
+  json({ statusCode: 200, timestamp: "2026-04-30T10:00:00.000Z", path, data })
+
+/** An error envelope as Recotap sends it. */
+export const errorEnvelope = (status: number, fields: Record<string, unknown>) =>
+  json({ statusCode: status, timestamp: "2026-04-30T10:00:00.000Z", path: "/api/v1/crm/accounts", ...fields }, status)
+
+/** A fake HttpClient that records every request and answers with `handler`. */
+export const fakeHttp = (handler: Handler) => {
+  const sent: Array<SentRequest> = []
+  const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url: URL) => {
+    const record: SentRequest = { method: request.method, url, headers: { ...request.headers } }
+    sent.push(record)
+    const answer = handler(record)
+    // A failing handler stands for a network failure, as fetch reports it.
+    return Effect.isEffect(answer)
+      ? Effect.mapBoth(answer, {
+        onFailure: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause }),
+        onSuccess: (response) => HttpClientResponse.fromWeb(request, response)
+      })
+      : Effect.succeed(HttpClientResponse.fromWeb(request, answer))
+  })
+  return { sent, layer: Layer.succeed(HttpClient.HttpClient, client) }
+}
+
+/** `RecotapCrm` over a fake client with the key {@link SECRET}. */
+export const crmWith = (handler: Handler, key: string = SECRET) => {
+  const http = fakeHttp(handler)
+  const layer = RecotapCrm.layer.pipe(Layer.provide(Layer.merge(http.layer, ApiKey.layer(Redacted.make(key)))))
+  return { sent: http.sent, layer }
+}
+
+/** One account as the API documents it. */
+export const account = (n: number) => ({
+  externalId: `crm-${String(n).padStart(3, "0")}`,
+  name: `Company ${n}`,
+  domain: `company${n}.com`,
+  rtp_aid: (n.toString(16).padStart(24, "0")),
+  rtp_account_score: n % 101,
+  rtp_journey_stage: "Consideration",
+  rtp_advertising_activity_score: 1,
+  rtp_website_intent_score: 2,
+  rtp_g2_intent_score: 3,
+  rtp_bombora_intent_score: 4,
+  rtp_last_account_date: "2026-04-30T09:00:00.000Z"
+})
+
+/** A tracer that records every span it starts. */
+export const recordingTracer = Effect.map(Effect.tracer, (base) => {
+  const spans: Array<Tracer.Span> = []
+  const tracer = Tracer.make({
+    span: (...args) => {
+      const span = base.span(...args)
+      spans.push(span)
+      return span
+    },
+    context: base.context
+  })
+  return { spans, tracer }
+})
+
+/** A logger that records every line, all levels, with annotations and spans. */
+export const recordingLogger = () => {
+  const lines: Array<string> = []
+  const logger = Logger.make((options) => {
+    lines.push(Logger.logfmtLogger.log(options), JSON.stringify(Logger.structuredLogger.log(options)))
+  })
+  return { lines, layer: Logger.replace(Logger.defaultLogger, logger) }
+}
