@@ -84,7 +84,7 @@ describe("401 answers", () => {
       "Invalid API key"
     ],
     ["live wording", json({ message: "Unauthorized access", statusCode: 401 }, 401), "InvalidApiKey", "Unauthorized access"],
-    ["no body at all", new Response(null, { status: 401 }), "InvalidApiKey", "401"]
+    ["no body at all", new Response(null, { status: 401 }), "InvalidApiKey", "an empty body"]
   ]
   for (const [name, response, tag, text] of answers) {
     it.effect(`${name} → ${tag}`, () => {

@@ -54,6 +54,17 @@ export const MAX_SERVER_TEXT = 500
 export const truncate = (text: string): string =>
   text.length <= MAX_SERVER_TEXT ? text : `${text.slice(0, MAX_SERVER_TEXT)}… (${text.length} characters)`
 
+/**
+ * A one-line summary of a body that is not JSON: an HTML page by its title (as a proxy's
+ * error page), anything else with its white space folded, truncated.
+ */
+export const summariseText = (text: string): string => {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim()
+  if (title !== undefined && title !== "") return `an HTML page: ${truncate(title)}`
+  const folded = text.replace(/\s+/g, " ").trim()
+  return folded === "" ? "an empty body" : truncate(folded)
+}
+
 /** Reads an error body; `None` when it is not a JSON object of the documented shape. */
 export const readErrorBody = (body: unknown): Option.Option<ErrorDetails> =>
   Schema.decodeUnknownOption(ErrorBody)(body).pipe(

@@ -24,7 +24,7 @@ import {
   type RecotapError,
   TransportError
 } from "../RecotapError.js"
-import { decodePayload, readErrorBody, truncate } from "./envelope.js"
+import { decodePayload, readErrorBody, summariseText, truncate } from "./envelope.js"
 import { describeParseError } from "./parseError.js"
 
 /** Query parameters as they go on the wire. */
@@ -97,16 +97,16 @@ export const makePipeline = Effect.gen(function*() {
   ): Effect.Effect<never, RecotapError> => {
     const status = response.status
     const details = Option.flatMap(parseJson(text), readErrorBody)
-    const serverMessage = Option.match(details, { onNone: () => truncate(text), onSome: (d) => d.serverMessage })
+    const serverMessage = Option.match(details, { onNone: () => summariseText(text), onSome: (d) => d.serverMessage })
     const customMessage = Option.getOrUndefined(Option.flatMap(details, (d) => Option.fromNullable(d.customMessage)))
     const answer = { method, url, serverMessage, ...(customMessage === undefined ? {} : { customMessage }) }
-    const said = customMessage ?? serverMessage
+    const said = customMessage ?? (serverMessage === "" ? `HTTP ${status} with no message` : serverMessage)
     switch (status) {
       case 401:
         return /x-api-key header is required/i.test(`${customMessage ?? ""} ${serverMessage}`)
           ? Effect.fail(new MissingApiKey({ reason: "RejectedByServer", detail: `the server says: ${said}` }))
           : Effect.fail(
-            new InvalidApiKey({ reason: "RejectedByServer", detail: `the server says: ${said || "401"}`, method, url })
+            new InvalidApiKey({ reason: "RejectedByServer", detail: `the server says: ${said}`, method, url })
           )
       case 400:
         return Effect.fail(
@@ -118,7 +118,7 @@ export const makePipeline = Effect.gen(function*() {
         return Effect.fail(new Conflict(answer))
       default:
         return Effect.fail(
-          new TransportError({ reason: "StatusCode", method, url, status, detail: said || `HTTP ${status}` })
+          new TransportError({ reason: "StatusCode", method, url, status, detail: said })
         )
     }
   }
@@ -185,7 +185,7 @@ export const makePipeline = Effect.gen(function*() {
       const body = parseJson(text)
       if (Option.isNone(body)) {
         return yield* Effect.fail(
-          failAt("Decode", `the response is not JSON: ${truncate(text)}`, { status: response.status })
+          failAt("Decode", `the response is not JSON: ${summariseText(text)}`, { status: response.status })
         )
       }
       return yield* decode(body.value).pipe(

@@ -1,0 +1,93 @@
+/**
+ * The simulator as Effect layers: a complete `RecotapCrm` test layer in one line.
+ *
+ * @example
+ * ```ts
+ * import { it } from "@effect/vitest"
+ * import { RecotapCrm } from "effect-recotap"
+ * import { RecotapSimulator } from "effect-recotap/simulator"
+ *
+ * it.layer(RecotapSimulator.layerCrm())((it) => {
+ *   it.effect("pulls seeded accounts", () =>
+ *     Effect.gen(function*() {
+ *       const sim = yield* RecotapSimulator
+ *       sim.seedAccounts([{ name: "Acme", domain: "acme.com", externalId: "crm-1" }])
+ *       const crm = yield* RecotapCrm
+ *       const page = yield* crm.accounts.list()
+ *       expect(page.data[0]?.domain).toBe("acme.com")
+ *     }))
+ * })
+ * ```
+ *
+ * @module
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { ApiKey } from "../ApiKey.js"
+import { RecotapConfig, type RecotapConfigOptions } from "../RecotapConfig.js"
+import { RecotapCrm } from "../RecotapCrm.js"
+import { DEFAULT_SIMULATOR_KEY, PREFIXES, Simulator, type SimulatorOptions } from "./Simulator.js"
+import { makeSimulatorHttpClient, SIMULATOR_ORIGIN } from "./SimulatorHttpClient.js"
+import { type ListenOptions, type RunningSimulator, serve, type SimulatorServeError } from "./SimulatorServer.js"
+
+/** Options of the ready-made client layers: the simulator's, and the client settings to use. */
+export interface SimulatorCrmOptions extends SimulatorOptions {
+  /** Client settings (the base URL is the simulator's unless given). */
+  readonly config?: RecotapConfigOptions
+}
+
+/** The running loopback server of `RecotapSimulator.layerServer`. */
+export class SimulatorServer extends Context.Tag("effect-recotap/SimulatorServer")<SimulatorServer, RunningSimulator>() {}
+
+const clientLayer = (options: SimulatorCrmOptions, baseUrl: string) =>
+  Layer.merge(
+    ApiKey.layer(Redacted.make(options.keys?.[0] ?? DEFAULT_SIMULATOR_KEY)),
+    Layer.orDie(RecotapConfig.layer({ baseUrl, ...options.config }))
+  )
+
+/** The simulator of the current test or program. Each layer build makes a fresh one. */
+export class RecotapSimulator extends Context.Tag("effect-recotap/RecotapSimulator")<RecotapSimulator, Simulator>() {
+  /** A fresh simulator. */
+  static make(options: SimulatorOptions = {}): Layer.Layer<RecotapSimulator> {
+    return Layer.sync(RecotapSimulator, () => new Simulator(options))
+  }
+
+  /** A fresh simulator and an `HttpClient` it answers in memory. */
+  static layer(options: SimulatorOptions = {}): Layer.Layer<RecotapSimulator | HttpClient.HttpClient> {
+    return Layer.effect(HttpClient.HttpClient, Effect.map(RecotapSimulator, makeSimulatorHttpClient)).pipe(
+      Layer.provideMerge(RecotapSimulator.make(options))
+    )
+  }
+
+  /** The real `RecotapCrm` over a fresh in-memory simulator, with its key and base URL: a complete test layer. */
+  static layerCrm(options: SimulatorCrmOptions = {}): Layer.Layer<RecotapCrm | RecotapSimulator> {
+    return RecotapCrm.layer.pipe(
+      Layer.provide(clientLayer(options, `${SIMULATOR_ORIGIN}${PREFIXES[options.revision ?? "crm"]}`)),
+      Layer.provideMerge(RecotapSimulator.layer(options))
+    )
+  }
+
+  /** A fresh simulator served on loopback HTTP for the layer's lifetime. */
+  static layerServer(
+    options: SimulatorOptions & ListenOptions = {}
+  ): Layer.Layer<RecotapSimulator | SimulatorServer, SimulatorServeError> {
+    return Layer.scoped(SimulatorServer, Effect.flatMap(RecotapSimulator, (sim) => serve(sim, options))).pipe(
+      Layer.provideMerge(RecotapSimulator.make(options))
+    )
+  }
+
+  /** The real `RecotapCrm` over `fetch` and a loopback simulator server: the whole stack, sockets included. */
+  static layerCrmServer(
+    options: SimulatorCrmOptions & ListenOptions = {}
+  ): Layer.Layer<RecotapCrm | RecotapSimulator | SimulatorServer, SimulatorServeError> {
+    const client = Layer.unwrapEffect(
+      Effect.map(SimulatorServer, (server) =>
+        RecotapCrm.layer.pipe(Layer.provide(clientLayer(options, server.baseUrl)), Layer.provide(FetchHttpClient.layer)))
+    )
+    return client.pipe(Layer.provideMerge(RecotapSimulator.layerServer(options)))
+  }
+}

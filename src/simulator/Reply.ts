@@ -1,0 +1,54 @@
+/**
+ * What the simulator answers, before any transport turns it into bytes.
+ *
+ * The simulator decides an answer synchronously; a transport (the in-memory `HttpClient` or
+ * the loopback HTTP server) then realises it, including the faults that only a transport can
+ * produce: a delay, a connection reset, a body cut short.
+ *
+ * @module
+ */
+
+/** A request as the simulator sees it. Header names are lower-case. */
+export interface SimRequest {
+  readonly method: string
+  readonly url: URL
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/** A complete HTTP answer, optionally sent after a delay. */
+export interface Respond {
+  readonly _tag: "Respond"
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+  readonly delayMillis: number
+}
+
+/** The connection is reset before any answer (after an optional delay). */
+export interface Reset {
+  readonly _tag: "Reset"
+  readonly delayMillis: number
+}
+
+/** The status and headers arrive, then the connection closes halfway through the body. */
+export interface Truncated {
+  readonly _tag: "Truncated"
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  /** The full body; a transport sends about half of it. */
+  readonly body: string
+  readonly delayMillis: number
+}
+
+/** Every way the simulator can answer. */
+export type Reply = Respond | Reset | Truncated
+
+/** A JSON answer. */
+export const json = (status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): Respond => ({
+  _tag: "Respond",
+  status,
+  headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  body: JSON.stringify(value),
+  delayMillis: 0
+})

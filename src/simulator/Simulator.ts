@@ -1,0 +1,461 @@
+/**
+ * An in-memory simulator of the whole Recotap CRM API, for tests, demos and benchmarks.
+ *
+ * It answers every documented endpoint with the documented envelopes, status codes and
+ * messages; keeps its state in memory; tells time with a deterministic virtual clock; and can
+ * inject faults. It is transport-free: {@link Simulator.reply} turns a request into a
+ * {@link Reply}, which `RecotapSimulator` serves as an `HttpClient` or over loopback HTTP.
+ *
+ * Where the docs are silent the simulator picks a plausible answer; the README lists those
+ * choices.
+ *
+ * @module
+ */
+import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
+import { customFieldKey } from "../CustomFieldKey.js"
+import { Faults, type Fault } from "./Fault.js"
+import { accountView, listAccounts, listUnmapped, mapExternalIds, pushAccounts, updateAccount } from "./internal/accounts.js"
+import type { RouteHandler } from "./internal/call.js"
+import { createCustomField, customFieldView, listCustomFields } from "./internal/customFields.js"
+import { listDealStages, pushDealStages, pushDeals } from "./internal/deals.js"
+import { isNonEmptyString, normaliseDomain } from "./internal/rules.js"
+import { pushSalesActivities } from "./internal/salesActivities.js"
+import { listJourneyStages, listSegments } from "./internal/segments.js"
+import {
+  type ClockMode,
+  type Revision,
+  type Scores,
+  type StoredAccount,
+  type StoredCustomField,
+  type StoredPipeline,
+  type StoredSegment,
+  Store
+} from "./internal/store.js"
+import { noRoute, refuse, type Where } from "./internal/wire.js"
+import { json, type Reply, type Respond, type SimRequest } from "./Reply.js"
+
+export type { ClockMode, Revision, Scores } from "./internal/store.js"
+
+/** The key a simulator accepts when none are configured. */
+export const DEFAULT_SIMULATOR_KEY = "sim-key"
+
+/** Where the virtual clock starts by default. */
+export const DEFAULT_START = "2026-01-01T00:00:00.000Z"
+
+/** The API path prefix of each revision. */
+export const PREFIXES: Readonly<Record<Revision, string>> = { crm: "/api/v1/crm", external: "/api/v1" }
+
+/** How a simulator behaves. */
+export interface SimulatorOptions {
+  /** Keys it accepts (default: {@link DEFAULT_SIMULATOR_KEY}). */
+  readonly keys?: ReadonlyArray<string>
+  /** `crm` (default): `/api/v1/crm`, accounts deduplicated by `externalId`; `external`: `/api/v1`, by domain. */
+  readonly revision?: Revision
+  /** `virtual` (default): starts at `start`, moves 1 ms per event and by `advance`; `system`: wall clock. */
+  readonly clock?: ClockMode
+  /** Start of the virtual clock (default {@link DEFAULT_START}). */
+  readonly start?: Date | string
+  /** 401 wording: `documented` (`X-Api-Key header is required` / `Invalid API key`) or `live` (`Unauthorized access`). */
+  readonly unauthorized?: "documented" | "live"
+  /** Journey-stage labels (default: Unaware, Aware, Consideration, Opportunity, Customer). */
+  readonly journeyStages?: ReadonlyArray<string>
+}
+
+/** An account to seed, as if it had been pushed (or found by Recotap, without `externalId`). */
+export interface SeedAccount {
+  readonly name: string
+  readonly domain: string
+  readonly externalId?: string | null
+  readonly shortName?: string
+  readonly linkedinUrl?: string
+  readonly tags?: ReadonlyArray<string>
+  readonly customFields?: Readonly<Record<string, unknown>>
+  readonly scores?: Scores
+}
+
+/** A segment to seed. `members` are domains of existing accounts. */
+export interface SeedSegment {
+  readonly segmentId: string
+  readonly name: string
+  readonly type?: StoredSegment["type"]
+  readonly status?: StoredSegment["status"]
+  readonly members?: ReadonlyArray<string>
+}
+
+/** A custom field to seed; its key is derived from the label as the API does. */
+export interface SeedCustomField {
+  readonly label: string
+  readonly labelType: StoredCustomField["labelType"]
+  readonly description?: string | null
+  readonly options?: ReadonlyArray<string>
+  readonly status?: StoredCustomField["status"]
+}
+
+/** One request the simulator received. The key is kept `Redacted`. */
+export interface RecordedRequest {
+  readonly method: string
+  readonly url: string
+  readonly origin: string
+  /** The matched route, e.g. `GET /accounts`; `undefined` for an unknown path. */
+  readonly route: string | undefined
+  readonly apiKey: Redacted.Redacted<string> | undefined
+  readonly contentType: string | undefined
+  /** The body as received (parsed when it was JSON). */
+  readonly body: unknown
+}
+
+/** An account as stored, with what the API does not return. */
+export type SimAccount = ReturnType<typeof accountView> & {
+  readonly shortName?: string
+  readonly linkedinUrl?: string
+  readonly tags: ReadonlyArray<string>
+  readonly updatedAt: string
+}
+
+interface Route {
+  readonly method: string
+  readonly path: string
+  readonly handler: RouteHandler
+}
+
+const ROUTES: ReadonlyArray<Route> = [
+  { method: "GET", path: "/accounts", handler: listAccounts },
+  { method: "POST", path: "/accounts", handler: pushAccounts },
+  { method: "PATCH", path: "/accounts/external-ids", handler: mapExternalIds },
+  { method: "GET", path: "/accounts/missing-external-ids", handler: listUnmapped },
+  { method: "GET", path: "/accounts/custom-fields", handler: listCustomFields },
+  { method: "POST", path: "/accounts/custom-field", handler: createCustomField },
+  { method: "PUT", path: "/accounts/:id", handler: updateAccount },
+  { method: "POST", path: "/deals", handler: pushDeals },
+  { method: "POST", path: "/deal-stages", handler: pushDealStages },
+  { method: "GET", path: "/deal-stages", handler: listDealStages },
+  { method: "POST", path: "/sales-activities", handler: pushSalesActivities },
+  { method: "GET", path: "/segments", handler: listSegments },
+  { method: "GET", path: "/journey-stages", handler: listJourneyStages }
+]
+
+const REASONS: Readonly<Record<number, string>> = {
+  408: "Request Timeout",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout"
+}
+
+const htmlPage = (status: number) => {
+  const title = `${status} ${REASONS[status] ?? "Error"}`
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
+}
+
+const copy = <A>(value: A): A => structuredClone(value)
+
+/** A simulated Recotap workspace. */
+export class Simulator {
+  /** The API path prefix, `/api/v1/crm` or `/api/v1`. */
+  readonly prefix: string
+  /** Fault injection: `sim.faults.script(route, ...faults)`, `sim.faults.always(route, fault)`. */
+  readonly faults = new Faults()
+  private readonly store: Store
+  private readonly recorded: Array<RecordedRequest> = []
+  private readonly unauthorized: "documented" | "live"
+
+  constructor(options: SimulatorOptions = {}) {
+    const revision = options.revision ?? "crm"
+    const start = new Date(options.start ?? DEFAULT_START).getTime()
+    if (Number.isNaN(start)) throw new TypeError(`Invalid simulator start time: ${String(options.start)}`)
+    this.store = new Store(revision, options.clock ?? "virtual", start)
+    this.prefix = PREFIXES[revision]
+    this.unauthorized = options.unauthorized ?? "documented"
+    for (const key of options.keys ?? [DEFAULT_SIMULATOR_KEY]) this.store.keys.add(key)
+    if (options.journeyStages !== undefined) this.store.journeyStages = [...options.journeyStages]
+  }
+
+  /** The docs revision this simulator follows. */
+  get revision(): Revision {
+    return this.store.revision
+  }
+
+  // ---------------------------------------------------------------- clock and keys
+
+  /** The simulator's current time. */
+  now(): Date {
+    return new Date(this.store.peek())
+  }
+
+  /** Moves the virtual clock forward (e.g. `"1 hour"`). */
+  advance(duration: Duration.DurationInput): this {
+    this.store.advance(Duration.toMillis(Duration.decode(duration)))
+    return this
+  }
+
+  /** Accepts another key. */
+  addKey(key: string): this {
+    this.store.keys.add(key)
+    return this
+  }
+
+  /** Stops accepting a key (as regenerating it in Recotap does). */
+  revokeKey(key: string): this {
+    this.store.keys.delete(key)
+    return this
+  }
+
+  // ---------------------------------------------------------------- seeding
+
+  /** Adds accounts directly, with optional scores. Domains are normalised as the API does. */
+  seedAccounts(accounts: ReadonlyArray<SeedAccount>): ReadonlyArray<SimAccount> {
+    return accounts.map((seed) => {
+      const account = this.store.createAccount({
+        externalId: seed.externalId ?? null,
+        name: seed.name,
+        domain: normaliseDomain(seed.domain),
+        shortName: seed.shortName,
+        linkedinUrl: seed.linkedinUrl,
+        tags: seed.tags,
+        customFields: seed.customFields
+      })
+      if (seed.scores !== undefined) Object.assign(account, seed.scores)
+      return this.view(account)
+    })
+  }
+
+  /** Adds segments (static and active unless said otherwise). */
+  seedSegments(segments: ReadonlyArray<SeedSegment>): this {
+    for (const seed of segments) {
+      const members = (seed.members ?? []).map((domain) => this.find(domain).rtp_aid)
+      this.store.segments.set(seed.segmentId, {
+        segmentId: seed.segmentId,
+        name: seed.name,
+        type: seed.type ?? "static",
+        status: seed.status ?? "active",
+        members
+      })
+    }
+    return this
+  }
+
+  /** Adds custom-field definitions (active unless said otherwise). */
+  seedCustomFields(fields: ReadonlyArray<SeedCustomField>): this {
+    for (const seed of fields) {
+      const key = customFieldKey(seed.label)
+      this.store.customFields.set(key, {
+        key,
+        label: seed.label,
+        labelType: seed.labelType,
+        description: seed.description ?? null,
+        options: [...(seed.options ?? [])],
+        objectType: "accounts",
+        status: seed.status ?? "active"
+      })
+    }
+    return this
+  }
+
+  /** Replaces the journey-stage labels. */
+  setJourneyStages(stages: ReadonlyArray<string>): this {
+    this.store.journeyStages = [...stages]
+    return this
+  }
+
+  /**
+   * Sets an account's `rtp_*` fields, as Recotap's scheduled scoring does: the account counts as
+   * updated now (so the next delta sync returns it) and `rtp_last_account_date` moves to now.
+   * `ref` is a domain, an `rtp_aid` or an `externalId`.
+   */
+  setScores(ref: string, scores: Scores): SimAccount {
+    const account = this.find(ref)
+    Object.assign(account, scores)
+    this.store.touch(account)
+    account.rtp_last_account_date = new Date(account.updatedAt).toISOString()
+    return this.view(account)
+  }
+
+  // ---------------------------------------------------------------- reading back
+
+  /** Every account, in keyset order. */
+  accounts(): ReadonlyArray<SimAccount> {
+    return this.store.sortedAccounts().map((a) => this.view(a))
+  }
+
+  /** One account by domain, `rtp_aid` or `externalId`; throws when there is none. */
+  account(ref: string): SimAccount {
+    return this.view(this.find(ref))
+  }
+
+  /** Every segment, with its members' domains. */
+  segments(): ReadonlyArray<Omit<StoredSegment, "members"> & { readonly members: ReadonlyArray<string> }> {
+    return [...this.store.segments.values()].map((s) => ({
+      ...copy(s),
+      members: s.members.map((id) => this.store.accounts.get(id)?.domain ?? id)
+    }))
+  }
+
+  /** Every custom-field definition, inactive ones included. */
+  customFields(): ReadonlyArray<StoredCustomField> {
+    return [...this.store.customFields.values()].map(customFieldView)
+  }
+
+  /** Every pipeline. */
+  pipelines(): ReadonlyArray<StoredPipeline> {
+    return copy([...this.store.pipelines.values()])
+  }
+
+  /** Every deal as last pushed, with `linkedAccounts` (the `rtp_aid`s its associated domains matched). */
+  deals(): ReadonlyArray<Readonly<Record<string, unknown>>> {
+    return [...this.store.deals.values()].map((d) => copy(d.fields))
+  }
+
+  /** Every sales activity created. */
+  activities(): ReadonlyArray<Readonly<Record<string, unknown>>> {
+    return [...this.store.activities.values()].map((a) => copy(a.fields))
+  }
+
+  /** Every request received, oldest first. */
+  get requests(): ReadonlyArray<RecordedRequest> {
+    return this.recorded
+  }
+
+  /** Forgets the recorded requests. */
+  clearRequests(): this {
+    this.recorded.length = 0
+    return this
+  }
+
+  // ---------------------------------------------------------------- serving
+
+  /** Answers one request. Transports realise the reply (delay, reset, truncation). */
+  reply(request: SimRequest): Reply {
+    const where: Where = { timestamp: new Date(this.store.tick()).toISOString(), path: request.url.pathname }
+    const route = this.match(request.method, request.url.pathname)
+    const body = this.readBody(request)
+    this.recorded.push({
+      method: request.method,
+      url: request.url.toString(),
+      origin: request.url.origin,
+      route: route === undefined ? undefined : `${route.route.method} ${route.route.path}`,
+      apiKey: request.headers["x-api-key"] === undefined ? undefined : Redacted.make(request.headers["x-api-key"]),
+      contentType: request.headers["content-type"],
+      body: body.ok ? body.value : request.body
+    })
+    if (route === undefined) return noRoute(where, request.method)
+
+    const fault = this.faults.take(`${route.route.method} ${route.route.path}`)
+    const early = fault === undefined ? undefined : this.unprocessed(fault, request, where)
+    if (early !== undefined) return early
+
+    const answer = this.authenticate(request, where) ??
+      (body.ok
+        ? route.route.handler({ store: this.store, where, query: request.url.searchParams, body: body.value, param: route.param })
+        : refuse(where, 400, `Request body is not valid JSON: ${body.error}`))
+    return fault === undefined ? answer : this.mangled(fault, answer)
+  }
+
+  private match(method: string, pathname: string): { readonly route: Route; readonly param: string } | undefined {
+    if (!pathname.startsWith(`${this.prefix}/`)) return undefined
+    const path = pathname.slice(this.prefix.length).replace(/\/+$/, "")
+    const exact = ROUTES.find((r) => r.method === method && r.path === path)
+    if (exact !== undefined) return { route: exact, param: "" }
+    const param = /^\/accounts\/([^/]+)$/.exec(path)
+    const update = ROUTES.find((r) => r.method === method && r.path === "/accounts/:id")
+    return param !== null && update !== undefined ? { route: update, param: param[1]! } : undefined
+  }
+
+  /** Like a JSON body parser: only a JSON content type is parsed; anything else leaves `{}`. */
+  private readBody(
+    request: SimRequest
+  ): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string } {
+    const isJson = (request.headers["content-type"] ?? "").toLowerCase().includes("application/json")
+    if (!isJson || request.body.trim() === "") return { ok: true, value: {} }
+    try {
+      return { ok: true, value: JSON.parse(request.body) }
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error) }
+    }
+  }
+
+  private authenticate(request: SimRequest, where: Where): Respond | undefined {
+    const key = request.headers["x-api-key"]
+    if (isNonEmptyString(key) && this.store.keys.has(key)) return undefined
+    if (this.unauthorized === "live") {
+      return json(401, { statusCode: 401, timestamp: where.timestamp, path: where.path, message: "Unauthorized access" })
+    }
+    return refuse(where, 401, isNonEmptyString(key) ? "Invalid API key" : "X-Api-Key header is required")
+  }
+
+  /** Faults that answer instead of the API: the request is not processed. */
+  private unprocessed(fault: Fault, request: SimRequest, where: Where): Reply | undefined {
+    switch (fault._tag) {
+      case "Status":
+        return fault.body === undefined
+          ? json(fault.status, {
+            statusCode: fault.status,
+            timestamp: where.timestamp,
+            path: where.path,
+            message: REASONS[fault.status] ?? "Error"
+          })
+          : { _tag: "Respond", status: fault.status, headers: { "content-type": "text/plain" }, body: fault.body, delayMillis: 0 }
+      case "RateLimited":
+        return json(429, { statusCode: 429, timestamp: where.timestamp, path: where.path, message: REASONS[429] }, {
+          "retry-after": typeof fault.retryAfter === "number" ? String(fault.retryAfter) : fault.retryAfter.toUTCString()
+        })
+      case "Html":
+        return {
+          _tag: "Respond",
+          status: fault.status,
+          headers: { "content-type": "text/html" },
+          body: htmlPage(fault.status),
+          delayMillis: 0
+        }
+      case "Redirect": {
+        const origin = fault.origin === "same" ? request.url.origin : fault.origin
+        return {
+          _tag: "Respond",
+          status: fault.status,
+          headers: { location: `${origin}${request.url.pathname}${request.url.search}` },
+          body: "",
+          delayMillis: 0
+        }
+      }
+      case "Reset":
+        return { _tag: "Reset", delayMillis: 0 }
+      default:
+        return undefined
+    }
+  }
+
+  /** Faults that change how a processed answer arrives. */
+  private mangled(fault: Fault, answer: Respond): Reply {
+    switch (fault._tag) {
+      case "Latency":
+        return { ...answer, delayMillis: answer.delayMillis + fault.millis }
+      case "Truncated":
+        return { ...answer, _tag: "Truncated" }
+      case "MalformedJson":
+        return { ...answer, body: answer.body.slice(0, Math.max(1, Math.floor(answer.body.length / 2))) }
+      case "Oversized":
+        // Trailing white space keeps the JSON valid while making it as large as asked.
+        return { ...answer, body: answer.body + " ".repeat(Math.max(0, fault.bytes - answer.body.length)) }
+      default:
+        return answer
+    }
+  }
+
+  private find(ref: string): StoredAccount {
+    const account = this.store.accounts.get(ref) ?? this.store.findByDomain(normaliseDomain(ref)) ??
+      this.store.findByExternalId(ref)
+    if (account === undefined) throw new Error(`The simulator has no account "${ref}"`)
+    return account
+  }
+
+  private view(account: StoredAccount): SimAccount {
+    return {
+      ...accountView(account),
+      ...(account.shortName === undefined ? {} : { shortName: account.shortName }),
+      ...(account.linkedinUrl === undefined ? {} : { linkedinUrl: account.linkedinUrl }),
+      tags: [...account.tags],
+      updatedAt: new Date(account.updatedAt).toISOString()
+    }
+  }
+}

@@ -1,0 +1,295 @@
+/** Accounts: pull (with delta sync), push, update custom fields, map external IDs, list unmapped. */
+import type { Respond } from "../Reply.js"
+import type { Call } from "./call.js"
+import { keysetPage, readLimit } from "./paging.js"
+import {
+  checkArray,
+  isIso8601,
+  isNonEmptyString,
+  isObject,
+  type JsonObject,
+  normaliseDomain,
+  optionalString,
+  requireString
+} from "./rules.js"
+import type { StoredAccount, Store } from "./store.js"
+import { Checks, invalid, ok, refuse } from "./wire.js"
+
+/** Most accounts in one push, mappings in one PATCH, domains in one filter. */
+export const MAX_ACCOUNTS = 100
+export const MAX_MAPPINGS = 100
+export const MAX_DOMAINS = 100
+
+/** An account as `GET /accounts` returns it. */
+export const accountView = (account: StoredAccount) => ({
+  externalId: account.externalId,
+  name: account.name,
+  domain: account.domain,
+  rtp_aid: account.rtp_aid,
+  rtp_account_score: account.rtp_account_score,
+  rtp_journey_stage: account.rtp_journey_stage,
+  rtp_advertising_activity_score: account.rtp_advertising_activity_score,
+  rtp_website_intent_score: account.rtp_website_intent_score,
+  rtp_g2_intent_score: account.rtp_g2_intent_score,
+  rtp_bombora_intent_score: account.rtp_bombora_intent_score,
+  rtp_last_account_date: account.rtp_last_account_date,
+  customFields: { ...account.customFields }
+})
+
+const unknownKeys = (store: Store, customFields: unknown): ReadonlyArray<string> => {
+  if (!isObject(customFields)) return []
+  const active = store.activeFieldKeys()
+  return Object.keys(customFields).filter((key) => !active.has(key))
+}
+
+/** GET /accounts: keyset pages, `lastSync` filter, `domains` filter. */
+export const listAccounts = ({ query, store, where }: Call): Respond => {
+  const checks = new Checks()
+  const limit = readLimit(checks, query)
+  const lastSync = query.get("lastSync")
+  if (lastSync !== null && !isIso8601(lastSync)) {
+    checks.fail("lastSync", "isIso8601", "lastSync must be a valid ISO 8601 date string")
+  }
+  let domains: ReadonlySet<string> | undefined
+  const domainsText = query.get("domains")
+  if (domainsText !== null) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(domainsText)
+    } catch {
+      parsed = undefined
+    }
+    if (!Array.isArray(parsed) || !parsed.every((d) => typeof d === "string")) {
+      checks.fail("domains", "isJsonArray", "domains must be a JSON array of strings")
+    } else if (parsed.length > MAX_DOMAINS) {
+      checks.fail("domains", "arrayMaxSize", `domains must contain no more than ${MAX_DOMAINS} elements`)
+    } else {
+      domains = new Set(parsed.map(normaliseDomain))
+    }
+  }
+  if (!checks.passed) return invalid(where, checks.violations)
+
+  const since = lastSync === null ? undefined : Date.parse(lastSync)
+  const matching = store.sortedAccounts().filter((account) =>
+    (since === undefined || account.updatedAt > since) && (domains === undefined || domains.has(account.domain))
+  )
+  const page = keysetPage(matching, (a) => a.rtp_aid, query.get("cursor"), limit)
+  return ok(where, { ...page, data: page.data.map(accountView), syncTimestamp: where.timestamp })
+}
+
+const checkAccount = (checks: Checks, store: Store, item: unknown, index: number): void => {
+  const path = `accounts.${index}.`
+  if (!isObject(item)) {
+    checks.fail(`accounts.${index}`, "nestedValidation", "each value in nested property accounts must be either object or array")
+    return
+  }
+  if (store.revision === "crm") {
+    if (typeof item["externalId"] !== "string") checks.fail(`${path}externalId`, "isString", "externalId must be a string")
+  } else {
+    optionalString(checks, item, path, "externalId")
+  }
+  requireString(checks, item, path, "domain")
+  requireString(checks, item, path, "name")
+  optionalString(checks, item, path, "shortName")
+  optionalString(checks, item, path, "linkedinUrl")
+  const tags = item["tags"]
+  if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === "string"))) {
+    checks.fail(`${path}tags`, "isString", "each value in tags must be a string")
+  }
+  if (item["customFields"] !== undefined && !isObject(item["customFields"])) {
+    checks.fail(`${path}customFields`, "isObject", "customFields must be an object")
+  }
+}
+
+const segmentProblem = (store: Store, segmentId: string): string | undefined => {
+  const segment = store.segments.get(segmentId)
+  if (segment === undefined) return `Segment '${segmentId}' not found`
+  if (segment.type !== "static") return `Segment '${segmentId}' is not a static segment and cannot accept new members`
+  if (segment.status !== "active" && segment.status !== "draft") {
+    return `Segment '${segmentId}' is not active or draft and cannot accept new members`
+  }
+  return undefined
+}
+
+type PushOutcome =
+  | { readonly status: "created" | "updated"; readonly account: StoredAccount }
+  | { readonly status: "failed"; readonly error: string; readonly account?: StoredAccount }
+
+const applyFields = (store: Store, account: StoredAccount, item: JsonObject, domain: string | undefined) => {
+  account.name = item["name"] as string
+  if (domain !== undefined) account.domain = domain
+  if (typeof item["externalId"] === "string") account.externalId = item["externalId"]
+  if (typeof item["shortName"] === "string") account.shortName = item["shortName"]
+  if (typeof item["linkedinUrl"] === "string") account.linkedinUrl = item["linkedinUrl"]
+  if (Array.isArray(item["tags"])) account.tags = item["tags"] as Array<string>
+  if (isObject(item["customFields"])) Object.assign(account.customFields, item["customFields"])
+  store.touch(account)
+}
+
+const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome => {
+  const domain = normaliseDomain(item["domain"] as string)
+  const unknown = unknownKeys(store, item["customFields"])
+  if (unknown.length > 0) {
+    return { status: "failed", error: `Custom field key(s) not found: ${unknown.join(", ")}. Unable to add this account.` }
+  }
+  const byDomain = store.findByDomain(domain)
+  if (store.revision === "crm") {
+    // CRM revision: externalId is the dedup key.
+    const externalId = item["externalId"] as string
+    const existing = store.findByExternalId(externalId)
+    if (existing !== undefined) {
+      if (!upsert) return { status: "failed", error: `Account with externalId '${externalId}' already exists`, account: existing }
+      if (byDomain !== undefined && byDomain !== existing) {
+        return { status: "failed", error: `Account with domain '${domain}' already exists`, account: existing }
+      }
+      applyFields(store, existing, item, domain)
+      return { status: "updated", account: existing }
+    }
+    if (byDomain !== undefined) {
+      return {
+        status: "failed",
+        error: `Account with domain '${domain}' already exists. Use PUT /accounts/${
+          byDomain.externalId ?? byDomain.rtp_aid
+        } to update it.`,
+        account: byDomain
+      }
+    }
+  } else if (byDomain !== undefined) {
+    // External revision: the domain is the dedup key, and cannot be changed by an upsert.
+    if (!upsert) {
+      return {
+        status: "failed",
+        error: `Account with domain '${domain}' already exists. Use PUT /accounts/${byDomain.rtp_aid} to update it.`,
+        account: byDomain
+      }
+    }
+    applyFields(store, byDomain, item, undefined)
+    return { status: "updated", account: byDomain }
+  }
+  const account = store.createAccount({
+    externalId: typeof item["externalId"] === "string" ? item["externalId"] : null,
+    name: item["name"] as string,
+    domain,
+    shortName: item["shortName"] as string | undefined,
+    linkedinUrl: item["linkedinUrl"] as string | undefined,
+    tags: item["tags"] as Array<string> | undefined,
+    customFields: item["customFields"] as JsonObject | undefined
+  })
+  return { status: "created", account }
+}
+
+/** POST /accounts: up to 100 accounts, per-item outcomes, optional segment and upsert. */
+export const pushAccounts = ({ body, store, where }: Call): Respond => {
+  const checks = new Checks()
+  const request = isObject(body) ? body : {}
+  // The docs give one message for an empty or a missing list.
+  const accounts = checkArray(checks, request, "accounts", MAX_ACCOUNTS, "accounts must be an array")
+  accounts?.slice(0, MAX_ACCOUNTS).forEach((item, index) => checkAccount(checks, store, item, index))
+  optionalString(checks, request, "", "segmentId")
+  if (request["upsert"] !== undefined && typeof request["upsert"] !== "boolean") {
+    checks.fail("upsert", "isBoolean", "upsert must be a boolean value")
+  }
+  if (!checks.passed || accounts === undefined) return invalid(where, checks.violations)
+
+  const segmentId = request["segmentId"] as string | undefined
+  if (segmentId !== undefined) {
+    const problem = segmentProblem(store, segmentId)
+    if (problem !== undefined) return refuse(where, 400, problem)
+  }
+  const upsert = request["upsert"] === true
+  const results = accounts.map((item) => {
+    const outcome = pushOne(store, item as JsonObject, upsert)
+    if (outcome.status !== "failed" && segmentId !== undefined) {
+      const members = store.segments.get(segmentId)!.members
+      if (!members.includes(outcome.account.rtp_aid)) members.push(outcome.account.rtp_aid)
+    }
+    const given = (item as JsonObject)["externalId"]
+    return {
+      externalId: typeof given === "string" ? given : null,
+      rtp_aid: outcome.status === "failed" ? (outcome.account?.rtp_aid ?? null) : outcome.account.rtp_aid,
+      domain: normaliseDomain((item as JsonObject)["domain"] as string),
+      status: outcome.status,
+      ...(outcome.status === "failed" ? { error: outcome.error } : {})
+    }
+  })
+  const count = (status: string) => results.filter((r) => r.status === status).length
+  return ok(where, {
+    results,
+    summary: { total: results.length, created: count("created"), updated: count("updated"), failed: count("failed") }
+  })
+}
+
+/** PUT /accounts/:id: merges custom fields into one account; nothing else may be sent. */
+export const updateAccount = ({ body, param, store, where }: Call): Respond => {
+  const id = decodeURIComponent(param)
+  if (store.revision === "external" && !/^[0-9a-f]{24}$/.test(id)) {
+    return refuse(where, 400, `Invalid rtp_aid: '${id}'`)
+  }
+  const checks = new Checks()
+  const request = isObject(body) ? body : {}
+  for (const property of Object.keys(request)) {
+    if (property !== "customFields") {
+      checks.fail(property, "whitelistValidation", `property ${property} should not exist`)
+    }
+  }
+  if (request["customFields"] !== undefined && !isObject(request["customFields"])) {
+    checks.fail("customFields", "isObject", "customFields must be an object")
+  }
+  if (!checks.passed) return invalid(where, checks.violations)
+
+  const account = store.revision === "crm" ? store.findByExternalId(id) : store.accounts.get(id)
+  if (account === undefined) {
+    return refuse(where, 404, store.revision === "crm" ? `Account with externalId '${id}' not found` : `Account '${id}' not found`)
+  }
+  const unknown = unknownKeys(store, request["customFields"])
+  if (unknown.length > 0) return refuse(where, 400, `Custom field key(s) not found: ${unknown.join(", ")}`)
+  if (isObject(request["customFields"])) {
+    Object.assign(account.customFields, request["customFields"])
+    store.touch(account)
+  }
+  return ok(where, { message: "Account updated successfully" })
+}
+
+/** PATCH /accounts/external-ids: writes external IDs onto accounts found by domain; the last mapping of a domain wins. */
+export const mapExternalIds = ({ body, store, where }: Call): Respond => {
+  const checks = new Checks()
+  const request = isObject(body) ? body : {}
+  const mappings = checkArray(checks, request, "mappings", MAX_MAPPINGS)
+  mappings?.slice(0, MAX_MAPPINGS).forEach((item, index) => {
+    if (!isObject(item)) {
+      checks.fail(`mappings.${index}`, "nestedValidation", "each value in nested property mappings must be either object or array")
+      return
+    }
+    requireString(checks, item, `mappings.${index}.`, "domain")
+    requireString(checks, item, `mappings.${index}.`, "externalId")
+  })
+  if (!checks.passed || mappings === undefined) return invalid(where, checks.violations)
+
+  const lastWins = new Map<string, { readonly given: string; readonly externalId: string }>()
+  for (const item of mappings as ReadonlyArray<JsonObject>) {
+    const given = item["domain"] as string
+    lastWins.set(normaliseDomain(given), { given, externalId: item["externalId"] as string })
+  }
+  let matched = 0
+  const notFound: Array<string> = []
+  for (const [domain, mapping] of lastWins) {
+    const account = store.findByDomain(domain)
+    if (account === undefined) {
+      notFound.push(mapping.given)
+      continue
+    }
+    matched += 1
+    account.externalId = mapping.externalId
+    store.touch(account)
+  }
+  return ok(where, { matched, updated: matched, notFound })
+}
+
+/** GET /accounts/missing-external-ids: accounts without an external ID, `limit` only, a plain array. */
+export const listUnmapped = ({ query, store, where }: Call): Respond => {
+  const checks = new Checks()
+  const limit = readLimit(checks, query)
+  if (!checks.passed) return invalid(where, checks.violations)
+  const unmapped = store.sortedAccounts().filter((a) => !isNonEmptyString(a.externalId)).slice(0, limit)
+  return ok(where, unmapped.map((a) => ({ name: a.name, domain: a.domain })))
+}

@@ -1,0 +1,51 @@
+/** Account custom fields: list the active ones, create one (key derived from the label). */
+import { customFieldKey } from "../../CustomFieldKey.js"
+import type { Respond } from "../Reply.js"
+import type { Call } from "./call.js"
+import { isObject, optionalString, requireString } from "./rules.js"
+import { LABEL_TYPES, type StoredCustomField } from "./store.js"
+import { Checks, invalid, ok, refuse } from "./wire.js"
+
+const SELECTION_TYPES: ReadonlyArray<string> = ["singleSelection", "multiSelection"]
+
+/** A custom field as the API returns it. */
+export const customFieldView = (field: StoredCustomField) => ({ ...field, options: [...field.options] })
+
+/** GET /accounts/custom-fields: the active fields. */
+export const listCustomFields = ({ store, where }: Call): Respond =>
+  ok(where, [...store.customFields.values()].filter((f) => f.status === "active").map(customFieldView))
+
+/** POST /accounts/custom-field: 409 when the derived key exists and is active. Answers 201 with a one-item array. */
+export const createCustomField = ({ body, store, where }: Call): Respond => {
+  const checks = new Checks()
+  const request = isObject(body) ? body : {}
+  requireString(checks, request, "", "label")
+  const labelType = request["labelType"]
+  if (typeof labelType !== "string" || !(LABEL_TYPES as ReadonlyArray<string>).includes(labelType)) {
+    checks.fail("labelType", "isEnum", `labelType must be one of the following values: ${LABEL_TYPES.join(", ")}`)
+  }
+  optionalString(checks, request, "", "description")
+  const options = request["options"]
+  if (options !== undefined && !(Array.isArray(options) && options.every((o) => typeof o === "string"))) {
+    checks.fail("options", "isString", "each value in options must be a string")
+  } else if (SELECTION_TYPES.includes(String(labelType)) && (!Array.isArray(options) || options.length === 0)) {
+    checks.fail("options", "arrayMinSize", "options must contain at least 1 elements")
+  }
+  if (!checks.passed) return invalid(where, checks.violations)
+
+  const key = customFieldKey(request["label"] as string)
+  if (store.customFields.get(key)?.status === "active") {
+    return refuse(where, 409, `Custom field with key '${key}' already exists`)
+  }
+  const field: StoredCustomField = {
+    key,
+    label: request["label"] as string,
+    labelType: labelType as StoredCustomField["labelType"],
+    description: typeof request["description"] === "string" ? request["description"] : null,
+    options: SELECTION_TYPES.includes(labelType as string) ? [...(options as Array<string>)] : [],
+    objectType: "accounts",
+    status: "active"
+  }
+  store.customFields.set(key, field)
+  return ok(where, [customFieldView(field)], 201)
+}

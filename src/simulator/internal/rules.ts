@@ -1,0 +1,70 @@
+/** The validation rules the simulated API applies, with class-validator's wording. */
+import type { Checks } from "./wire.js"
+
+/** A plain JSON object (not an array, not null). */
+export type JsonObject = Readonly<Record<string, unknown>>
+
+export const isObject = (value: unknown): value is JsonObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+export const isNonEmptyString = (value: unknown): value is string => typeof value === "string" && value.trim() !== ""
+
+const iso8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
+
+/** class-validator's `isISO8601`, near enough: a date or date-time that also parses. */
+export const isIso8601 = (value: unknown): value is string =>
+  typeof value === "string" && iso8601.test(value) && !Number.isNaN(Date.parse(value))
+
+export const isEmail = (value: unknown): value is string =>
+  typeof value === "string" && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
+
+/** §1.12: scheme, `www.` and any path removed, lower-cased: `https://www.acme.com/foo` → `acme.com`. */
+export const normaliseDomain = (domain: string): string =>
+  domain.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "").replace(/^www\./, "").replace(/[/?#].*$/, "")
+
+/**
+ * Checks that `body[field]` is an array of 1 to `max` items; returns it when it is an array.
+ * `emptyMessage` replaces class-validator's wording for an empty array where the docs give another.
+ */
+export const checkArray = (
+  checks: Checks,
+  body: JsonObject,
+  field: string,
+  max: number,
+  emptyMessage = `${field} must contain at least 1 elements`
+): ReadonlyArray<unknown> | undefined => {
+  const value = body[field]
+  if (!Array.isArray(value)) {
+    checks.fail(field, "isArray", `${field} must be an array`)
+    return undefined
+  }
+  if (value.length === 0) checks.fail(field, "arrayMinSize", emptyMessage)
+  if (value.length > max) checks.fail(field, "arrayMaxSize", `${field} must contain no more than ${max} elements`)
+  return value
+}
+
+/** A required, non-empty string property. */
+export const requireString = (checks: Checks, item: JsonObject, path: string, field: string): void => {
+  if (!isNonEmptyString(item[field])) checks.fail(`${path}${field}`, "isNotEmpty", `${field} should not be empty`)
+}
+
+/** An optional string property: absent is fine, anything but a string is not. */
+export const optionalString = (checks: Checks, item: JsonObject, path: string, field: string): void => {
+  if (item[field] !== undefined && typeof item[field] !== "string") {
+    checks.fail(`${path}${field}`, "isString", `${field} must be a string`)
+  }
+}
+
+/** An optional ISO 8601 date property. */
+export const optionalDate = (checks: Checks, item: JsonObject, path: string, field: string): void => {
+  if (item[field] !== undefined && !isIso8601(item[field])) {
+    checks.fail(`${path}${field}`, "isIso8601", `${field} must be a valid ISO 8601 date string`)
+  }
+}
+
+/** An optional number property. */
+export const optionalNumber = (checks: Checks, item: JsonObject, path: string, field: string): void => {
+  if (item[field] !== undefined && (typeof item[field] !== "number" || !Number.isFinite(item[field]))) {
+    checks.fail(`${path}${field}`, "isNumber", `${field} must be a number conforming to the specified constraints`)
+  }
+}
