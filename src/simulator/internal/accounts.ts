@@ -3,7 +3,7 @@ import type { Respond } from "../Reply.js"
 import type { Call } from "./call.js"
 import { keysetPage, readLimit } from "./paging.js"
 import {
-  checkArray,
+  checkList,
   isIso8601,
   isNonEmptyString,
   isObject,
@@ -77,12 +77,7 @@ export const listAccounts = ({ query, store, where }: Call): Respond => {
   return ok(where, { ...page, data: page.data.map(accountView), syncTimestamp: where.timestamp })
 }
 
-const checkAccount = (checks: Checks, store: Store, item: unknown, index: number): void => {
-  const path = `accounts.${index}.`
-  if (!isObject(item)) {
-    checks.fail(`accounts.${index}`, "nestedValidation", "each value in nested property accounts must be either object or array")
-    return
-  }
+const checkAccount = (checks: Checks, store: Store, item: JsonObject, path: string): void => {
   if (store.revision === "crm") {
     if (typeof item["externalId"] !== "string") checks.fail(`${path}externalId`, "isString", "externalId must be a string")
   } else {
@@ -183,8 +178,15 @@ export const pushAccounts = ({ body, store, where }: Call): Respond => {
   const checks = new Checks()
   const request = isObject(body) ? body : {}
   // The docs give one message for an empty or a missing list.
-  const accounts = checkArray(checks, request, "accounts", MAX_ACCOUNTS, "accounts must be an array")
-  accounts?.slice(0, MAX_ACCOUNTS).forEach((item, index) => checkAccount(checks, store, item, index))
+  const accounts = checkList(
+    checks,
+    request,
+    "",
+    "accounts",
+    MAX_ACCOUNTS,
+    (item, path) => checkAccount(checks, store, item, path),
+    "accounts must be an array"
+  )
   optionalString(checks, request, "", "segmentId")
   if (request["upsert"] !== undefined && typeof request["upsert"] !== "boolean") {
     checks.fail("upsert", "isBoolean", "upsert must be a boolean value")
@@ -198,16 +200,16 @@ export const pushAccounts = ({ body, store, where }: Call): Respond => {
   }
   const upsert = request["upsert"] === true
   const results = accounts.map((item) => {
-    const outcome = pushOne(store, item as JsonObject, upsert)
+    const outcome = pushOne(store, item, upsert)
     if (outcome.status !== "failed" && segmentId !== undefined) {
       const members = store.segments.get(segmentId)!.members
       if (!members.includes(outcome.account.rtp_aid)) members.push(outcome.account.rtp_aid)
     }
-    const given = (item as JsonObject)["externalId"]
+    const given = item["externalId"]
     return {
       externalId: typeof given === "string" ? given : null,
       rtp_aid: outcome.status === "failed" ? (outcome.account?.rtp_aid ?? null) : outcome.account.rtp_aid,
-      domain: normaliseDomain((item as JsonObject)["domain"] as string),
+      domain: normaliseDomain(item["domain"] as string),
       status: outcome.status,
       ...(outcome.status === "failed" ? { error: outcome.error } : {})
     }
@@ -254,19 +256,14 @@ export const updateAccount = ({ body, param, store, where }: Call): Respond => {
 export const mapExternalIds = ({ body, store, where }: Call): Respond => {
   const checks = new Checks()
   const request = isObject(body) ? body : {}
-  const mappings = checkArray(checks, request, "mappings", MAX_MAPPINGS)
-  mappings?.slice(0, MAX_MAPPINGS).forEach((item, index) => {
-    if (!isObject(item)) {
-      checks.fail(`mappings.${index}`, "nestedValidation", "each value in nested property mappings must be either object or array")
-      return
-    }
-    requireString(checks, item, `mappings.${index}.`, "domain")
-    requireString(checks, item, `mappings.${index}.`, "externalId")
+  const mappings = checkList(checks, request, "", "mappings", MAX_MAPPINGS, (item, path) => {
+    requireString(checks, item, path, "domain")
+    requireString(checks, item, path, "externalId")
   })
   if (!checks.passed || mappings === undefined) return invalid(where, checks.violations)
 
   const lastWins = new Map<string, { readonly given: string; readonly externalId: string }>()
-  for (const item of mappings as ReadonlyArray<JsonObject>) {
+  for (const item of mappings) {
     const given = item["domain"] as string
     lastWins.set(normaliseDomain(given), { given, externalId: item["externalId"] as string })
   }

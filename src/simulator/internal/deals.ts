@@ -2,7 +2,7 @@
 import type { Respond } from "../Reply.js"
 import type { Call } from "./call.js"
 import {
-  checkArray,
+  checkList,
   isEmail,
   isNonEmptyString,
   isObject,
@@ -19,12 +19,7 @@ import { bare, Checks, invalid, ok, refuse } from "./wire.js"
 export const MAX_DEALS = 100
 export const MAX_PIPELINES = 20
 
-const checkDeal = (checks: Checks, item: unknown, index: number): void => {
-  const path = `deals.${index}.`
-  if (!isObject(item)) {
-    checks.fail(`deals.${index}`, "nestedValidation", "each value in nested property deals must be either object or array")
-    return
-  }
+const checkDeal = (checks: Checks, item: JsonObject, path: string): void => {
   requireString(checks, item, path, "externalDealId")
   requireString(checks, item, path, "name")
   optionalNumber(checks, item, path, "amount")
@@ -46,12 +41,11 @@ const checkDeal = (checks: Checks, item: unknown, index: number): void => {
 export const pushDeals = ({ body, store, where }: Call): Respond => {
   const checks = new Checks()
   const request = isObject(body) ? body : {}
-  const deals = checkArray(checks, request, "deals", MAX_DEALS)
-  deals?.slice(0, MAX_DEALS).forEach((item, index) => checkDeal(checks, item, index))
+  const deals = checkList(checks, request, "", "deals", MAX_DEALS, (item, path) => checkDeal(checks, item, path))
   if (!checks.passed || deals === undefined) return invalid(where, checks.violations)
 
   const storedAt = new Date(store.tick()).toISOString()
-  const results = (deals as ReadonlyArray<JsonObject>).map((deal) => {
+  const results = deals.map((deal) => {
     const linked = Array.isArray(deal["associatedAccounts"])
       ? (deal["associatedAccounts"] as ReadonlyArray<JsonObject>).flatMap((a) => {
         const match = isNonEmptyString(a["domain"]) ? store.findByDomain(normaliseDomain(a["domain"])) : undefined
@@ -64,27 +58,11 @@ export const pushDeals = ({ body, store, where }: Call): Respond => {
   return ok(where, { results, summary: { total: results.length, upserted: results.length, failed: 0 } })
 }
 
-const checkPipeline = (checks: Checks, item: unknown, index: number): void => {
-  const path = `pipelines.${index}.`
-  if (!isObject(item)) {
-    checks.fail(`pipelines.${index}`, "nestedValidation", "each value in nested property pipelines must be either object or array")
-    return
-  }
+const checkPipeline = (checks: Checks, item: JsonObject, path: string): void => {
   requireString(checks, item, path, "pipelineId")
   requireString(checks, item, path, "pipelineLabel")
-  const stages = item["stages"]
-  if (!Array.isArray(stages)) {
-    checks.fail(`${path}stages`, "isArray", "stages must be an array")
-    return
-  }
-  if (stages.length === 0) checks.fail(`${path}stages`, "arrayMinSize", "stages must contain at least 1 elements")
   const seen = new Set<unknown>()
-  stages.forEach((stage, stageIndex) => {
-    const stagePath = `${path}stages.${stageIndex}.`
-    if (!isObject(stage)) {
-      checks.fail(`${path}stages.${stageIndex}`, "nestedValidation", "each value in nested property stages must be either object or array")
-      return
-    }
+  checkList(checks, item, path, "stages", Number.POSITIVE_INFINITY, (stage, stagePath) => {
     requireString(checks, stage, stagePath, "stageId")
     requireString(checks, stage, stagePath, "stageLabel")
     if (seen.has(stage["stageId"])) {
@@ -98,11 +76,17 @@ const checkPipeline = (checks: Checks, item: unknown, index: number): void => {
 export const pushDealStages = ({ body, store, where }: Call): Respond => {
   const checks = new Checks()
   const request = isObject(body) ? body : {}
-  const pipelines = checkArray(checks, request, "pipelines", MAX_PIPELINES)
-  pipelines?.slice(0, MAX_PIPELINES).forEach((item, index) => checkPipeline(checks, item, index))
+  const pipelines = checkList(
+    checks,
+    request,
+    "",
+    "pipelines",
+    MAX_PIPELINES,
+    (item, path) => checkPipeline(checks, item, path)
+  )
   if (!checks.passed || pipelines === undefined) return invalid(where, checks.violations)
 
-  const ids = (pipelines as ReadonlyArray<JsonObject>).map((p) => p["pipelineId"] as string)
+  const ids = pipelines.map((p) => p["pipelineId"] as string)
   const clashing = ids.filter((id, index) => store.pipelines.has(id) || ids.indexOf(id) !== index)
   if (clashing.length > 0) {
     const list = [...new Set(clashing)].join(", ")
@@ -114,7 +98,7 @@ export const pushDealStages = ({ body, store, where }: Call): Respond => {
         : `Pipeline(s) already exist: ${list}`
     )
   }
-  for (const pipeline of pipelines as ReadonlyArray<JsonObject>) {
+  for (const pipeline of pipelines) {
     const stored: StoredPipeline = {
       pipelineId: pipeline["pipelineId"] as string,
       pipelineLabel: pipeline["pipelineLabel"] as string,

@@ -23,24 +23,32 @@ export const normaliseDomain = (domain: string): string =>
   domain.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "").replace(/^www\./, "").replace(/[/?#].*$/, "")
 
 /**
- * Checks that `body[field]` is an array of 1 to `max` items; returns it when it is an array.
+ * Checks that `body[field]` is an array of 1 to `max` objects, and each object with `checkItem`,
+ * which receives the item and its property path (e.g. `accounts.3.`). Returns the list when it
+ * is an array; it holds only objects once every check passed.
  * `emptyMessage` replaces class-validator's wording for an empty array where the docs give another.
  */
-export const checkArray = (
+export const checkList = (
   checks: Checks,
   body: JsonObject,
+  path: string,
   field: string,
   max: number,
+  checkItem: (item: JsonObject, itemPath: string) => void,
   emptyMessage = `${field} must contain at least 1 elements`
-): ReadonlyArray<unknown> | undefined => {
+): ReadonlyArray<JsonObject> | undefined => {
   const value = body[field]
   if (!Array.isArray(value)) {
-    checks.fail(field, "isArray", `${field} must be an array`)
+    checks.fail(`${path}${field}`, "isArray", `${field} must be an array`)
     return undefined
   }
-  if (value.length === 0) checks.fail(field, "arrayMinSize", emptyMessage)
-  if (value.length > max) checks.fail(field, "arrayMaxSize", `${field} must contain no more than ${max} elements`)
-  return value
+  if (value.length === 0) checks.fail(`${path}${field}`, "arrayMinSize", emptyMessage)
+  if (value.length > max) checks.fail(`${path}${field}`, "arrayMaxSize", `${field} must contain no more than ${max} elements`)
+  value.slice(0, max).forEach((item: unknown, index) => {
+    if (isObject(item)) checkItem(item, `${path}${field}.${index}.`)
+    else checks.fail(`${path}${field}.${index}`, "nestedValidation", `each value in nested property ${field} must be either object or array`)
+  })
+  return value as ReadonlyArray<JsonObject>
 }
 
 /** A required, non-empty string property. */

@@ -2,7 +2,7 @@
 import type { Respond } from "../Reply.js"
 import type { Call } from "./call.js"
 import {
-  checkArray,
+  checkList,
   isEmail,
   isIso8601,
   isObject,
@@ -17,12 +17,7 @@ export const MAX_ACTIVITIES = 50
 
 const PROCESSED_TYPES: ReadonlyArray<unknown> = ["call", "email"]
 
-const checkActivity = (checks: Checks, item: unknown, index: number): void => {
-  const path = `activities.${index}.`
-  if (!isObject(item)) {
-    checks.fail(`activities.${index}`, "nestedValidation", "each value in nested property activities must be either object or array")
-    return
-  }
+const checkActivity = (checks: Checks, item: JsonObject, path: string): void => {
   requireString(checks, item, path, "externalActivityId")
   requireString(checks, item, path, "activityType")
   if (!isIso8601(item["occurredAt"])) {
@@ -59,12 +54,18 @@ const checkActivity = (checks: Checks, item: unknown, index: number): void => {
 export const pushSalesActivities = ({ body, store, where }: Call): Respond => {
   const checks = new Checks()
   const request = isObject(body) ? body : {}
-  const activities = checkArray(checks, request, "activities", MAX_ACTIVITIES)
-  activities?.slice(0, MAX_ACTIVITIES).forEach((item, index) => checkActivity(checks, item, index))
+  const activities = checkList(
+    checks,
+    request,
+    "",
+    "activities",
+    MAX_ACTIVITIES,
+    (item, path) => checkActivity(checks, item, path)
+  )
   if (!checks.passed || activities === undefined) return invalid(where, checks.violations)
 
   const storedAt = new Date(store.tick()).toISOString()
-  const results = (activities as ReadonlyArray<JsonObject>).map((activity) => {
+  const results = activities.map((activity) => {
     const externalActivityId = activity["externalActivityId"] as string
     if (!PROCESSED_TYPES.includes(activity["activityType"])) {
       return {
