@@ -1,4 +1,5 @@
 /** Accounts: pull (with delta sync), push, update custom fields, map external IDs, list unmapped. */
+import { normalizeDomain } from "../../Domain.js"
 import type { Respond } from "../Reply.js"
 import type { Call } from "./call.js"
 import { keysetPage, readLimit } from "./paging.js"
@@ -8,7 +9,6 @@ import {
   isNonEmptyString,
   isObject,
   type JsonObject,
-  normaliseDomain,
   optionalString,
   requireString
 } from "./rules.js"
@@ -64,7 +64,7 @@ export const listAccounts = ({ query, store, where }: Call): Respond => {
     } else if (parsed.length > MAX_DOMAINS) {
       checks.fail("domains", "arrayMaxSize", `domains must contain no more than ${MAX_DOMAINS} elements`)
     } else {
-      domains = new Set(parsed.map(normaliseDomain))
+      domains = new Set(parsed.map(normalizeDomain))
     }
   }
   if (!checks.passed) return invalid(where, checks.violations)
@@ -122,7 +122,7 @@ const applyFields = (store: Store, account: StoredAccount, item: JsonObject, dom
 }
 
 const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome => {
-  const domain = normaliseDomain(item["domain"] as string)
+  const domain = normalizeDomain(item["domain"] as string)
   const unknown = unknownKeys(store, item["customFields"])
   if (unknown.length > 0) {
     return { status: "failed", error: `Custom field key(s) not found: ${unknown.join(", ")}. Unable to add this account.` }
@@ -209,7 +209,7 @@ export const pushAccounts = ({ body, store, where }: Call): Respond => {
     return {
       externalId: typeof given === "string" ? given : null,
       rtp_aid: outcome.status === "failed" ? (outcome.account?.rtp_aid ?? null) : outcome.account.rtp_aid,
-      domain: normaliseDomain(item["domain"] as string),
+      domain: normalizeDomain(item["domain"] as string),
       status: outcome.status,
       ...(outcome.status === "failed" ? { error: outcome.error } : {})
     }
@@ -224,7 +224,7 @@ export const pushAccounts = ({ body, store, where }: Call): Respond => {
 /** PUT /accounts/:id: merges custom fields into one account; nothing else may be sent. */
 export const updateAccount = ({ body, param, store, where }: Call): Respond => {
   const id = decodeURIComponent(param)
-  if (store.revision === "external" && !/^[0-9a-f]{24}$/.test(id)) {
+  if (store.revision === "external" && !/^[0-9a-fA-F]{24}$/.test(id)) {
     return refuse(where, 400, `Invalid rtp_aid: '${id}'`)
   }
   const checks = new Checks()
@@ -239,7 +239,8 @@ export const updateAccount = ({ body, param, store, where }: Call): Respond => {
   }
   if (!checks.passed) return invalid(where, checks.violations)
 
-  const account = store.revision === "crm" ? store.findByExternalId(id) : store.accounts.get(id)
+  // Recotap IDs are hexadecimal: either case names the same account.
+  const account = store.revision === "crm" ? store.findByExternalId(id) : store.accounts.get(id.toLowerCase())
   if (account === undefined) {
     return refuse(where, 404, store.revision === "crm" ? `Account with externalId '${id}' not found` : `Account '${id}' not found`)
   }
@@ -265,7 +266,7 @@ export const mapExternalIds = ({ body, store, where }: Call): Respond => {
   const lastWins = new Map<string, { readonly given: string; readonly externalId: string }>()
   for (const item of mappings) {
     const given = item["domain"] as string
-    lastWins.set(normaliseDomain(given), { given, externalId: item["externalId"] as string })
+    lastWins.set(normalizeDomain(given), { given, externalId: item["externalId"] as string })
   }
   let matched = 0
   const notFound: Array<string> = []
