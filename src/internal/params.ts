@@ -37,3 +37,41 @@ export const MAX_DOMAINS = 100
 export const Domains = Schema.parseJson(
   Schema.Array(Schema.NonEmptyTrimmedString).pipe(Schema.minItems(1), Schema.maxItems(MAX_DOMAINS))
 )
+
+/** Text that is not empty or only white space (the API's `should not be empty`). */
+export const NonBlankString = Schema.String.pipe(
+  Schema.filter((text) => text.trim() !== "" || "must not be empty", { identifier: "NonBlankString" })
+)
+
+/** An email address (the API's `must be an email`). */
+export const Email = Schema.String.pipe(
+  Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { identifier: "Email", message: () => "must be an email" })
+)
+
+const iso8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
+
+/** An ISO 8601 date or date-time string, as the API validates it. */
+export const Iso8601String = Schema.String.pipe(
+  Schema.filter((text) => (iso8601.test(text) && !Number.isNaN(Date.parse(text))) || "must be a valid ISO 8601 date string", {
+    identifier: "Iso8601String"
+  })
+)
+
+/** A date a caller may give: a `Date`, a `DateTime`, or an ISO 8601 string; sent as ISO 8601. */
+export const DateInput = Schema.transform(Schema.String, Schema.Union(Iso8601String, InstantFromSelf), {
+  strict: true,
+  decode: (text) => text,
+  encode: (value) => (typeof value === "string" ? value : value instanceof Date ? value.toISOString() : DateTime.formatIso(value))
+})
+
+/** A custom-field value: text, a number, a boolean, a list (multi-selection) or `null`. */
+export const CustomFieldValue = Schema.Union(
+  Schema.String,
+  Schema.Number.pipe(Schema.finite()),
+  Schema.Boolean,
+  Schema.Null,
+  Schema.Array(Schema.Union(Schema.String, Schema.Number.pipe(Schema.finite())))
+)
+
+/** Custom-field key → value. */
+export const CustomFieldValues = Schema.Record({ key: Schema.String, value: CustomFieldValue })

@@ -1,5 +1,6 @@
 /** Short, one-line descriptions of schema failures, naming the path of each problem. */
 import * as ParseResult from "effect/ParseResult"
+import type { Violation } from "../RecotapError.js"
 
 /** `limit: Expected a positive number, actual 0; …` — at most `max` problems. */
 export const describeParseError = (error: ParseResult.ParseError, max = 3): string => {
@@ -9,3 +10,10 @@ export const describeParseError = (error: ParseResult.ParseError, max = 3): stri
   )
   return issues.length > max ? `${shown.join("; ")}; and ${issues.length - max} more` : shown.join("; ")
 }
+
+/** Schema failures as the API's validation violations: `{ property: "accounts.3.domain", constraints }`. */
+export const toViolations = (error: ParseResult.ParseError): ReadonlyArray<Violation> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    property: issue.path.map(String).join("."),
+    constraints: { [issue._tag]: issue.message }
+  }))

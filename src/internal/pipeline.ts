@@ -10,6 +10,7 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { ApiKey } from "../ApiKey.js"
@@ -25,7 +26,7 @@ import {
   TransportError
 } from "../RecotapError.js"
 import { decodePayload, readErrorBody, summariseText, truncate } from "./envelope.js"
-import { describeParseError } from "./parseError.js"
+import { describeParseError, toViolations } from "./parseError.js"
 
 /** Query parameters as they go on the wire. */
 export type WireQuery = { readonly [name: string]: string | undefined }
@@ -35,10 +36,18 @@ export interface Endpoint<Params, A> {
   /** Operation name; the span is `RecotapCrm.<operation>`. */
   readonly operation: string
   readonly method: "GET" | "POST" | "PUT" | "PATCH"
-  /** Path relative to the base URL, starting with `/`. */
-  readonly path: string
+  /** Path relative to the base URL, starting with `/` (a function for paths with a parameter). */
+  readonly path: string | ((params: Params) => string)
   /** Encodes (and so checks) the caller's parameters into the query string. */
   readonly query?: Schema.Schema<Params, WireQuery>
+  /** Encodes (and so checks) the caller's parameters into the JSON body. */
+  readonly body?: Schema.Schema<Params, any>
+  /**
+   * What parameters that fail their schema become: a `TransportError` (`InvalidRequest`, the
+   * default, so that a read's union stays three tags) or, for writes, a `BadRequest` listing
+   * the violations as the API would. Either way nothing is sent.
+   */
+  readonly invalidInput?: "TransportError" | "BadRequest"
   /** The payload inside the success envelope. */
   readonly response: Schema.Schema<A, any>
 }
@@ -126,25 +135,35 @@ export const makePipeline = Effect.gen(function*() {
   /** Sends one request and decodes its answer; every failure is typed. */
   const execute = <Params, A>(endpoint: Endpoint<Params, A>, params: Params): Effect.Effect<A, RecotapError> => {
     const method = endpoint.method
-    const baseUrl = `${config.baseUrl}${endpoint.path}`
+    const baseUrl = `${config.baseUrl}${typeof endpoint.path === "string" ? endpoint.path : endpoint.path(params)}`
     const decode = decodePayload(endpoint.response)
-    const fail = (reason: TransportError["reason"], detail: string, extra: { status?: number; cause?: unknown } = {}) =>
-      new TransportError({ reason, method, url: baseUrl, detail, ...extra })
+    const invalidInput = (error: ParseResult.ParseError): TransportError | BadRequest =>
+      endpoint.invalidInput === "BadRequest"
+        ? new BadRequest({
+          method,
+          url: baseUrl,
+          serverMessage: "invalid input, checked before sending (nothing was sent)",
+          violations: toViolations(error)
+        })
+        : new TransportError({
+          reason: "InvalidRequest",
+          method,
+          url: baseUrl,
+          detail: `the request could not be built: ${describeParseError(error)}`
+        })
+    const encode = <I>(schema: Schema.Schema<Params, I>) =>
+      Schema.encode(schema)(params, { onExcessProperty: "error" }).pipe(Effect.mapError(invalidInput))
 
     return Effect.gen(function*() {
-      const query = endpoint.query === undefined
-        ? {}
-        : yield* Schema.encode(endpoint.query)(params).pipe(
-          Effect.mapError((error) =>
-            fail("InvalidRequest", `the request could not be built: ${describeParseError(error)}`)
-          )
-        )
+      const query = endpoint.query === undefined ? {} : yield* encode(endpoint.query)
+      const body = endpoint.body === undefined ? Option.none() : Option.some(yield* encode(endpoint.body))
       const key = yield* apiKey.get
       const request = HttpClientRequest.make(method)(baseUrl).pipe(
         HttpClientRequest.setUrlParams(Object.entries(query).filter((entry): entry is [string, string] =>
           entry[1] !== undefined
         )),
         HttpClientRequest.acceptJson,
+        (request) => Option.match(body, { onNone: () => request, onSome: (json) => HttpClientRequest.bodyUnsafeJson(request, json) }),
         HttpClientRequest.setHeader(API_KEY_HEADER, Redacted.value(key))
       )
       const url = request.urlParams.length === 0 ? baseUrl : `${baseUrl}?${UrlParams.toString(request.urlParams)}`
@@ -182,13 +201,13 @@ export const makePipeline = Effect.gen(function*() {
       if (!isSuccess(response.status)) {
         return yield* failFromStatus(method, url, response, text)
       }
-      const body = parseJson(text)
-      if (Option.isNone(body)) {
+      const answerJson = parseJson(text)
+      if (Option.isNone(answerJson)) {
         return yield* Effect.fail(
           failAt("Decode", `the response is not JSON: ${summariseText(text)}`, { status: response.status })
         )
       }
-      return yield* decode(body.value).pipe(
+      return yield* decode(answerJson.value).pipe(
         Effect.mapError((error) =>
           failAt("Decode", `unexpected response shape: ${truncate(describeParseError(error))}`, {
             status: response.status

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { normalizeDomain } from "../Domain.js"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import { customFieldKey } from "../CustomFieldKey.js"
@@ -19,7 +20,7 @@ import { accountView, listAccounts, listUnmapped, mapExternalIds, pushAccounts, 
 import type { RouteHandler } from "./internal/call.js"
 import { createCustomField, customFieldView, listCustomFields } from "./internal/customFields.js"
 import { listDealStages, pushDealStages, pushDeals } from "./internal/deals.js"
-import { isNonEmptyString, normaliseDomain } from "./internal/rules.js"
+import { isNonEmptyString } from "./internal/rules.js"
 import { pushSalesActivities } from "./internal/salesActivities.js"
 import { listJourneyStages, listSegments } from "./internal/segments.js"
 import {
@@ -210,7 +211,7 @@ export class Simulator {
       const account = this.store.createAccount({
         externalId: seed.externalId ?? null,
         name: seed.name,
-        domain: normaliseDomain(seed.domain),
+        domain: normalizeDomain(seed.domain),
         shortName: seed.shortName,
         linkedinUrl: seed.linkedinUrl,
         tags: seed.tags,
@@ -443,7 +444,7 @@ export class Simulator {
   }
 
   private find(ref: string): StoredAccount {
-    const account = this.store.accounts.get(ref) ?? this.store.findByDomain(normaliseDomain(ref)) ??
+    const account = this.store.accounts.get(ref) ?? this.store.findByDomain(normalizeDomain(ref)) ??
       this.store.findByExternalId(ref)
     if (account === undefined) throw new Error(`The simulator has no account "${ref}"`)
     return account

@@ -1,4 +1,5 @@
 /** Deals (upsert by externalDealId) and deal stages (pipelines: create-only, all or nothing). */
+import { normalizeDomain } from "../../Domain.js"
 import type { Respond } from "../Reply.js"
 import type { Call } from "./call.js"
 import {
@@ -7,7 +8,6 @@ import {
   isNonEmptyString,
   isObject,
   type JsonObject,
-  normaliseDomain,
   optionalDate,
   optionalNumber,
   optionalString,
@@ -48,7 +48,7 @@ export const pushDeals = ({ body, store, where }: Call): Respond => {
   const results = deals.map((deal) => {
     const linked = Array.isArray(deal["associatedAccounts"])
       ? (deal["associatedAccounts"] as ReadonlyArray<JsonObject>).flatMap((a) => {
-        const match = isNonEmptyString(a["domain"]) ? store.findByDomain(normaliseDomain(a["domain"])) : undefined
+        const match = isNonEmptyString(a["domain"]) ? store.findByDomain(normalizeDomain(a["domain"])) : undefined
         return match === undefined ? [] : [match.rtp_aid]
       })
       : []

@@ -18,9 +18,6 @@ export const isIso8601 = (value: unknown): value is string =>
 export const isEmail = (value: unknown): value is string =>
   typeof value === "string" && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
 
-/** §1.12: scheme, `www.` and any path removed, lower-cased: `https://www.acme.com/foo` → `acme.com`. */
-export const normaliseDomain = (domain: string): string =>
-  domain.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "").replace(/^www\./, "").replace(/[/?#].*$/, "")
 
 /**
  * Checks that `body[field]` is an array of 1 to `max` objects, and each object with `checkItem`,
