@@ -8,8 +8,9 @@
  * @module
  */
 import type * as DateTime from "effect/DateTime"
+import type { BulkOptions } from "./Bulk.js"
 import * as Schema from "effect/Schema"
-import { Domains, Instant, Limit } from "./internal/params.js"
+import { CustomFieldValues, Domains, Instant, Limit, NonBlankString } from "./internal/params.js"
 
 const score = Schema.optionalWith(Schema.Number, { default: () => 0, nullable: true })
 
@@ -83,3 +84,75 @@ export type AccountSyncEvent =
     /** Send this as `lastSync` next time: the server time of the sync's first page. */
     readonly checkpoint: DateTime.Utc
   }
+
+/**
+ * An account to push. `externalId` is your CRM's ID: the deduplication key of the CRM
+ * revision, and what `accounts.update` addresses. `domain` is normalised by Recotap.
+ */
+export const AccountInput = Schema.Struct({
+  externalId: NonBlankString,
+  domain: NonBlankString,
+  name: NonBlankString,
+  shortName: Schema.optional(Schema.String),
+  linkedinUrl: Schema.optional(Schema.String),
+  tags: Schema.optional(Schema.Array(Schema.String)),
+  /** Values by custom-field key; every key must be an active custom field, or the item fails. */
+  customFields: Schema.optional(CustomFieldValues)
+})
+
+/** @see {@link AccountInput} */
+export type AccountInput = typeof AccountInput.Type
+
+/** Options of `accounts.push`. */
+export interface PushAccountsOptions extends BulkOptions {
+  /** A static, active or draft segment every successfully pushed account joins (see `segments.list`). */
+  readonly segmentId?: string
+  /** Update accounts that already exist instead of failing them. */
+  readonly upsert?: boolean
+}
+
+/** One account's entry in Recotap's answer to a push. */
+export const AccountPushResult = Schema.Struct({
+  externalId: Schema.optional(Schema.NullOr(Schema.String)),
+  rtp_aid: Schema.optional(Schema.NullOr(Schema.String)),
+  domain: Schema.optional(Schema.String),
+  status: Schema.String,
+  error: Schema.optional(Schema.String)
+})
+
+/** @see {@link AccountPushResult} */
+export type AccountPushResult = typeof AccountPushResult.Type
+
+/** The body of `accounts.update`: custom-field values to merge (keys not sent are kept). */
+export const AccountUpdate = Schema.Struct({ customFields: CustomFieldValues })
+
+/** @see {@link AccountUpdate} */
+export type AccountUpdate = typeof AccountUpdate.Type
+
+/** An account without an external ID yet, from `accounts.listUnmapped`. */
+export const UnmappedAccount = Schema.Struct({ name: Schema.String, domain: Schema.String })
+
+/** @see {@link UnmappedAccount} */
+export type UnmappedAccount = typeof UnmappedAccount.Type
+
+/** Parameters of `accounts.listUnmapped`: how many at most (the server's default is 100). */
+export const ListUnmappedParams = Schema.Struct({ limit: Schema.optional(Limit) })
+
+/** @see {@link ListUnmappedParams} */
+export type ListUnmappedParams = typeof ListUnmappedParams.Type
+
+/** An external ID to write onto the existing account with this domain. */
+export const ExternalIdMapping = Schema.Struct({ domain: NonBlankString, externalId: NonBlankString })
+
+/** @see {@link ExternalIdMapping} */
+export type ExternalIdMapping = typeof ExternalIdMapping.Type
+
+/** Recotap's answer to one mapping request. */
+export const MappingResponse = Schema.Struct({
+  matched: Schema.Number,
+  updated: Schema.Number,
+  notFound: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [], nullable: true })
+})
+
+/** @see {@link MappingResponse} */
+export type MappingResponse = typeof MappingResponse.Type

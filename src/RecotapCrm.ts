@@ -24,14 +24,39 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
-import type { Account, Accounts, AccountSyncEvent, ListAccountsParams, SyncAccountsParams } from "./Account.js"
+import type {
+  Account,
+  AccountInput,
+  AccountPushResult,
+  Accounts,
+  AccountSyncEvent,
+  AccountUpdate,
+  ExternalIdMapping,
+  ListAccountsParams,
+  ListUnmappedParams,
+  MappingResponse,
+  PushAccountsOptions,
+  SyncAccountsParams,
+  UnmappedAccount
+} from "./Account.js"
 import { ApiKey } from "./ApiKey.js"
+import type { BulkOptions, BulkResult } from "./Bulk.js"
+import type { CustomField, CustomFieldInput } from "./CustomField.js"
+import type { DealInput, DealResult } from "./Deal.js"
+import type { Pipeline, PipelineInput, PipelineResult } from "./DealStage.js"
 import { makeAccounts } from "./internal/accounts.js"
+import { makeCustomFields } from "./internal/customFields.js"
+import { makeDeals } from "./internal/deals.js"
+import { makeDealStages } from "./internal/dealStages.js"
 import { makePipeline } from "./internal/pipeline.js"
+import { makeSalesActivities } from "./internal/salesActivities.js"
+import { makeJourneyStages, makeSegments } from "./internal/segments.js"
 import { RecotapConfig } from "./RecotapConfig.js"
-import type { ReadError } from "./RecotapError.js"
+import type { BadRequest, Conflict, InvalidApiKey, MissingApiKey, NotFound, ReadError } from "./RecotapError.js"
+import type { SalesActivityInput, SalesActivityResult } from "./SalesActivity.js"
+import type { ListSegmentsParams, Segment, Segments } from "./Segment.js"
 
-/** Accounts: pull them with their Recotap scores. */
+/** Accounts: push them in, pull them back with their Recotap scores, map IDs. */
 export interface AccountsApi {
   /** One page of `GET /accounts`. Invalid parameters fail before anything is sent. */
   readonly list: (params?: ListAccountsParams) => Effect.Effect<Accounts, ReadError>
@@ -45,18 +70,120 @@ export interface AccountsApi {
    * Store the checkpoint only after processing every `Changed` event.
    */
   readonly sync: (params?: SyncAccountsParams) => Stream.Stream<AccountSyncEvent, ReadError>
+  /**
+   * Pushes any number of accounts (100 per request): one outcome per account, in input order.
+   * With `segmentId`, every account pushed successfully joins that segment; with `upsert`,
+   * existing accounts are updated instead of failed.
+   */
+  readonly push: (
+    accounts: Iterable<AccountInput>,
+    options?: PushAccountsOptions
+  ) => Effect.Effect<BulkResult<AccountInput, AccountPushResult>, MissingApiKey | InvalidApiKey>
+  /**
+   * Merges custom-field values into one account (`PUT /accounts/:externalId`): keys not sent are
+   * kept. `NotFound` for an unknown ID; `BadRequest` for an unknown custom-field key or invalid input.
+   */
+  readonly update: (
+    externalId: string,
+    update: AccountUpdate
+  ) => Effect.Effect<void, ReadError | BadRequest | NotFound>
+  /**
+   * Writes your external IDs onto existing accounts matched by domain (100 per request). An
+   * existing ID is overwritten; a domain with no account is `Rejected` with status `notFound`.
+   */
+  readonly mapExternalIds: (
+    mappings: Iterable<ExternalIdMapping>,
+    options?: BulkOptions
+  ) => Effect.Effect<BulkResult<ExternalIdMapping, MappingResponse>, MissingApiKey | InvalidApiKey>
+  /** Accounts that have no external ID yet (no paging: raise `limit` to see more). */
+  readonly listUnmapped: (params?: ListUnmappedParams) => Effect.Effect<ReadonlyArray<UnmappedAccount>, ReadError>
+}
+
+/** Account custom-field definitions. */
+export interface CustomFieldsApi {
+  /** The active custom fields. */
+  readonly list: () => Effect.Effect<ReadonlyArray<CustomField>, ReadError>
+  /**
+   * Creates a custom field; its key is derived from the label (see `customFieldKey`).
+   * `Conflict` when an active field with that key exists; `BadRequest` for invalid input.
+   */
+  readonly create: (input: CustomFieldInput) => Effect.Effect<CustomField, ReadError | BadRequest | Conflict>
+}
+
+/** Deals, upserted by `externalDealId`. */
+export interface DealsApi {
+  /** Upserts any number of deals (100 per request): one outcome per deal, in input order. */
+  readonly push: (
+    deals: Iterable<DealInput>,
+    options?: BulkOptions
+  ) => Effect.Effect<BulkResult<DealInput, DealResult>, MissingApiKey | InvalidApiKey>
+}
+
+/** Deal pipelines and stages. */
+export interface DealStagesApi {
+  /**
+   * Registers pipelines (20 per request). Create-only and all-or-nothing per request: when one
+   * pipeline of a request exists already, every pipeline of that request is `Rejected` (`refused`).
+   */
+  readonly push: (
+    pipelines: Iterable<PipelineInput>,
+    options?: BulkOptions
+  ) => Effect.Effect<BulkResult<PipelineInput, PipelineResult>, MissingApiKey | InvalidApiKey>
+  /** The registered pipelines. */
+  readonly list: () => Effect.Effect<ReadonlyArray<Pipeline>, ReadError>
+}
+
+/** Sales activities: calls and emails. */
+export interface SalesActivitiesApi {
+  /**
+   * Creates any number of activities (50 per request). Create-only: a repeated
+   * `externalActivityId` is `Rejected` (`failed`).
+   */
+  readonly push: (
+    activities: Iterable<SalesActivityInput>,
+    options?: BulkOptions
+  ) => Effect.Effect<BulkResult<SalesActivityInput, SalesActivityResult>, MissingApiKey | InvalidApiKey>
+}
+
+/** Static segments (active or draft). */
+export interface SegmentsApi {
+  /** One page of segments. */
+  readonly list: (params?: ListSegmentsParams) => Effect.Effect<Segments, ReadError>
+  /** Every page from `params.cursor` (or the first) on, fetched as the consumer pulls. */
+  readonly pages: (params?: ListSegmentsParams) => Stream.Stream<Segments, ReadError>
+  /** Every segment, fetched as the consumer pulls. */
+  readonly stream: (params?: ListSegmentsParams) => Stream.Stream<Segment, ReadError>
+}
+
+/** Journey-stage labels. */
+export interface JourneyStagesApi {
+  /** The workspace's journey stages, e.g. `Unaware`, `Aware`, `Consideration`, ... */
+  readonly list: () => Effect.Effect<ReadonlyArray<string>, ReadError>
 }
 
 /** Everything the client can do, grouped by resource. */
 export interface RecotapCrmService {
   readonly accounts: AccountsApi
+  readonly customFields: CustomFieldsApi
+  readonly deals: DealsApi
+  readonly dealStages: DealStagesApi
+  readonly salesActivities: SalesActivitiesApi
+  readonly segments: SegmentsApi
+  readonly journeyStages: JourneyStagesApi
 }
 
 /** Builds the client from an `HttpClient`, an `ApiKey` and (optionally) `RecotapConfig`. */
 export const make: Effect.Effect<RecotapCrmService, never, HttpClient.HttpClient | ApiKey> = Effect.gen(function*() {
   const pipeline = yield* makePipeline
-  const config = yield* RecotapConfig
-  return { accounts: makeAccounts(pipeline, config.baseUrl) }
+  return {
+    accounts: makeAccounts(pipeline),
+    customFields: makeCustomFields(pipeline),
+    deals: makeDeals(pipeline),
+    dealStages: makeDealStages(pipeline),
+    salesActivities: makeSalesActivities(pipeline),
+    segments: makeSegments(pipeline),
+    journeyStages: makeJourneyStages(pipeline)
+  }
 })
 
 /**

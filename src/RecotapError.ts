@@ -106,16 +106,22 @@ const describe = (name: string, e: { readonly serverMessage: string; readonly cu
   `${name}: ${e.customMessage ?? e.serverMessage}`
 
 /**
- * 400: the API refused a write: failed validation (see `violations`) or a business rule
- * (see `customMessage`, e.g. a segment that cannot accept members).
+ * 400: a write was refused: by the API (`origin: "server"`): failed validation (see
+ * `violations`) or a business rule (see `customMessage`, e.g. an unknown custom-field key); or
+ * here, before anything was sent (`origin: "client"`), because the input failed its schema.
  */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   ...ServerAnswer,
+  origin: Schema.Literal("server", "client"),
   violations: Schema.Array(Violation)
 }) {
   override get message(): string {
-    const rules = this.violations.flatMap((v) => Object.values(v.constraints))
-    return rules.length > 0 ? `Recotap rejected the request: ${rules.join("; ")}` : describe("Recotap rejected the request", this)
+    const who = this.origin === "client" ? "Invalid request, not sent" : "Recotap rejected the request"
+    const rules = this.violations.map((v) => {
+      const messages = Object.values(v.constraints).join(", ")
+      return v.property === "" || messages.startsWith(v.property) ? messages : `${v.property}: ${messages}`
+    })
+    return rules.length > 0 ? `${who}: ${rules.join("; ")}` : describe(who, this)
   }
 }
 

@@ -5,6 +5,13 @@
  */
 export * from "./Account.js"
 export * from "./ApiKey.js"
+export * from "./Bulk.js"
+export * from "./CustomField.js"
+export * from "./Deal.js"
+export * from "./DealStage.js"
+export * from "./Domain.js"
 export * from "./RecotapConfig.js"
 export * from "./RecotapCrm.js"
 export * from "./RecotapError.js"
+export * from "./SalesActivity.js"
+export * from "./Segment.js"

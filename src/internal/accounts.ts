@@ -1,12 +1,33 @@
-/** The `accounts` resource: list, pages, stream and delta sync. */
+/** The `accounts` resource: pull (list, pages, stream, sync), push, update, external-ID mapping. */
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { Accounts, type AccountSyncEvent, ListAccountsParams, type SyncAccountsParams } from "../Account.js"
+import {
+  AccountInput,
+  type AccountPushResult,
+  AccountPushResult as AccountPushResultSchema,
+  Accounts,
+  type AccountSyncEvent,
+  AccountUpdate,
+  ExternalIdMapping,
+  ListAccountsParams,
+  ListUnmappedParams,
+  MappingResponse,
+  type PushAccountsOptions,
+  type SyncAccountsParams,
+  UnmappedAccount
+} from "../Account.js"
+import type { BulkOutcome } from "../Bulk.js"
+import { normalizeDomain } from "../Domain.js"
 import type { AccountsApi } from "../RecotapCrm.js"
-import { type ReadError, TransportError } from "../RecotapError.js"
+import type { ReadError } from "../RecotapError.js"
+import { asTransportError } from "./pipeline.js"
+import type { BulkOptions } from "../Bulk.js"
+import { type BulkEndpoint, matchResults, runBulk } from "./bulk.js"
+import { NonBlankString } from "./params.js"
 import type { Endpoint, Pipeline } from "./pipeline.js"
 import { paginate } from "./paginate.js"
 
@@ -18,19 +39,75 @@ const ListAccounts: Endpoint<ListAccountsParams, Accounts> = {
   response: Accounts
 }
 
-/** Builds the accounts resource over a pipeline. */
-export const makeAccounts = (pipeline: Pipeline, baseUrl: string): AccountsApi => {
-  const list = (params: ListAccountsParams = {}) => pipeline.read(ListAccounts, params)
+/** Most accounts in one push, and mappings in one PATCH. */
+export const MAX_ACCOUNTS_PER_REQUEST = 100
+export const MAX_MAPPINGS_PER_REQUEST = 100
 
-  const pages = (params: ListAccountsParams = {}) => {
-    const { cursor: start, ...rest } = params
-    return paginate(
-      (cursor) => list(cursor === undefined ? rest : { ...rest, cursor }),
-      start,
-      (detail) =>
-        new TransportError({ reason: "Decode", method: "GET", url: `${baseUrl}${ListAccounts.path}`, detail })
+const PushAccounts: BulkEndpoint<AccountInput, { readonly results: ReadonlyArray<AccountPushResult> }, AccountPushResult, PushAccountsOptions> = {
+  operation: "accounts.push",
+  method: "POST",
+  path: "/accounts",
+  maxPerRequest: MAX_ACCOUNTS_PER_REQUEST,
+  item: AccountInput,
+  checkOptions: (options) =>
+    options.segmentId !== undefined && options.segmentId.trim() === "" ? "options.segmentId must not be blank" : undefined,
+  body: (accounts, options) => ({
+    accounts,
+    ...(options.segmentId === undefined ? {} : { segmentId: options.segmentId }),
+    ...(options.upsert === undefined ? {} : { upsert: options.upsert })
+  }),
+  response: Schema.Struct({ results: Schema.Array(AccountPushResultSchema) }),
+  outcomes: (raw, batch, broken) =>
+    matchResults(raw.results, batch, (input, result) =>
+      (result.externalId == null || result.externalId === input.externalId) &&
+      (result.domain === undefined || result.domain === normalizeDomain(input.domain)), broken)
+}
+
+const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingResponse, BulkOptions> = {
+  operation: "accounts.mapExternalIds",
+  method: "PATCH",
+  path: "/accounts/external-ids",
+  maxPerRequest: MAX_MAPPINGS_PER_REQUEST,
+  item: ExternalIdMapping,
+  body: (mappings) => ({ mappings }),
+  response: MappingResponse,
+  outcomes: (raw, batch) => {
+    const notFound = new Set(raw.notFound.flatMap((domain) => [domain, normalizeDomain(domain)]))
+    return batch.map((item): BulkOutcome<ExternalIdMapping, MappingResponse> =>
+      notFound.has(item.input.domain) || notFound.has(normalizeDomain(item.input.domain))
+        ? { _tag: "Rejected", index: item.index, input: item.input, status: "notFound", error: "no Recotap account has this domain" }
+        : { _tag: "Applied", index: item.index, input: item.input, status: "updated", result: raw }
     )
   }
+}
+
+const UpdateAccount: Endpoint<{ readonly externalId: string } & AccountUpdate, { readonly message?: string | undefined }> = {
+  operation: "accounts.update",
+  method: "PUT",
+  path: (params) => `/accounts/${encodeURIComponent(params.externalId)}`,
+  // The ID travels in the path: the body carries only the custom fields.
+  body: Schema.transform(AccountUpdate, Schema.Struct({ externalId: NonBlankString, ...AccountUpdate.fields }), {
+    strict: true,
+    decode: (body) => ({ externalId: "", ...body }),
+    encode: ({ customFields }) => ({ customFields })
+  }),
+  invalidInput: "BadRequest",
+  response: Schema.Struct({ message: Schema.optional(Schema.String) })
+}
+
+const ListUnmapped: Endpoint<ListUnmappedParams, ReadonlyArray<UnmappedAccount>> = {
+  operation: "accounts.listUnmapped",
+  method: "GET",
+  path: "/accounts/missing-external-ids",
+  query: ListUnmappedParams,
+  response: Schema.Array(UnmappedAccount)
+}
+
+/** Builds the accounts resource over a pipeline. */
+export const makeAccounts = (pipeline: Pipeline): AccountsApi => {
+  const list = (params: ListAccountsParams = {}) => pipeline.read(ListAccounts, params)
+
+  const pages = (params: ListAccountsParams = {}) => paginate(list, params, `${pipeline.baseUrl}${ListAccounts.path}`)
 
   const sync = (params: SyncAccountsParams = {}): Stream.Stream<AccountSyncEvent, ReadError> =>
     Stream.unwrap(Effect.gen(function*() {
@@ -55,6 +132,14 @@ export const makeAccounts = (pipeline: Pipeline, baseUrl: string): AccountsApi =
   return {
     list,
     pages,
+    push: (accounts, options = {}) => runBulk(pipeline, PushAccounts, accounts, options),
+    update: (externalId, update) =>
+      pipeline.execute(UpdateAccount, { externalId, ...update }).pipe(
+        Effect.asVoid,
+        Effect.catchTag("Conflict", (error) => Effect.fail(asTransportError(error)))
+      ),
+    mapExternalIds: (mappings, options = {}) => runBulk(pipeline, MapExternalIds, mappings, options),
+    listUnmapped: (params = {}) => pipeline.read(ListUnmapped, params),
     stream: (params) => Stream.mapConcat(pages(params), (page) => page.data),
     sync
   }

@@ -8,6 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { TransportError } from "../RecotapError.js"
 
 /** The paginated wrapper every list endpoint returns. */
 export interface Page {
@@ -16,25 +17,31 @@ export interface Page {
 }
 
 /**
- * Streams pages, fetching one only when the consumer pulls it.
+ * Streams the pages of a list from `params.cursor` (or the first page) on, fetching one only
+ * when the consumer pulls it.
  *
- * @param fetchPage fetches the page at a cursor (`undefined` = first page)
- * @param start cursor to start from, if any
- * @param broken the error for a page that claims a successor but gives no usable cursor
+ * @param list fetches one page
+ * @param url the list's URL, for the error of a page that claims a successor but gives no usable cursor
  */
-export const paginate = <P extends Page, E>(
-  fetchPage: (cursor: string | undefined) => Effect.Effect<P, E>,
-  start: string | undefined,
-  broken: (detail: string) => E
-): Stream.Stream<P, E> =>
-  Stream.paginateEffect(start, (cursor) =>
-    Effect.flatMap(fetchPage(cursor), (page): Effect.Effect<readonly [P, Option.Option<string | undefined>], E> => {
-      if (!page.hasNextPage) return Effect.succeed([page, Option.none()])
-      if (page.nextCursor === null || page.nextCursor === "") {
-        return Effect.fail(broken("the page says hasNextPage but gives no nextCursor"))
+export const paginate = <Params extends { readonly cursor?: string | undefined }, P extends Page, E>(
+  list: (params: Params) => Effect.Effect<P, E>,
+  params: Params,
+  url: string
+): Stream.Stream<P, E | TransportError> => {
+  const broken = (detail: string) => new TransportError({ reason: "Decode", method: "GET", url, detail })
+  const { cursor: start, ...rest } = params
+  return Stream.paginateEffect(start, (cursor) =>
+    Effect.flatMap(
+      list((cursor === undefined ? rest : { ...rest, cursor }) as Params),
+      (page): Effect.Effect<readonly [P, Option.Option<string | undefined>], E | TransportError> => {
+        if (!page.hasNextPage) return Effect.succeed([page, Option.none()])
+        if (page.nextCursor === null || page.nextCursor === "") {
+          return Effect.fail(broken("the page says hasNextPage but gives no nextCursor"))
+        }
+        if (page.nextCursor === cursor) {
+          return Effect.fail(broken(`the page returned its own cursor "${cursor}" as nextCursor`))
+        }
+        return Effect.succeed([page, Option.some(page.nextCursor)])
       }
-      if (page.nextCursor === cursor) {
-        return Effect.fail(broken(`the page returned its own cursor "${cursor}" as nextCursor`))
-      }
-      return Effect.succeed([page, Option.some(page.nextCursor)])
-    }))
+    ))
+}

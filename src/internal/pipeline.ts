@@ -82,7 +82,7 @@ const describeCause = (cause: unknown): string => {
 const isSuccess = (status: number) => status >= 200 && status < 300
 
 /** Turns a 400/404/409 into a `TransportError`: on a read, they are not something to act on. */
-const asTransportError = (error: BadRequest | NotFound | Conflict): TransportError =>
+export const asTransportError = (error: BadRequest | NotFound | Conflict): TransportError =>
   new TransportError({
     reason: "StatusCode",
     method: error.method,
@@ -119,7 +119,11 @@ export const makePipeline = Effect.gen(function*() {
           )
       case 400:
         return Effect.fail(
-          new BadRequest({ ...answer, violations: Option.match(details, { onNone: () => [], onSome: (d) => d.violations }) })
+          new BadRequest({
+            ...answer,
+            origin: "server",
+            violations: Option.match(details, { onNone: () => [], onSome: (d) => d.violations })
+          })
         )
       case 404:
         return Effect.fail(new NotFound(answer))
@@ -142,7 +146,8 @@ export const makePipeline = Effect.gen(function*() {
         ? new BadRequest({
           method,
           url: baseUrl,
-          serverMessage: "invalid input, checked before sending (nothing was sent)",
+          serverMessage: "Bad Request",
+          origin: "client",
           violations: toViolations(error)
         })
         : new TransportError({
@@ -233,7 +238,7 @@ export const makePipeline = Effect.gen(function*() {
       })
     )
 
-  return { execute, read } as const
+  return { baseUrl: config.baseUrl, execute, read } as const
 })
 
 /** The request pipeline of one client. */

@@ -14,7 +14,7 @@
 import { normalizeDomain } from "../Domain.js"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
-import { customFieldKey } from "../CustomFieldKey.js"
+import { customFieldKey } from "../CustomField.js"
 import { Faults, type Fault } from "./Fault.js"
 import { accountView, listAccounts, listUnmapped, mapExternalIds, pushAccounts, updateAccount } from "./internal/accounts.js"
 import type { RouteHandler } from "./internal/call.js"

@@ -1,5 +1,5 @@
 /** Account custom fields: list the active ones, create one (key derived from the label). */
-import { customFieldKey } from "../../CustomFieldKey.js"
+import { customFieldKey } from "../../CustomField.js"
 import type { Respond } from "../Reply.js"
 import type { Call } from "./call.js"
 import { isObject, optionalString, requireString } from "./rules.js"

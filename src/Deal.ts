@@ -1,0 +1,48 @@
+/**
+ * Deals, pushed from your CRM for revenue attribution; upserted by `externalDealId`.
+ *
+ * @module
+ */
+import * as Schema from "effect/Schema"
+import { DateInput, Email, NonBlankString } from "./internal/params.js"
+
+/** An account a deal is linked to; matched to a Recotap account by domain when possible. */
+export const AssociatedAccount = Schema.Struct({
+  externalId: Schema.optional(Schema.String),
+  domain: Schema.optional(Schema.String),
+  name: Schema.optional(Schema.String)
+})
+
+/** A deal to push. Dates take a `Date`, a `DateTime` or an ISO 8601 string. */
+export const DealInput = Schema.Struct({
+  /** Your unique deal ID: the upsert key. */
+  externalDealId: NonBlankString,
+  name: NonBlankString,
+  amount: Schema.optional(Schema.Number.pipe(Schema.finite())),
+  stageId: Schema.optional(Schema.String),
+  stageLabel: Schema.optional(Schema.String),
+  pipelineId: Schema.optional(Schema.String),
+  pipelineLabel: Schema.optional(Schema.String),
+  startDate: Schema.optional(DateInput),
+  /** Expected or actual close date (`closedDate`, not `closeDate`). */
+  closedDate: Schema.optional(DateInput),
+  ownerName: Schema.optional(Schema.String),
+  ownerEmail: Schema.optional(Email),
+  ownerId: Schema.optional(Schema.String),
+  /** e.g. `USD`, `EUR`, `GBP`. */
+  dealCurrencyCode: Schema.optional(Schema.String),
+  associatedAccounts: Schema.optional(Schema.Array(AssociatedAccount))
+})
+
+/** @see {@link DealInput} */
+export type DealInput = typeof DealInput.Type
+
+/** One deal's entry in Recotap's answer. */
+export const DealResult = Schema.Struct({
+  externalDealId: Schema.optional(Schema.NullOr(Schema.String)),
+  status: Schema.String,
+  error: Schema.optional(Schema.String)
+})
+
+/** @see {@link DealResult} */
+export type DealResult = typeof DealResult.Type

@@ -1,0 +1,191 @@
+/**
+ * The bulk-write engine: check every item, send the valid ones in requests of the documented
+ * size, and account for every item exactly once (see `Bulk.ts` for the outcomes).
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import {
+  type AppliedStatus,
+  type BulkOptions,
+  type BulkOutcome,
+  type BulkResult,
+  type RejectedStatus,
+  summarize
+} from "../Bulk.js"
+import { type BadRequest, type InvalidApiKey, type MissingApiKey, TransportError } from "../RecotapError.js"
+import { describeParseError } from "./parseError.js"
+import type { Pipeline } from "./pipeline.js"
+
+/** An item that passed its schema: where it was in the input, as given, and as sent. */
+export interface CheckedItem<I> {
+  readonly index: number
+  readonly input: I
+  readonly encoded: unknown
+}
+
+/** Builds an `Unknown`-making error for answers that do not account for an item. */
+export type Broken = (detail: string) => TransportError
+
+/** A bulk endpoint, declared once per resource. */
+export interface BulkEndpoint<I, Raw, R, Options> {
+  /** Operation name of the whole call, e.g. `accounts.push`; each request is `<operation>.batch`. */
+  readonly operation: string
+  readonly method: "POST" | "PATCH"
+  readonly path: string
+  /** The documented maximum of items per request. */
+  readonly maxPerRequest: number
+  /** Each item's schema: its type is what callers give, its encoded side what is sent. */
+  readonly item: Schema.Schema<I, any>
+  /** Checks the call's options; a message makes every item `Invalid` and nothing is sent. */
+  readonly checkOptions?: (options: Options) => string | undefined
+  /** The request body for one batch of encoded items. */
+  readonly body: (items: ReadonlyArray<unknown>, options: Options) => unknown
+  /** The answer's `data` for one batch. */
+  readonly response: Schema.Schema<Raw, any>
+  /** One outcome per item of the batch, from the answer. */
+  readonly outcomes: (
+    raw: Raw,
+    batch: ReadonlyArray<CheckedItem<I>>,
+    broken: Broken
+  ) => ReadonlyArray<BulkOutcome<I, R>>
+}
+
+const APPLIED: ReadonlyArray<string> = ["created", "updated", "upserted"]
+const REJECTED: ReadonlyArray<string> = ["failed", "skipped"]
+
+/** A per-item result as the bulk endpoints return them: at least a `status`, maybe an `error`. */
+export interface ItemResult {
+  readonly status: string
+  readonly error?: string | undefined
+}
+
+/**
+ * Pairs each item of a batch with its entry in `results`: by position when the entry agrees
+ * (`sameItem`), otherwise by searching; an item without an entry, or with a status this client
+ * does not know, is `Unknown`.
+ */
+export const matchResults = <I, R extends ItemResult>(
+  results: ReadonlyArray<R>,
+  batch: ReadonlyArray<CheckedItem<I>>,
+  sameItem: (input: I, result: R) => boolean,
+  broken: Broken
+): ReadonlyArray<BulkOutcome<I, R>> => {
+  const used = new Set<number>()
+  return batch.map((item, position): BulkOutcome<I, R> => {
+    const byPosition = results[position]
+    const at = byPosition !== undefined && !used.has(position) && sameItem(item.input, byPosition)
+      ? position
+      : results.findIndex((result, i) => !used.has(i) && sameItem(item.input, result))
+    const result = results[at]
+    if (result === undefined) {
+      return { _tag: "Unknown", index: item.index, input: item.input, error: broken("Recotap's answer has no result for this item") }
+    }
+    used.add(at)
+    if (APPLIED.includes(result.status)) {
+      return { _tag: "Applied", index: item.index, input: item.input, status: result.status as AppliedStatus, result }
+    }
+    if (REJECTED.includes(result.status)) {
+      return {
+        _tag: "Rejected",
+        index: item.index,
+        input: item.input,
+        status: result.status as RejectedStatus,
+        error: result.error ?? result.status
+      }
+    }
+    return { _tag: "Unknown", index: item.index, input: item.input, error: broken(`unrecognised item status "${result.status}"`) }
+  })
+}
+
+/** The messages of a 400 that concern one item of the batch (`accounts.3.domain`), or all of it. */
+const refusalFor = (error: BadRequest, position: number): string => {
+  const own = error.violations.filter((v) => new RegExp(`^[^.]+\\.${position}(\\.|$)`).test(v.property))
+  const messages = own.flatMap((v) => Object.values(v.constraints))
+  return messages.length > 0 ? messages.join("; ") : error.message
+}
+
+const isConcurrency = (n: unknown) => n === undefined || (typeof n === "number" && Number.isInteger(n) && n > 0)
+
+/** Runs a bulk write. Fails only when the key is missing or refused: everything else is an outcome. */
+export const runBulk = <I, Raw, R, Options extends BulkOptions>(
+  pipeline: Pipeline,
+  endpoint: BulkEndpoint<I, Raw, R, Options>,
+  inputs: Iterable<I>,
+  options: Options
+): Effect.Effect<BulkResult<I, R>, MissingApiKey | InvalidApiKey> =>
+  Effect.suspend(() => {
+    const given = Array.from(inputs)
+    const optionsProblem = isConcurrency(options.concurrency)
+      ? endpoint.checkOptions?.(options)
+      : "options.concurrency must be a positive integer"
+    const encode = Schema.encodeEither(endpoint.item, { onExcessProperty: "error" })
+    const checked = given.map((input, index): CheckedItem<I> | BulkOutcome<I, R> => {
+      if (optionsProblem !== undefined) return { _tag: "Invalid", index, input, error: optionsProblem }
+      return Either.match(encode(input), {
+        onLeft: (error): BulkOutcome<I, R> => ({ _tag: "Invalid", index, input, error: describeParseError(error, 5) }),
+        onRight: (encoded): CheckedItem<I> => ({ index, input, encoded })
+      })
+    })
+    const invalid = checked.filter((c): c is BulkOutcome<I, R> => "_tag" in c)
+    const valid = checked.filter((c): c is CheckedItem<I> => !("_tag" in c))
+    const batches: Array<ReadonlyArray<CheckedItem<I>>> = []
+    for (let start = 0; start < valid.length; start += endpoint.maxPerRequest) {
+      batches.push(valid.slice(start, start + endpoint.maxPerRequest))
+    }
+
+    const url = `${pipeline.baseUrl}${endpoint.path}`
+    // Set when a request is refused as a whole (e.g. a segment that accepts no members): the
+    // same answer awaits every later batch, so they are not sent.
+    let refusedWhole: string | undefined
+    const request = {
+      operation: `${endpoint.operation}.batch`,
+      method: endpoint.method,
+      path: endpoint.path,
+      body: Schema.Unknown,
+      response: endpoint.response
+    } as const
+
+    const sendBatch = (batch: ReadonlyArray<CheckedItem<I>>) =>
+      Effect.suspend((): Effect.Effect<ReadonlyArray<BulkOutcome<I, R>>, MissingApiKey | InvalidApiKey> => {
+        const refuse = (error: (position: number) => string, status: RejectedStatus = "refused") =>
+          batch.map((item, position): BulkOutcome<I, R> => ({
+            _tag: "Rejected",
+            index: item.index,
+            input: item.input,
+            status,
+            error: error(position)
+          }))
+        if (refusedWhole !== undefined) {
+          const reason = refusedWhole
+          return Effect.succeed(refuse(() => `not sent: an earlier request was refused: ${reason}`))
+        }
+        const unknown = (error: TransportError) =>
+          batch.map((item): BulkOutcome<I, R> => ({ _tag: "Unknown", index: item.index, input: item.input, error }))
+        return pipeline.execute(request, endpoint.body(batch.map((item) => item.encoded), options)).pipe(
+          Effect.map((raw) =>
+            endpoint.outcomes(raw, batch, (detail) =>
+              new TransportError({ reason: "Decode", method: endpoint.method, url, detail }))
+          ),
+          Effect.catchTags({
+            TransportError: (error) => Effect.succeed(unknown(error)),
+            BadRequest: (error) => {
+              if (error.violations.length === 0) refusedWhole = error.message
+              return Effect.succeed(refuse((position) => refusalFor(error, position)))
+            },
+            NotFound: (error) => Effect.succeed(refuse(() => error.message)),
+            Conflict: (error) => Effect.succeed(refuse(() => error.message))
+          })
+        )
+      })
+
+    return Effect.forEach(batches, sendBatch, { concurrency: options.concurrency ?? 1 }).pipe(
+      Effect.map((sent) => {
+        const outcomes = [...invalid, ...sent.flat()].sort((a, b) => a.index - b.index)
+        return { outcomes, summary: summarize(outcomes) }
+      }),
+      Effect.withSpan(`RecotapCrm.${endpoint.operation}`, {
+        attributes: { "recotap.operation": endpoint.operation, "recotap.items": given.length, "recotap.requests": batches.length }
+      })
+    )
+  })

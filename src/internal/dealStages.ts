@@ -1,0 +1,36 @@
+/** The `dealStages` resource: register pipelines in bulk (create-only), list them. */
+import * as Schema from "effect/Schema"
+import { Pipeline, PipelineInput, PipelineResult } from "../DealStage.js"
+import type { DealStagesApi } from "../RecotapCrm.js"
+import type { BulkOptions } from "../Bulk.js"
+import { type BulkEndpoint, matchResults, runBulk } from "./bulk.js"
+import type { Endpoint, Pipeline as RequestPipeline } from "./pipeline.js"
+
+/** Most pipelines in one request. */
+export const MAX_PIPELINES_PER_REQUEST = 20
+
+const PushDealStages: BulkEndpoint<PipelineInput, { readonly results: ReadonlyArray<PipelineResult> }, PipelineResult, BulkOptions> = {
+  operation: "dealStages.push",
+  method: "POST",
+  path: "/deal-stages",
+  maxPerRequest: MAX_PIPELINES_PER_REQUEST,
+  item: PipelineInput,
+  body: (pipelines) => ({ pipelines }),
+  response: Schema.Struct({ results: Schema.Array(PipelineResult) }),
+  outcomes: (raw, batch, broken) =>
+    matchResults(raw.results, batch, (input, result) => result.pipelineId == null || result.pipelineId === input.pipelineId, broken)
+}
+
+// Seen live as a bare array; the envelope is accepted too.
+const ListDealStages: Endpoint<void, ReadonlyArray<Pipeline>> = {
+  operation: "dealStages.list",
+  method: "GET",
+  path: "/deal-stages",
+  response: Schema.Array(Pipeline)
+}
+
+/** Builds the deal-stages resource over a pipeline. */
+export const makeDealStages = (pipeline: RequestPipeline): DealStagesApi => ({
+  push: (pipelines, options = {}) => runBulk(pipeline, PushDealStages, pipelines, options),
+  list: () => pipeline.read(ListDealStages, undefined)
+})

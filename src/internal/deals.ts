@@ -1,0 +1,28 @@
+/** The `deals` resource: upsert deals in bulk. */
+import * as Schema from "effect/Schema"
+import { DealInput, DealResult } from "../Deal.js"
+import type { DealsApi } from "../RecotapCrm.js"
+import type { BulkOptions } from "../Bulk.js"
+import { type BulkEndpoint, matchResults, runBulk } from "./bulk.js"
+import type { Pipeline } from "./pipeline.js"
+
+/** Most deals in one request. */
+export const MAX_DEALS_PER_REQUEST = 100
+
+const PushDeals: BulkEndpoint<DealInput, { readonly results: ReadonlyArray<DealResult> }, DealResult, BulkOptions> = {
+  operation: "deals.push",
+  method: "POST",
+  path: "/deals",
+  maxPerRequest: MAX_DEALS_PER_REQUEST,
+  item: DealInput,
+  body: (deals) => ({ deals }),
+  response: Schema.Struct({ results: Schema.Array(DealResult) }),
+  outcomes: (raw, batch, broken) =>
+    matchResults(raw.results, batch, (input, result) =>
+      result.externalDealId == null || result.externalDealId === input.externalDealId, broken)
+}
+
+/** Builds the deals resource over a pipeline. */
+export const makeDeals = (pipeline: Pipeline): DealsApi => ({
+  push: (deals, options = {}) => runBulk(pipeline, PushDeals, deals, options)
+})

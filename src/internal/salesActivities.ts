@@ -1,0 +1,33 @@
+/** The `salesActivities` resource: create calls and emails in bulk. */
+import * as Schema from "effect/Schema"
+import type { SalesActivitiesApi } from "../RecotapCrm.js"
+import { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
+import type { BulkOptions } from "../Bulk.js"
+import { type BulkEndpoint, matchResults, runBulk } from "./bulk.js"
+import type { Pipeline } from "./pipeline.js"
+
+/** Most activities in one request. */
+export const MAX_ACTIVITIES_PER_REQUEST = 50
+
+const PushSalesActivities: BulkEndpoint<
+  SalesActivityInput,
+  { readonly results: ReadonlyArray<SalesActivityResult> },
+  SalesActivityResult,
+  BulkOptions
+> = {
+  operation: "salesActivities.push",
+  method: "POST",
+  path: "/sales-activities",
+  maxPerRequest: MAX_ACTIVITIES_PER_REQUEST,
+  item: SalesActivityInput,
+  body: (activities) => ({ activities }),
+  response: Schema.Struct({ results: Schema.Array(SalesActivityResult) }),
+  outcomes: (raw, batch, broken) =>
+    matchResults(raw.results, batch, (input, result) =>
+      result.externalActivityId == null || result.externalActivityId === input.externalActivityId, broken)
+}
+
+/** Builds the sales-activities resource over a pipeline. */
+export const makeSalesActivities = (pipeline: Pipeline): SalesActivitiesApi => ({
+  push: (activities, options = {}) => runBulk(pipeline, PushSalesActivities, activities, options)
+})
