@@ -1,5 +1,6 @@
 /**
- * Client settings: where Recotap lives and how long a request may take.
+ * Client settings: where Recotap lives, how long a request may take, how failures are retried,
+ * how fast the client may go, and what it refuses for safety.
  *
  * `RecotapConfig` is a `Context.Reference`: it has defaults, so providing it is optional.
  *
@@ -20,28 +21,89 @@ import * as Layer from "effect/Layer"
  */
 export const DEFAULT_BASE_URL = "https://eapi.recotap.com/api/v1/crm"
 
-/** The default per-request timeout. */
+/** The default per-attempt timeout. */
 export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(30)
+
+/** How transient failures are retried. */
+export interface RetryPolicy {
+  /** Retries after the first attempt (default 2: at most 3 attempts). `0` disables retries. */
+  readonly maxRetries: number
+  /** First backoff delay, doubled at each retry, with jitter (default 500 ms). */
+  readonly baseDelay: Duration.Duration
+  /** Longest backoff delay (default 8 s). */
+  readonly maxDelay: Duration.Duration
+  /** Longest `Retry-After` the client waits for; a longer one fails at once (default 60 s). */
+  readonly maxRetryAfter: Duration.Duration
+}
+
+/** The default retry policy. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxRetries: 2,
+  baseDelay: Duration.millis(500),
+  maxDelay: Duration.seconds(8),
+  maxRetryAfter: Duration.seconds(60)
+}
+
+/** A client-side rate limit, shared by every call of one `RecotapCrm`. */
+export interface RateLimit {
+  /** Requests allowed per `interval`. */
+  readonly requests: number
+  readonly interval: Duration.Duration
+  /** Requests in flight at once (default: no limit). */
+  readonly maxConcurrent?: number | undefined
+}
+
+/** The default cap on a response body: 16 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 /** Resolved client settings. */
 export interface RecotapSettings {
   /** Base URL without trailing slash, e.g. `https://eapi.recotap.com/api/v1/crm`. */
   readonly baseUrl: string
-  /** Longest a single request (sending, waiting, reading the body) may take. */
+  /** Longest one attempt (sending, waiting, reading the body) may take. */
   readonly timeout: Duration.Duration
+  readonly retry: RetryPolicy
+  /** Longest a whole call may take, retries included (for streams: each page); none by default. */
+  readonly deadline: Duration.Duration | undefined
+  /** Opt-in client-side rate limit; none by default. */
+  readonly rateLimit: RateLimit | undefined
+  /** Largest response body read; a larger one fails. */
+  readonly maxResponseBytes: number
+  /** Same-origin redirects followed (default 3). Redirects to another origin are never followed. */
+  readonly maxRedirects: number
+  /** Allow a plain-http base URL that is not loopback (default false: the key would travel in clear). */
+  readonly allowInsecureHttp: boolean
 }
 
 /** What a caller may set; everything is optional. */
 export interface RecotapConfigOptions {
   readonly baseUrl?: string | URL
   readonly timeout?: Duration.DurationInput
+  readonly retry?: {
+    readonly maxRetries?: number
+    readonly baseDelay?: Duration.DurationInput
+    readonly maxDelay?: Duration.DurationInput
+    readonly maxRetryAfter?: Duration.DurationInput
+  }
+  readonly deadline?: Duration.DurationInput
+  readonly rateLimit?: {
+    readonly requests: number
+    readonly interval: Duration.DurationInput
+    readonly maxConcurrent?: number
+  }
+  readonly maxResponseBytes?: number
+  readonly maxRedirects?: number
+  readonly allowInsecureHttp?: boolean
 }
 
+const isLoopback = (url: URL) =>
+  url.hostname === "localhost" || url.hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(url.hostname)
+
 /**
- * Checks and normalises a base URL: absolute http(s), no credentials, no query or fragment,
- * no trailing slash.
+ * Checks and normalises a base URL: absolute https (http only on loopback, unless allowed), no
+ * credentials, no query or fragment, no trailing slash.
  */
-export const parseBaseUrl = (input: string | URL): Either.Either<string, string> => {
+export const parseBaseUrl = (input: string | URL, allowInsecureHttp = false): Either.Either<string, string> => {
   let url: URL
   try {
     url = new URL(input)
@@ -50,6 +112,11 @@ export const parseBaseUrl = (input: string | URL): Either.Either<string, string>
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     return Either.left(`the base URL must use http or https, not ${url.protocol}`)
+  }
+  if (url.protocol === "http:" && !isLoopback(url) && !allowInsecureHttp) {
+    return Either.left(
+      `plain http to ${url.host} would send the API key in clear text: use https (or set allowInsecureHttp)`
+    )
   }
   if (url.username !== "" || url.password !== "") {
     return Either.left("the base URL must not contain credentials")
@@ -60,58 +127,112 @@ export const parseBaseUrl = (input: string | URL): Either.Either<string, string>
   return Either.right(url.toString().replace(/\/+$/, ""))
 }
 
-const resolve = (
-  options: RecotapConfigOptions,
-  path: ReadonlyArray<string>
-): Either.Either<RecotapSettings, ConfigError.ConfigError> => {
-  const baseUrl = parseBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL)
-  if (Either.isLeft(baseUrl)) {
-    return Either.left(ConfigError.InvalidData([...path], `Invalid Recotap base URL: ${baseUrl.left}`))
-  }
-  const timeout = Duration.decodeUnknown(options.timeout ?? DEFAULT_TIMEOUT)
-  if (timeout._tag === "None" || !Duration.greaterThan(timeout.value, Duration.zero)) {
-    return Either.left(ConfigError.InvalidData([], "Invalid Recotap timeout: it must be a positive duration"))
-  }
-  return Either.right({ baseUrl: baseUrl.right, timeout: timeout.value })
+class Invalid {
+  constructor(readonly message: string) {}
 }
 
+const duration = (name: string, input: Duration.DurationInput | undefined, fallback: Duration.Duration, allowZero = false) => {
+  const decoded = Duration.decodeUnknown(input ?? fallback)
+  if (decoded._tag === "None" || (allowZero ? Duration.lessThan(decoded.value, Duration.zero) : !Duration.greaterThan(decoded.value, Duration.zero))) {
+    throw new Invalid(`${name} must be a ${allowZero ? "non-negative" : "positive"} duration`)
+  }
+  return decoded.value
+}
+
+const integer = (name: string, input: number | undefined, fallback: number, min: number) => {
+  const value = input ?? fallback
+  if (!Number.isInteger(value) || value < min) throw new Invalid(`${name} must be an integer of at least ${min}`)
+  return value
+}
+
+const settings = (options: RecotapConfigOptions): RecotapSettings => {
+  const allowInsecureHttp = options.allowInsecureHttp ?? false
+  const baseUrl = parseBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, allowInsecureHttp)
+  if (Either.isLeft(baseUrl)) throw new Invalid(`Invalid Recotap base URL: ${baseUrl.left}`)
+  const retry = options.retry ?? {}
+  const rateLimit = options.rateLimit
+  return {
+    baseUrl: baseUrl.right,
+    timeout: duration("timeout", options.timeout, DEFAULT_TIMEOUT),
+    retry: {
+      maxRetries: integer("retry.maxRetries", retry.maxRetries, DEFAULT_RETRY.maxRetries, 0),
+      baseDelay: duration("retry.baseDelay", retry.baseDelay, DEFAULT_RETRY.baseDelay, true),
+      maxDelay: duration("retry.maxDelay", retry.maxDelay, DEFAULT_RETRY.maxDelay, true),
+      maxRetryAfter: duration("retry.maxRetryAfter", retry.maxRetryAfter, DEFAULT_RETRY.maxRetryAfter, true)
+    },
+    deadline: options.deadline === undefined ? undefined : duration("deadline", options.deadline, Duration.zero),
+    rateLimit: rateLimit === undefined ? undefined : {
+      requests: integer("rateLimit.requests", rateLimit.requests, 1, 1),
+      interval: duration("rateLimit.interval", rateLimit.interval, Duration.zero),
+      maxConcurrent: rateLimit.maxConcurrent === undefined
+        ? undefined
+        : integer("rateLimit.maxConcurrent", rateLimit.maxConcurrent, 1, 1)
+    },
+    maxResponseBytes: integer("maxResponseBytes", options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 1),
+    maxRedirects: integer("maxRedirects", options.maxRedirects, 3, 0),
+    allowInsecureHttp
+  }
+}
+
+/** Resolves options into settings, or says what is wrong. */
+export const resolveSettings = (options: RecotapConfigOptions): Either.Either<RecotapSettings, string> => {
+  try {
+    return Either.right(settings(options))
+  } catch (error) {
+    if (error instanceof Invalid) return Either.left(error.message)
+    throw error
+  }
+}
+
+const toLayer = (options: RecotapConfigOptions, path: ReadonlyArray<string>) =>
+  Either.match(resolveSettings(options), {
+    onLeft: (message) => Effect.fail(ConfigError.InvalidData([...path], message)),
+    onRight: Effect.succeed
+  })
+
 /**
- * Client settings. Optional: without it, the client uses {@link DEFAULT_BASE_URL} and
- * {@link DEFAULT_TIMEOUT}.
+ * Client settings. Optional: without it, the client uses the defaults (see the README's
+ * Configuration and Reliability sections).
  *
  * @example
  * ```ts
  * // in code
  * RecotapConfig.layer({ baseUrl: "https://sandboxapi.reco-tap.com/api/v1", timeout: "10 seconds" })
- * // from the environment: RECOTAP_BASE_URL, RECOTAP_TIMEOUT
+ * // from the environment: RECOTAP_BASE_URL, RECOTAP_TIMEOUT, RECOTAP_DEADLINE, RECOTAP_MAX_RETRIES,
+ * // RECOTAP_ALLOW_INSECURE_HTTP
  * RecotapConfig.layerConfig
  * ```
  */
 export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-recotap/RecotapConfig", {
-  defaultValue: (): RecotapSettings => ({ baseUrl: DEFAULT_BASE_URL, timeout: DEFAULT_TIMEOUT })
+  defaultValue: (): RecotapSettings => settings({})
 }) {
-  /** Settings given in code; an invalid base URL or timeout fails the layer with a `ConfigError`. */
+  /** Settings given in code; an invalid value fails the layer with a `ConfigError`. */
   static layer(options: RecotapConfigOptions): Layer.Layer<RecotapConfig, ConfigError.ConfigError> {
-    return Layer.effect(RecotapConfig, Either.match(resolve(options, ["baseUrl"]), {
-      onLeft: Effect.fail,
-      onRight: Effect.succeed
-    }))
+    return Layer.effect(RecotapConfig, toLayer(options, []))
   }
 
   /**
-   * Settings read from Config: `RECOTAP_BASE_URL` (optional) and `RECOTAP_TIMEOUT` (optional,
-   * a duration such as `10 seconds`). An invalid value fails the layer with a `ConfigError`.
+   * Settings read from Config, each optional: `RECOTAP_BASE_URL`, `RECOTAP_TIMEOUT` and
+   * `RECOTAP_DEADLINE` (durations such as `10 seconds`), `RECOTAP_MAX_RETRIES`,
+   * `RECOTAP_ALLOW_INSECURE_HTTP`. An invalid value fails the layer with a `ConfigError`.
    */
   static readonly layerConfig: Layer.Layer<RecotapConfig, ConfigError.ConfigError> = Layer.effect(
     RecotapConfig,
     Effect.gen(function*() {
       const baseUrl = yield* Config.option(Config.string("RECOTAP_BASE_URL"))
       const timeout = yield* Config.option(Config.duration("RECOTAP_TIMEOUT"))
-      const options: RecotapConfigOptions = {
-        ...(baseUrl._tag === "Some" ? { baseUrl: baseUrl.value } : {}),
-        ...(timeout._tag === "Some" ? { timeout: timeout.value } : {})
-      }
-      return yield* resolve(options, ["RECOTAP_BASE_URL"])
+      const deadline = yield* Config.option(Config.duration("RECOTAP_DEADLINE"))
+      const maxRetries = yield* Config.option(Config.integer("RECOTAP_MAX_RETRIES"))
+      const allowInsecureHttp = yield* Config.option(Config.boolean("RECOTAP_ALLOW_INSECURE_HTTP"))
+      const given = <K extends string, A>(key: K, value: { _tag: "Some"; value: A } | { _tag: "None" }) =>
+        value._tag === "Some" ? { [key]: value.value } as { [P in K]: A } : {}
+      return yield* toLayer({
+        ...given("baseUrl", baseUrl),
+        ...given("timeout", timeout),
+        ...given("deadline", deadline),
+        ...given("allowInsecureHttp", allowInsecureHttp),
+        ...(maxRetries._tag === "Some" ? { retry: { maxRetries: maxRetries.value } } : {})
+      }, [])
     })
   )
 }

@@ -65,9 +65,18 @@ export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()("InvalidA
  * - `Transport`: the connection failed or was reset.
  * - `Timeout`: no complete answer within the configured timeout.
  * - `StatusCode`: an HTTP status the operation does not model (408, 429, 5xx, a 400 on a read, ...).
- * - `Decode`: a body that is not JSON or does not match the documented shape.
+ * - `Decode`: a body that is not JSON, does not match the documented shape, or exceeds the size cap.
+ * - `Redirect`: a redirect the client refused to follow with the key (to another origin, from
+ *   https to http, or too many).
  */
-export const TransportErrorReason = Schema.Literal("InvalidRequest", "Transport", "Timeout", "StatusCode", "Decode")
+export const TransportErrorReason = Schema.Literal(
+  "InvalidRequest",
+  "Transport",
+  "Timeout",
+  "StatusCode",
+  "Decode",
+  "Redirect"
+)
 
 /** The request did not produce a usable answer. See {@link TransportErrorReason}. */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
@@ -76,11 +85,16 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   url: Schema.String,
   status: Schema.optional(Schema.Number),
   detail: Schema.String,
+  /** Attempts made before giving up (1 when the call was not retried). */
+  attempts: Schema.optional(Schema.Number),
+  /** The server's `Retry-After`, in milliseconds, when it sent one. */
+  retryAfterMillis: Schema.optional(Schema.Number),
   cause: Schema.optional(Schema.Defect)
 }) {
   override get message(): string {
     const status = this.status === undefined ? "" : ` with status ${this.status}`
-    return `${this.method} ${this.url} failed${status} (${this.reason}): ${this.detail}`
+    const attempts = this.attempts === undefined || this.attempts === 1 ? "" : ` after ${this.attempts} attempts`
+    return `${this.method} ${this.url} failed${status}${attempts} (${this.reason}): ${this.detail}`
   }
 }
 

@@ -7,7 +7,9 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
 import { DEFAULT_BASE_URL, RecotapConfig, RecotapCrm } from "../src/index.js"
-import { crmWith, envelope } from "./helpers.js"
+import * as Redacted from "effect/Redacted"
+import { ApiKey } from "../src/index.js"
+import { crmWith, envelope, fakeHttp } from "./helpers.js"
 
 const emptyPage = () => envelope({ data: [], nextCursor: null, hasNextPage: false })
 const withEnv = (env: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromJson(env))
@@ -21,7 +23,9 @@ describe("RecotapConfig", () => {
     }))
 
   it.effect("reads RECOTAP_BASE_URL and RECOTAP_TIMEOUT, and requests go there", () => {
-    const { layer, sent } = crmWith(emptyPage)
+    const http = fakeHttp(emptyPage)
+    const sent = http.sent
+    const layer = RecotapCrm.layer.pipe(Layer.provide(Layer.merge(http.layer, ApiKey.layer(Redacted.make("k")))))
     return Effect.gen(function*() {
       const config = yield* RecotapConfig
       expect(config.baseUrl).toBe("https://sandboxapi.reco-tap.com/api/v1")
@@ -35,12 +39,12 @@ describe("RecotapConfig", () => {
   })
 
   it.effect("uses the configured timeout", () => {
-    const { layer } = crmWith(() => Effect.never)
+    const { layer } = crmWith(() => Effect.never, "k", { timeout: "2 seconds", retry: { maxRetries: 0 } })
     return Effect.gen(function*() {
       const fiber = yield* Effect.fork(Effect.flip(Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())))
       yield* TestClock.adjust("2 seconds")
       expect(yield* Fiber.join(fiber)).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
-    }).pipe(Effect.provide(Layer.provide(layer, RecotapConfig.layer({ timeout: "2 seconds" }))))
+    }).pipe(Effect.provide(layer))
   })
 
   const bad: ReadonlyArray<[string, string]> = [

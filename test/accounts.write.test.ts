@@ -1,7 +1,8 @@
 /** Writing accounts: push (bulk), update, external-ID mapping, unmapped listing; against the simulator. */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { type AccountInput, RecotapCrm } from "../src/index.js"
+import { type AccountInput, type RecotapConfigOptions, RecotapCrm } from "../src/index.js"
+import { singleAttempt } from "./helpers.js"
 import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
 
 const accounts = (count: number, from = 0): Array<AccountInput> =>
@@ -14,10 +15,13 @@ const accounts = (count: number, from = 0): Array<AccountInput> =>
 const pushes = (sim: Simulator) => sim.requests.filter((r) => r.route === "POST /accounts")
 const sentCount = (sim: Simulator) => pushes(sim).map((r) => (r.body as { accounts: Array<unknown> }).accounts.length)
 
-const withCrm = <A, E>(program: (sim: Simulator, crm: RecotapCrm["Type"]) => Effect.Effect<A, E>) =>
+const withCrm = <A, E>(
+  program: (sim: Simulator, crm: RecotapCrm["Type"]) => Effect.Effect<A, E>,
+  config: RecotapConfigOptions = {}
+) =>
   Effect.gen(function*() {
     return yield* program(yield* RecotapSimulator, yield* RecotapCrm)
-  }).pipe(Effect.provide(RecotapSimulator.layerCrm()))
+  }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config })))
 
 describe("accounts.push", () => {
   it.effect("splits 250 accounts into requests of 100, 100 and 50, and reports each in order", () =>
@@ -127,8 +131,7 @@ describe("accounts.push", () => {
         // The 503 batch was not processed; the truncated one was: hence "unknown".
         expect(sim.accounts()).toHaveLength(200)
         expect(sim.accounts().at(-1)?.externalId).toBe("crm-299")
-      })
-    ))
+      }), singleAttempt))
 
   it.effect("fails as a whole only when the key is refused", () =>
     withCrm((sim, crm) =>

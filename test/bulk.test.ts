@@ -6,7 +6,7 @@ import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import { type AccountInput, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
-import { crmWith, envelope, errorEnvelope } from "./helpers.js"
+import { crmWith, envelope, errorEnvelope, singleAttempt } from "./helpers.js"
 
 const deal = (n: number) => ({ externalDealId: `deal-${n}`, name: `Deal ${n}` })
 const pushDeals = (count: number) =>
@@ -147,7 +147,7 @@ describe("the one-outcome-per-item law", () => {
           if (outcome._tag === "Invalid" || outcome._tag === "Rejected") expect(stored.has(domain)).toBe(false)
           if (outcome._tag === "Invalid") expect(plans[outcome.index]).toBe("invalid")
         }
-      }).pipe(Effect.provide(RecotapSimulator.layerCrm())),
+      }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))),
     { fastCheck: { numRuns: 40 } }
   )
 })

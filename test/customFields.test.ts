@@ -1,6 +1,7 @@
 /** Custom fields against the simulator: the active definitions, creation with the derived key, and every refusal. */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { singleAttempt } from "./helpers.js"
 import {
   type BadRequest,
   type Conflict,
@@ -176,7 +177,7 @@ describe("customFields.create", () => {
       })
       expect(yield* Effect.flip(crm.customFields.list())).toMatchObject({ _tag: "InvalidApiKey" })
       expect(sim.customFields()).toEqual([])
-    }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
 
   it.effect("fails only with what a write can answer (checked by tsc)", () =>
     Effect.gen(function*() {

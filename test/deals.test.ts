@@ -1,5 +1,6 @@
 /** deals.push against the simulator: batching, upserts, dates on the wire, local checks and partial failures. */
 import { describe, expect, it } from "@effect/vitest"
+import { singleAttempt } from "./helpers.js"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import { type BulkOutcome, type DealInput, type DealResult, RecotapCrm, unknownInputs } from "../src/index.js"
@@ -209,7 +210,7 @@ describe("deals.push", () => {
         const resent = yield* crm.deals.push(unknownInputs(result))
         expect(resent.summary).toEqual({ total: 100, applied: 100, rejected: 0, invalid: 0, unknown: 0 })
         expect(sim.deals()).toHaveLength(250)
-      }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
+      }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
   }
 
   it.effect("a refused key fails the whole call with InvalidApiKey", () =>

@@ -8,7 +8,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
-import { ApiKey, RecotapCrm } from "../src/index.js"
+import { ApiKey, RecotapConfig, type RecotapConfigOptions, RecotapCrm } from "../src/index.js"
 
 /** A key that must never show up anywhere but in the header. */
 export const SECRET = "rk_live_5ecr3t-DO-NOT-LEAK-9f8e7d"
@@ -53,10 +53,18 @@ export const fakeHttp = (handler: Handler) => {
   return { sent, layer: Layer.succeed(HttpClient.HttpClient, client) }
 }
 
-/** `RecotapCrm` over a fake client with the key {@link SECRET}. */
-export const crmWith = (handler: Handler, key: string = SECRET) => {
+/** Settings for tests of what one attempt does: no retries. */
+export const singleAttempt: RecotapConfigOptions = { retry: { maxRetries: 0 } }
+
+/**
+ * `RecotapCrm` over a fake client with the key {@link SECRET}; one attempt per call unless
+ * `config` says otherwise.
+ */
+export const crmWith = (handler: Handler, key: string = SECRET, config: RecotapConfigOptions = singleAttempt) => {
   const http = fakeHttp(handler)
-  const layer = RecotapCrm.layer.pipe(Layer.provide(Layer.merge(http.layer, ApiKey.layer(Redacted.make(key)))))
+  const layer = RecotapCrm.layer.pipe(
+    Layer.provide(Layer.mergeAll(http.layer, ApiKey.layer(Redacted.make(key)), Layer.orDie(RecotapConfig.layer(config))))
+  )
   return { sent: http.sent, layer }
 }
 

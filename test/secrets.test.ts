@@ -10,7 +10,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
-import { ApiKey, RecotapCrm } from "../src/index.js"
+import { ApiKey, RecotapConfig, RecotapCrm } from "../src/index.js"
 import { makePipeline } from "../src/internal/pipeline.js"
 import {
   account,
@@ -21,7 +21,8 @@ import {
   json,
   recordingLogger,
   recordingTracer,
-  SECRET
+  SECRET,
+  singleAttempt
 } from "./helpers.js"
 
 const stringify = (value: unknown) =>
@@ -54,7 +55,9 @@ const observe = <A, E>(
     const { spans, tracer } = yield* recordingTracer
     const logs = recordingLogger()
     const http = fakeHttp(handler)
-    const layer = RecotapCrm.layer.pipe(Layer.provide(Layer.merge(http.layer, ApiKey.layer(Redacted.make(key)))))
+    const layer = RecotapCrm.layer.pipe(
+      Layer.provide(Layer.mergeAll(http.layer, ApiKey.layer(Redacted.make(key)), Layer.orDie(RecotapConfig.layer(singleAttempt))))
+    )
     const exit = yield* Effect.exit(program).pipe(
       Effect.provide(layer),
       Effect.withTracer(tracer),

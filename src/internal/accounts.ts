@@ -47,6 +47,8 @@ const PushAccounts: BulkEndpoint<AccountInput, { readonly results: ReadonlyArray
   operation: "accounts.push",
   method: "POST",
   path: "/accounts",
+  // An upsert can be sent twice; a plain create cannot.
+  safety: (options) => (options.upsert === true ? "idempotent" : "createOnly"),
   maxPerRequest: MAX_ACCOUNTS_PER_REQUEST,
   item: AccountInput,
   checkOptions: (options) =>
@@ -67,6 +69,7 @@ const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingRe
   operation: "accounts.mapExternalIds",
   method: "PATCH",
   path: "/accounts/external-ids",
+  safety: () => "idempotent",
   maxPerRequest: MAX_MAPPINGS_PER_REQUEST,
   item: ExternalIdMapping,
   body: (mappings) => ({ mappings }),

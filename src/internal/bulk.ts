@@ -16,6 +16,7 @@ import {
 import { type BadRequest, type InvalidApiKey, type MissingApiKey, TransportError } from "../RecotapError.js"
 import { describeParseError } from "./parseError.js"
 import type { Pipeline } from "./pipeline.js"
+import type { RetrySafety } from "./retry.js"
 
 /** An item that passed its schema: where it was in the input, as given, and as sent. */
 export interface CheckedItem<I> {
@@ -33,6 +34,8 @@ export interface BulkEndpoint<I, Raw, R, Options> {
   readonly operation: string
   readonly method: "POST" | "PATCH"
   readonly path: string
+  /** Whether a request may be sent again on any transient failure, or only when provably not processed. */
+  readonly safety: (options: Options) => RetrySafety
   /** The documented maximum of items per request. */
   readonly maxPerRequest: number
   /** Each item's schema: its type is what callers give, its encoded side what is sent. */
@@ -135,6 +138,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
     }
 
     const url = `${pipeline.baseUrl}${endpoint.path}`
+    const safety = endpoint.safety(options)
     // Set when a request is refused as a whole (e.g. a segment that accepts no members): the
     // same answer awaits every later batch, so they are not sent.
     let refusedWhole: string | undefined
@@ -162,7 +166,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
         }
         const unknown = (error: TransportError) =>
           batch.map((item): BulkOutcome<I, R> => ({ _tag: "Unknown", index: item.index, input: item.input, error }))
-        return pipeline.execute(request, endpoint.body(batch.map((item) => item.encoded), options)).pipe(
+        return pipeline.execute(request, endpoint.body(batch.map((item) => item.encoded), options), safety).pipe(
           Effect.map((raw) =>
             endpoint.outcomes(raw, batch, (detail) =>
               new TransportError({ reason: "Decode", method: endpoint.method, url, detail }))

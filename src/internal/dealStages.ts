@@ -13,6 +13,7 @@ const PushDealStages: BulkEndpoint<PipelineInput, { readonly results: ReadonlyAr
   operation: "dealStages.push",
   method: "POST",
   path: "/deal-stages",
+  safety: () => "createOnly",
   maxPerRequest: MAX_PIPELINES_PER_REQUEST,
   item: PipelineInput,
   body: (pipelines) => ({ pipelines }),

@@ -13,6 +13,8 @@ const PushDeals: BulkEndpoint<DealInput, { readonly results: ReadonlyArray<DealR
   operation: "deals.push",
   method: "POST",
   path: "/deals",
+  // Deals are upserted by externalDealId: sending one twice is harmless.
+  safety: () => "idempotent",
   maxPerRequest: MAX_DEALS_PER_REQUEST,
   item: DealInput,
   body: (deals) => ({ deals }),

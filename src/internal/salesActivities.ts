@@ -18,6 +18,7 @@ const PushSalesActivities: BulkEndpoint<
   operation: "salesActivities.push",
   method: "POST",
   path: "/sales-activities",
+  safety: () => "createOnly",
   maxPerRequest: MAX_ACTIVITIES_PER_REQUEST,
   item: SalesActivityInput,
   body: (activities) => ({ activities }),

@@ -25,7 +25,7 @@ const withSim = <A, E>(setup: (sim: Simulator) => void, program: (sim: Simulator
     sim.seedAccounts([{ name: "Acme", domain: "acme.com", externalId: "crm-1" }])
     setup(sim)
     return yield* program(sim)
-  }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: { timeout: "10 seconds" } })))
+  }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: { timeout: "10 seconds", retry: { maxRetries: 0 } } })))
 
 describe("fault injection", () => {
   it.effect("a scripted status sequence, then normal answers", () =>

@@ -20,7 +20,7 @@ const fetchClientFor = (baseUrl: string, key: string) =>
   )
 
 /** The whole stack over loopback HTTP, with a short timeout so that no test waits long. */
-const overHttp = RecotapSimulator.layerCrmServer({ config: { timeout: "1 second" } })
+const overHttp = RecotapSimulator.layerCrmServer({ config: { timeout: "1 second", retry: { maxRetries: 0 } } })
 
 describe("the simulator over loopback HTTP", () => {
   it.live("binds to 127.0.0.1 on a free port, and the client pages through it with fetch", () =>

@@ -1,0 +1,37 @@
+/**
+ * Per-call overrides of the client's retry policy, timeout and deadline.
+ *
+ * `RecotapCallOptions` is a `Context.Reference` read at each request: provide it around a call
+ * (or a stream) to change how that call behaves, without touching the client's layer.
+ *
+ * @example
+ * ```ts
+ * // this one call: no retries, a 5 s overall deadline
+ * crm.accounts.list().pipe(Effect.provideService(RecotapCallOptions, { retry: { maxRetries: 0 }, deadline: "5 seconds" }))
+ * // a whole stream, each page within 10 s
+ * crm.accounts.stream().pipe(Stream.provideService(RecotapCallOptions, { deadline: "10 seconds" }))
+ * ```
+ *
+ * @module
+ */
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+
+/** What one call may override; unset fields keep the client's settings. */
+export interface CallOptions {
+  readonly retry?: {
+    readonly maxRetries?: number
+    readonly baseDelay?: Duration.DurationInput
+    readonly maxDelay?: Duration.DurationInput
+    readonly maxRetryAfter?: Duration.DurationInput
+  }
+  /** Per-attempt timeout. */
+  readonly timeout?: Duration.DurationInput
+  /** Overall deadline of the call, retries included (for streams: of each page). */
+  readonly deadline?: Duration.DurationInput
+}
+
+/** Per-call overrides; none by default. */
+export class RecotapCallOptions extends Context.Reference<RecotapCallOptions>()("effect-recotap/RecotapCallOptions", {
+  defaultValue: (): CallOptions => ({})
+}) {}

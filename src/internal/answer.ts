@@ -1,0 +1,87 @@
+/** Reading an HTTP answer: a decoded payload for a 2xx, the error a caller can act on otherwise. */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Schema from "effect/Schema"
+import {
+  BadRequest,
+  Conflict,
+  InvalidApiKey,
+  MissingApiKey,
+  NotFound,
+  type RecotapError,
+  TransportError
+} from "../RecotapError.js"
+import { decodePayload, readErrorBody, summariseText, truncate } from "./envelope.js"
+import { describeParseError } from "./parseError.js"
+import { parseRetryAfter } from "./retry.js"
+
+/** An HTTP answer, its body read as text. */
+export interface Answer {
+  readonly method: string
+  readonly url: string
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly text: string
+  /** When it arrived (epoch millis), to read an HTTP-date `Retry-After`. */
+  readonly receivedAt: number
+}
+
+const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
+/** Maps a non-2xx answer to the error a caller can act on. */
+const failure = (answer: Answer): RecotapError => {
+  const { method, status, text, url } = answer
+  const details = Option.flatMap(parseJson(text), readErrorBody)
+  const serverMessage = Option.match(details, { onNone: () => summariseText(text), onSome: (d) => d.serverMessage })
+  const customMessage = Option.getOrUndefined(Option.flatMap(details, (d) => Option.fromNullable(d.customMessage)))
+  const fields = { method, url, serverMessage, ...(customMessage === undefined ? {} : { customMessage }) }
+  const said = customMessage ?? (serverMessage === "" ? `HTTP ${status} with no message` : serverMessage)
+  switch (status) {
+    case 401:
+      return /x-api-key header is required/i.test(`${customMessage ?? ""} ${serverMessage}`)
+        ? new MissingApiKey({ reason: "RejectedByServer", detail: `the server says: ${said}` })
+        : new InvalidApiKey({ reason: "RejectedByServer", detail: `the server says: ${said}`, method, url })
+    case 400:
+      return new BadRequest({
+        ...fields,
+        origin: "server",
+        violations: Option.match(details, { onNone: () => [], onSome: (d) => d.violations })
+      })
+    case 404:
+      return new NotFound(fields)
+    case 409:
+      return new Conflict(fields)
+    default: {
+      const retryAfter = parseRetryAfter(answer.headers["retry-after"], answer.receivedAt)
+      return new TransportError({
+        reason: "StatusCode",
+        method,
+        url,
+        status,
+        detail: said,
+        ...(Option.isSome(retryAfter) ? { retryAfterMillis: retryAfter.value } : {})
+      })
+    }
+  }
+}
+
+/** Decodes a 2xx answer's payload with `schema`, or fails with the error its status means. */
+export const interpret = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = decodePayload(schema)
+  return (answer: Answer): Effect.Effect<A, RecotapError> => {
+    if (answer.status < 200 || answer.status >= 300) return Effect.fail(failure(answer))
+    const decodeFailure = (detail: string) =>
+      new TransportError({ reason: "Decode", method: answer.method, url: answer.url, status: answer.status, detail })
+    return Option.match(parseJson(answer.text), {
+      onNone: () => Effect.fail(decodeFailure(`the response is not JSON: ${summariseText(answer.text)}`)),
+      onSome: (body) =>
+        Effect.mapError(decode(body), (error) => decodeFailure(`unexpected response shape: ${truncate(describeParseError(error))}`))
+    })
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The client-wide pace: an optional token bucket (requests per interval), an optional cap on
+ * requests in flight, and a shared pause when Recotap asks to slow down (429, `Retry-After`),
+ * so that one call's 429 slows every call of the client, not only itself.
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
+import * as SynchronizedRef from "effect/SynchronizedRef"
+import type { RateLimit } from "../RecotapConfig.js"
+
+/** The pace of one client. */
+export interface Limiter {
+  /** Runs one request once the pause is over, a token is free and a slot is free. */
+  readonly run: <A, E, R>(request: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Holds every request of the client back for `delay` from now. */
+  readonly pause: (delay: Duration.Duration) => Effect.Effect<void>
+}
+
+const sleepUntil = (at: number) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => (at > now ? Effect.sleep(Duration.millis(at - now)) : Effect.void))
+
+/** A token bucket: `requests` tokens, refilled evenly over `interval`; a waiter reserves the next token. */
+const makeBucket = (limit: RateLimit) =>
+  Effect.gen(function*() {
+    const perMilli = limit.requests / Duration.toMillis(limit.interval)
+    const state = yield* SynchronizedRef.make({ tokens: limit.requests, at: yield* Clock.currentTimeMillis })
+    return SynchronizedRef.modifyEffect(state, (bucket) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const tokens = Math.min(limit.requests, bucket.tokens + (now - bucket.at) * perMilli) - 1
+        const readyAt = tokens >= 0 ? now : now + Math.ceil(-tokens / perMilli)
+        return [readyAt, { tokens, at: now }] as const
+      })).pipe(Effect.flatMap(sleepUntil))
+  })
+
+/** Builds the pace of one client from its (optional) rate limit. */
+export const makeLimiter = (limit: RateLimit | undefined): Effect.Effect<Limiter> =>
+  Effect.gen(function*() {
+    const pausedUntil = yield* Ref.make(0)
+    const takeToken = limit === undefined ? Effect.void : yield* makeBucket(limit)
+    const slots = limit?.maxConcurrent === undefined ? undefined : yield* Effect.makeSemaphore(limit.maxConcurrent)
+    const waitForPause = Effect.flatMap(Ref.get(pausedUntil), sleepUntil)
+    return {
+      run: (request) => {
+        const paced = Effect.zipRight(Effect.zipRight(waitForPause, takeToken), request)
+        return slots === undefined ? paced : slots.withPermits(1)(paced)
+      },
+      pause: (delay) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Ref.update(pausedUntil, (until) => Math.max(until, now + Duration.toMillis(delay))))
+    }
+  })

@@ -1,0 +1,129 @@
+/**
+ * Retries: which failures are transient, which requests may be sent again, and how long to wait.
+ *
+ * - Transient: connection failures, timeouts, 408, 429, 500, 502, 503, 504. Nothing else.
+ * - A request that cannot be applied twice (a create-only write) is sent again only when it
+ *   provably was not processed: refused connection or unknown host (never sent), 429 or 503
+ *   (refused before processing). Reads, PUT, PATCH and upserts are sent again on any transient failure.
+ * - The wait is `Retry-After` when the server gives one (up to a cap; beyond it the call fails at
+ *   once, saying when to come back), otherwise exponential backoff with jitter.
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import type { RetryPolicy } from "../RecotapConfig.js"
+import { TransportError } from "../RecotapError.js"
+
+/** Whether a request may be sent again on any transient failure, or only when it was not processed. */
+export type RetrySafety = "idempotent" | "createOnly"
+
+const TRANSIENT_STATUSES: ReadonlyArray<number> = [408, 429, 500, 502, 503, 504]
+const REFUSED_BEFORE_PROCESSING: ReadonlyArray<number> = [429, 503]
+const NEVER_SENT_CODES: ReadonlyArray<string> = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]
+
+/** The `code`s along an error's cause chain (`ECONNREFUSED`, ...). */
+const codesOf = (cause: unknown): ReadonlyArray<string> => {
+  const codes: Array<string> = []
+  for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") codes.push(code)
+    current = (current as { cause?: unknown }).cause
+  }
+  return codes
+}
+
+/** A failure worth another attempt. */
+export const isTransient = (error: TransportError): boolean =>
+  error.reason === "Transport" || error.reason === "Timeout" ||
+  (error.reason === "StatusCode" && error.status !== undefined && TRANSIENT_STATUSES.includes(error.status))
+
+/** A failure after which the request certainly was not processed. */
+export const provablyNotProcessed = (error: TransportError): boolean =>
+  (error.reason === "StatusCode" && error.status !== undefined && REFUSED_BEFORE_PROCESSING.includes(error.status)) ||
+  (error.reason === "Transport" && error.status === undefined &&
+    codesOf(error.cause).some((code) => NEVER_SENT_CODES.includes(code)))
+
+/** Whether this failure of a request of this safety may be retried. */
+export const mayRetry = (error: TransportError, safety: RetrySafety): boolean =>
+  isTransient(error) && (safety === "idempotent" || provablyNotProcessed(error))
+
+/**
+ * Reads a `Retry-After` header: delay-seconds or an HTTP date, as milliseconds from `now`.
+ * `None` when absent or unreadable.
+ */
+export const parseRetryAfter = (header: string | undefined, now: number): Option.Option<number> => {
+  if (header === undefined) return Option.none()
+  const text = header.trim()
+  if (/^\d+$/.test(text)) return Option.some(Number(text) * 1000)
+  const at = Date.parse(text)
+  return Number.isNaN(at) ? Option.none() : Option.some(Math.max(0, at - now))
+}
+
+/** Exponential backoff with jitter: between half and all of `min(maxDelay, baseDelay × 2^retry)`. */
+const backoff = (policy: RetryPolicy, retry: number): Effect.Effect<Duration.Duration> =>
+  Effect.map(Random.next, (random) => {
+    const ceiling = Math.min(Duration.toMillis(policy.maxDelay), Duration.toMillis(policy.baseDelay) * 2 ** retry)
+    return Duration.millis(Math.round(ceiling * (0.5 + random / 2)))
+  })
+
+/** What the retry loop tells the outside world about each retry. */
+export interface RetryHooks {
+  /** Called before waiting for attempt `attempt + 1`. */
+  readonly onRetry: (error: TransportError, attempt: number, delay: Duration.Duration) => Effect.Effect<void>
+  /** Called when the server asked to wait (429 / `Retry-After`): the whole client slows down. */
+  readonly onBackOff: (delay: Duration.Duration) => Effect.Effect<void>
+}
+
+// Field by field: `cause` is not an enumerable property of an error, so spreading would lose it.
+const withAttempts = (error: TransportError, attempts: number, detail = error.detail) =>
+  new TransportError({
+    reason: error.reason,
+    method: error.method,
+    url: error.url,
+    detail,
+    attempts,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.retryAfterMillis === undefined ? {} : { retryAfterMillis: error.retryAfterMillis }),
+    ...(error.cause === undefined ? {} : { cause: error.cause })
+  })
+
+/**
+ * Runs `attempt` until it succeeds, fails with something that is not retried, or runs out of
+ * retries. A `TransportError` that ends the call says how many attempts were made.
+ */
+export const retrying = <A, E>(
+  attempt: Effect.Effect<A, E | TransportError>,
+  policy: RetryPolicy,
+  safety: RetrySafety,
+  hooks: RetryHooks
+): Effect.Effect<A, E | TransportError> => {
+  const loop = (attempts: number): Effect.Effect<A, E | TransportError> =>
+    Effect.catchIf(
+      attempt,
+      (error): error is TransportError => error instanceof TransportError,
+      (error) =>
+        Effect.gen(function*() {
+          if (attempts > policy.maxRetries || !mayRetry(error, safety)) {
+            return yield* Effect.fail(withAttempts(error, attempts))
+          }
+          const retryAfter = error.retryAfterMillis
+          if (retryAfter !== undefined && retryAfter > Duration.toMillis(policy.maxRetryAfter)) {
+            const at = new Date((yield* Clock.currentTimeMillis) + retryAfter).toISOString()
+            return yield* Effect.fail(withAttempts(
+              error,
+              attempts,
+              `${error.detail}; Recotap asks to retry after ${Duration.format(Duration.millis(retryAfter))} (at ${at}), ` +
+                `longer than the ${Duration.format(policy.maxRetryAfter)} this client waits: come back then`
+            ))
+          }
+          const delay = retryAfter === undefined ? yield* backoff(policy, attempts - 1) : Duration.millis(retryAfter)
+          if (retryAfter !== undefined || error.status === 429) yield* hooks.onBackOff(delay)
+          yield* hooks.onRetry(error, attempts, delay)
+          yield* Effect.sleep(delay)
+          return yield* loop(attempts + 1)
+        })
+    )
+  return loop(1)
+}
