@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
-import { type AccountInput, RecotapCrm } from "../src/index.js"
+import { type AccountInput, type PipelineInput, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
 import { crmWith, envelope, errorEnvelope, singleAttempt } from "./helpers.js"
 
@@ -56,6 +56,25 @@ describe("matching Recotap's answer to the items", () => {
       expect(result.outcomes[0]?._tag === "Unknown" && result.outcomes[0].error.reason).toBe("Decode")
     }).pipe(Effect.provide(layer))
   })
+})
+
+describe("refusals", () => {
+  it.effect("a bare 400 refuses only its own request: later requests are still sent", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("POST /deals", Fault.status(400))
+      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(Array.from({ length: 150 }, (_, i) => deal(i))))
+      expect(sim.requests).toHaveLength(2)
+      expect(result.summary).toMatchObject({ rejected: 100, applied: 50 })
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+
+  it.effect("a pipeline ID repeated within one call is Invalid, so that its request is not refused whole", () =>
+    Effect.gen(function*() {
+      const pipeline = (id: string): PipelineInput => ({ pipelineId: id, pipelineLabel: id, stages: [{ stageId: "s", stageLabel: "S" }] })
+      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.dealStages.push([pipeline("a"), pipeline("b"), pipeline("a")]))
+      expect(result.outcomes.map((o) => o._tag)).toEqual(["Applied", "Applied", "Invalid"])
+      expect(result.outcomes[2]).toMatchObject({ error: "\"a\" repeats item #0 of this call" })
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 })
 
 describe("options", () => {

@@ -126,7 +126,7 @@ describe("deals.push", () => {
         [deal(3, { ownerEmail: "rita at seller" }), "ownerEmail: must be an email"],
         [deal(4, { startDate: "22/04/2026" }), "startDate: must be a valid ISO 8601 date string"],
         [deal(5, { closedDate: "next week" }), "closedDate: must be a valid ISO 8601 date string"],
-        [deal(6, { startDate: new Date("not a date") }), "startDate: Expected Instant, actual Invalid Date"],
+        [deal(6, { startDate: new Date("not a date") }), "startDate: Expected string | Instant, actual Invalid Date"],
         [deal(7, { amount: Number.NaN }), "amount: Expected a finite number, actual NaN"],
         [{ ...deal(8), closeDate: "2026-06-30" } as DealInput, "closeDate: is unexpected"],
         [deal(9, { associatedAccounts: [{ domain: "acme.com", website: "acme.com" } as { domain: string }] }), "associatedAccounts.0.website: is unexpected"]

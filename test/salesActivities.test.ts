@@ -103,7 +103,7 @@ describe("salesActivities.push", () => {
     ["a non-ISO occurredAt", email("x", { occurredAt: "yesterday" }), "occurredAt: must be a valid ISO 8601 date string"],
     ["a blank domain", email("x", { domain: "" }), "domain: must not be empty"],
     ["an invalid ownerEmail", call("x", { ownerEmail: "rita" }), "ownerEmail: must be an email"],
-    ["an invalid direction", { ...call("x"), direction: "sideways" }, `direction: Expected "inbound", actual "sideways"`],
+    ["an invalid direction", { ...call("x"), direction: "sideways" }, `direction: Expected "inbound" | "outbound", actual "sideways"`],
     ["a negative call duration", call("x", { durationMinutes: -1 }), "durationMinutes: Expected a non-negative number, actual -1"],
     ["a fractional open count", email("x", { openCount: 1.5 }), "openCount: Expected an integer, actual 1.5"]
   ]

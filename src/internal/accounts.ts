@@ -49,6 +49,8 @@ const PushAccounts: BulkEndpoint<AccountInput, { readonly results: ReadonlyArray
   path: "/accounts",
   // An upsert can be sent twice; a plain create cannot.
   safety: (options) => (options.upsert === true ? "idempotent" : "createOnly"),
+  // The segment is checked before any account: if it refuses one request, it refuses them all.
+  refusalIsShared: (options) => options.segmentId !== undefined,
   maxPerRequest: MAX_ACCOUNTS_PER_REQUEST,
   item: AccountInput,
   checkOptions: (options) =>

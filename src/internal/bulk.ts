@@ -40,6 +40,16 @@ export interface BulkEndpoint<I, Raw, R, Options> {
   readonly maxPerRequest: number
   /** Each item's schema: its type is what callers give, its encoded side what is sent. */
   readonly item: Schema.Schema<I, any>
+  /**
+   * Whether a request refused as a whole (a 400 with no per-field violations) means every later
+   * request would be refused too, so they are not sent: the segment pre-check of `accounts.push`.
+   */
+  readonly refusalIsShared?: (options: Options) => boolean
+  /**
+   * A key that must be unique within one call: a repeated one is `Invalid`, as the API would
+   * refuse the whole request (deal stages are all-or-nothing).
+   */
+  readonly uniqueKey?: (item: I) => string
   /** Checks the call's options; a message makes every item `Invalid` and nothing is sent. */
   readonly checkOptions?: (options: Options) => string | undefined
   /** The request body for one batch of encoded items. */
@@ -130,8 +140,19 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
         onRight: (encoded): CheckedItem<I> => ({ index, input, encoded })
       })
     })
-    const invalid = checked.filter((c): c is BulkOutcome<I, R> => "_tag" in c)
-    const valid = checked.filter((c): c is CheckedItem<I> => !("_tag" in c))
+    const firstIndexOf = new Map<string, number>()
+    const unique = checked.map((c): CheckedItem<I> | BulkOutcome<I, R> => {
+      if ("_tag" in c || endpoint.uniqueKey === undefined) return c
+      const key = endpoint.uniqueKey(c.input)
+      const first = firstIndexOf.get(key)
+      if (first === undefined) {
+        firstIndexOf.set(key, c.index)
+        return c
+      }
+      return { _tag: "Invalid", index: c.index, input: c.input, error: `"${key}" repeats item #${first} of this call` }
+    })
+    const invalid = unique.filter((c): c is BulkOutcome<I, R> => "_tag" in c)
+    const valid = unique.filter((c): c is CheckedItem<I> => !("_tag" in c))
     const batches: Array<ReadonlyArray<CheckedItem<I>>> = []
     for (let start = 0; start < valid.length; start += endpoint.maxPerRequest) {
       batches.push(valid.slice(start, start + endpoint.maxPerRequest))
@@ -139,8 +160,9 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
 
     const url = `${pipeline.baseUrl}${endpoint.path}`
     const safety = endpoint.safety(options)
-    // Set when a request is refused as a whole (e.g. a segment that accepts no members): the
-    // same answer awaits every later batch, so they are not sent.
+    // Set when a request is refused for a reason every later request shares (a segment that
+    // accepts no members): the same answer awaits them, so they are not sent.
+    const refusalIsShared = endpoint.refusalIsShared?.(options) ?? false
     let refusedWhole: string | undefined
     const request = {
       operation: `${endpoint.operation}.batch`,
@@ -174,7 +196,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
           Effect.catchTags({
             TransportError: (error) => Effect.succeed(unknown(error)),
             BadRequest: (error) => {
-              if (error.violations.length === 0) refusedWhole = error.message
+              if (refusalIsShared && error.violations.length === 0) refusedWhole = error.message
               return Effect.succeed(refuse((position) => refusalFor(error, position)))
             },
             NotFound: (error) => Effect.succeed(refuse(() => error.message)),

@@ -14,6 +14,7 @@ const PushDealStages: BulkEndpoint<PipelineInput, { readonly results: ReadonlyAr
   method: "POST",
   path: "/deal-stages",
   safety: () => "createOnly",
+  uniqueKey: (pipeline) => pipeline.pipelineId,
   maxPerRequest: MAX_PIPELINES_PER_REQUEST,
   item: PipelineInput,
   body: (pipelines) => ({ pipelines }),

@@ -2,18 +2,52 @@
 import * as ParseResult from "effect/ParseResult"
 import type { Violation } from "../RecotapError.js"
 
+interface Issue {
+  readonly _tag: string
+  readonly path: string
+  readonly message: string
+}
+
+const expected = /^Expected (.+), actual (.+)$/s
+
+/**
+ * The problems of a schema failure, without the noise of unions: an optional field that failed
+ * also fails its `undefined` alternative (dropped when a more precise problem exists), and a
+ * value outside a set of literals fails each of them (merged into one `Expected "a" | "b"`).
+ */
+const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> => {
+  const all = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    _tag: issue._tag,
+    path: issue.path.map(String).join("."),
+    message: issue.message
+  }))
+  const covered = (issue: Issue) =>
+    all.some((other) =>
+      other !== issue && !other.message.startsWith("Expected undefined") &&
+      (other.path === issue.path || other.path.startsWith(`${issue.path}.`) || issue.path === "")
+    )
+  const kept = all.filter((issue) => !(issue.message.startsWith("Expected undefined,") && covered(issue)))
+  const merged: Array<Issue> = []
+  for (const issue of kept) {
+    const match = expected.exec(issue.message)
+    const previous = merged.find((m) => m.path === issue.path && expected.test(m.message))
+    const previousMatch = previous === undefined ? null : expected.exec(previous.message)
+    if (match !== null && previous !== undefined && previousMatch !== null && previousMatch[2] === match[2]) {
+      merged[merged.indexOf(previous)] = { ...previous, message: `Expected ${previousMatch[1]} | ${match[1]}, actual ${match[2]}` }
+    } else {
+      merged.push(issue)
+    }
+  }
+  return merged
+}
+
 /** `limit: Expected a positive number, actual 0; …` — at most `max` problems. */
 export const describeParseError = (error: ParseResult.ParseError, max = 3): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const shown = issues.slice(0, max).map((issue) =>
-    issue.path.length === 0 ? issue.message : `${issue.path.map(String).join(".")}: ${issue.message}`
-  )
+  const issues = issuesOf(error)
+  const shown = issues.slice(0, max).map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
   return issues.length > max ? `${shown.join("; ")}; and ${issues.length - max} more` : shown.join("; ")
 }
 
 /** Schema failures as the API's validation violations: `{ property: "accounts.3.domain", constraints }`. */
 export const toViolations = (error: ParseResult.ParseError): ReadonlyArray<Violation> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-    property: issue.path.map(String).join("."),
-    constraints: { [issue._tag]: issue.message }
-  }))
+  issuesOf(error).map((issue) => ({ property: issue.path, constraints: { [issue._tag]: issue.message } }))
