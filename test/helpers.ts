@@ -3,10 +3,14 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
 import { ApiKey, RecotapConfig, type RecotapConfigOptions, RecotapCrm } from "../src/index.js"
 
@@ -105,3 +109,28 @@ export const recordingLogger = () => {
   })
   return { lines, layer: Logger.replace(Logger.defaultLogger, logger) }
 }
+
+/**
+ * Runs an effect that sleeps on the TestClock (retries, backoff, latency): forks it, moves the
+ * clock by `step` until it is done (at most `maxSteps` times), and returns its exit.
+ */
+export const settle = <A, E, R>(effect: Effect.Effect<A, E, R>, step: Duration.DurationInput = "100 millis", maxSteps = 3000) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(effect)
+    for (let i = 0; i < maxSteps && Option.isNone(yield* fiber.poll); i++) {
+      yield* TestClock.adjust(step)
+    }
+    return yield* Fiber.await(fiber)
+  })
+
+/** The `recotap.retry` events of recorded spans: attempt number and delay of each retry. */
+export const retryEvents = (spans: ReadonlyArray<Tracer.Span>) =>
+  spans.flatMap((span) =>
+    ((span as unknown as { events?: ReadonlyArray<readonly [string, bigint, Record<string, unknown>]> }).events ?? [])
+      .filter(([name]) => name === "recotap.retry")
+      .map(([, , attributes]) => ({
+        attempt: attributes["recotap.attempt"] as number,
+        reason: attributes["recotap.retry.reason"] as string,
+        delayMs: attributes["recotap.retry.delay_ms"] as number
+      }))
+  )

@@ -130,16 +130,18 @@ export const makePipeline = Effect.gen(function*() {
         (request) => Option.match(body, { onNone: () => request, onSome: (json) => HttpClientRequest.bodyUnsafeJson(request, json) }),
         HttpClientRequest.setHeader(API_KEY_HEADER, Redacted.value(key))
       )
-      const attempts = yield* Ref.make(1)
+      // Attempts actually started, for the deadline's error.
+      const attempts = yield* Ref.make(0)
       const calls = retrying(
-        limiter.run(Effect.flatMap(attempt(request, settings.timeout), interpretAnswer)),
+        limiter.run(
+          Effect.zipRight(Ref.update(attempts, (n) => n + 1), Effect.flatMap(attempt(request, settings.timeout), interpretAnswer))
+        ),
         settings.retry,
         safety,
         {
           onBackOff: limiter.pause,
           onRetry: (error, made, delay) =>
             Effect.gen(function*() {
-              yield* Ref.set(attempts, made + 1)
               const span = yield* Effect.option(Effect.currentSpan)
               const attributes = {
                 "recotap.attempt": made,
