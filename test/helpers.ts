@@ -120,6 +120,10 @@ export const settle = <A, E, R>(effect: Effect.Effect<A, E, R>, step: Duration.D
     for (let i = 0; i < maxSteps && Option.isNone(yield* fiber.poll); i++) {
       yield* TestClock.adjust(step)
     }
+    if (Option.isNone(yield* fiber.poll)) {
+      yield* Fiber.interrupt(fiber)
+      return yield* Effect.dieMessage(`still running after ${maxSteps} clock steps: it hangs`)
+    }
     return yield* Fiber.await(fiber)
   })
 
