@@ -8,10 +8,12 @@
  * - `Applied`: Recotap created, updated or upserted it.
  * - `Rejected`: Recotap refused it: `failed` or `skipped` in its per-item result, `notFound`
  *   for an external-ID mapping whose domain matched no account, or `refused` when the whole
- *   request carrying it was refused (a 400 or 409). Nothing was applied; fix and resend.
+ *   request carrying it was refused (a 400 or 409), or was not sent because the segment
+ *   pre-check refused an earlier one. Nothing was applied; fix and resend.
  * - `Invalid`: it failed its schema here, and was never sent.
- * - `Unknown`: its request failed in transport (timeout, connection, 5xx), so Recotap may or
- *   may not have applied it. Reconcile before resending a create-only item.
+ * - `Unknown`: its request failed in transport (timeout, connection, 5xx) and retrying was not
+ *   safe or did not help, so Recotap may or may not have applied it. Reconcile before resending
+ *   a create-only item.
  *
  * @module
  */
