@@ -112,8 +112,8 @@ type PushOutcome =
 
 const applyFields = (store: Store, account: StoredAccount, item: JsonObject, domain: string | undefined) => {
   account.name = item["name"] as string
-  if (domain !== undefined) account.domain = domain
-  if (typeof item["externalId"] === "string") account.externalId = item["externalId"]
+  if (domain !== undefined) store.setDomain(account, domain)
+  if (typeof item["externalId"] === "string") store.setExternalId(account, item["externalId"])
   if (typeof item["shortName"] === "string") account.shortName = item["shortName"]
   if (typeof item["linkedinUrl"] === "string") account.linkedinUrl = item["linkedinUrl"]
   if (Array.isArray(item["tags"])) account.tags = item["tags"] as Array<string>
@@ -277,7 +277,7 @@ export const mapExternalIds = ({ body, store, where }: Call): Respond => {
       continue
     }
     matched += 1
-    account.externalId = mapping.externalId
+    store.setExternalId(account, mapping.externalId)
     store.touch(account)
   }
   return ok(where, { matched, updated: matched, notFound })

@@ -3,9 +3,11 @@
 /** An account as the simulator stores it. */
 export interface StoredAccount {
   readonly rtp_aid: string
-  externalId: string | null
+  /** Change with `Store.setExternalId`, which keeps the index right. */
+  readonly externalId: string | null
   name: string
-  domain: string
+  /** Change with `Store.setDomain`, which keeps the index right. */
+  readonly domain: string
   shortName?: string
   linkedinUrl?: string
   tags: ReadonlyArray<string>
@@ -79,7 +81,10 @@ export type ClockMode = "virtual" | "system"
 
 /** The state of one simulator. */
 export class Store {
+  /** Accounts by `rtp_aid`, in creation order (which is keyset order: IDs increase). */
   readonly accounts = new Map<string, StoredAccount>()
+  private readonly byDomain = new Map<string, StoredAccount>()
+  private readonly byExternalId = new Map<string, StoredAccount>()
   readonly segments = new Map<string, StoredSegment>()
   readonly customFields = new Map<string, StoredCustomField>()
   readonly pipelines = new Map<string, StoredPipeline>()
@@ -119,19 +124,31 @@ export class Store {
     return `6a21b8855a81${this.accountSequence.toString(16).padStart(12, "0")}`
   }
 
-  /** Accounts in keyset (creation) order. */
+  /** Accounts in keyset order: creation order, since IDs increase. */
   sortedAccounts(): ReadonlyArray<StoredAccount> {
-    return [...this.accounts.values()].sort((a, b) => (a.rtp_aid < b.rtp_aid ? -1 : a.rtp_aid > b.rtp_aid ? 1 : 0))
+    return [...this.accounts.values()]
   }
 
   findByDomain(domain: string): StoredAccount | undefined {
-    for (const account of this.accounts.values()) if (account.domain === domain) return account
-    return undefined
+    return this.byDomain.get(domain)
   }
 
   findByExternalId(externalId: string): StoredAccount | undefined {
-    for (const account of this.accounts.values()) if (account.externalId === externalId) return account
-    return undefined
+    return this.byExternalId.get(externalId)
+  }
+
+  setDomain(account: StoredAccount, domain: string): void {
+    if (this.byDomain.get(account.domain) === account) this.byDomain.delete(account.domain)
+    ;(account as { domain: string }).domain = domain
+    this.byDomain.set(domain, account)
+  }
+
+  setExternalId(account: StoredAccount, externalId: string | null): void {
+    if (account.externalId !== null && this.byExternalId.get(account.externalId) === account) {
+      this.byExternalId.delete(account.externalId)
+    }
+    ;(account as { externalId: string | null }).externalId = externalId
+    if (externalId !== null) this.byExternalId.set(externalId, account)
   }
 
   /** Active custom-field keys. */
@@ -169,6 +186,8 @@ export class Store {
       updatedAt: now
     }
     this.accounts.set(account.rtp_aid, account)
+    this.byDomain.set(account.domain, account)
+    if (account.externalId !== null) this.byExternalId.set(account.externalId, account)
     return account
   }
 
