@@ -88,6 +88,17 @@ const withOverrides = (config: RecotapSettings, call: CallOptions): RecotapSetti
   return Either.getOrThrowWith(resolved, (message) => new Error(`Invalid RecotapCallOptions: ${message}`))
 }
 
+// Compiling a decoder is costly: one per endpoint, made on its first call.
+const interpreters = new WeakMap<Endpoint<any, any>, ReturnType<typeof interpret<any, any>>>()
+const interpreterOf = <A>(endpoint: Endpoint<any, A>): ReturnType<typeof interpret<A, any>> => {
+  let interpreter = interpreters.get(endpoint)
+  if (interpreter === undefined) {
+    interpreter = interpret(endpoint.response)
+    interpreters.set(endpoint, interpreter)
+  }
+  return interpreter
+}
+
 /** Builds the pipeline from the client's services. */
 export const makePipeline = Effect.gen(function*() {
   const client = yield* HttpClient.HttpClient
@@ -104,7 +115,7 @@ export const makePipeline = Effect.gen(function*() {
   ): Effect.Effect<A, RecotapError> => {
     const method = endpoint.method
     const baseUrl = `${config.baseUrl}${typeof endpoint.path === "string" ? endpoint.path : endpoint.path(params)}`
-    const interpretAnswer = interpret(endpoint.response)
+    const interpretAnswer = interpreterOf(endpoint)
     const invalidInput = (error: ParseResult.ParseError): TransportError | BadRequest =>
       endpoint.invalidInput === "BadRequest"
         ? new BadRequest({ method, url: baseUrl, serverMessage: "Bad Request", origin: "client", violations: toViolations(error) })
