@@ -135,7 +135,9 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
       const messages = Object.values(v.constraints).join(", ")
       return v.property === "" || messages.startsWith(v.property) ? messages : `${v.property}: ${messages}`
     })
-    return rules.length > 0 ? `${who}: ${rules.join("; ")}` : describe(who, this)
+    const text = rules.join("; ")
+    // Server text is bounded field by field; bound the whole too, as many fields add up.
+    return rules.length > 0 ? `${who}: ${text.length > 1000 ? `${text.slice(0, 1000)}…` : text}` : describe(who, this)
   }
 }
 

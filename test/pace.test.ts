@@ -148,6 +148,20 @@ describe("the shared pause", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("a 429 also holds back a call that was already waiting for its rate-limit token", () => {
+    const server = timedServer((_, nth) => (nth === 1 ? tooManyRequests("5") : emptyPage()))
+    const { layer } = crmWith(server.handler, undefined, { ...withRetries, rateLimit: { requests: 1, interval: "1 second" } })
+    return Effect.gen(function*() {
+      const a = yield* Effect.fork(list(1))
+      const b = yield* Effect.fork(list(2))
+      yield* advance(60, 100)
+      yield* Fiber.join(a)
+      yield* Fiber.join(b)
+      // B's token came at 1 s, but A's 429 at 0 s asked everyone to wait until 5 s.
+      expect(server.arrivals.find((r) => r.limit === "2")?.at).toBeGreaterThanOrEqual(5000)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("a 429 without Retry-After pauses the client for A's own backoff: B goes out together with A's retry", () => {
     const server = timedServer((_, nth) => (nth === 1 ? tooManyRequests() : emptyPage()))
     const { layer } = crmWith(server.handler, undefined, { retry: { maxRetries: 2, baseDelay: "1 second" } })

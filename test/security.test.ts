@@ -288,6 +288,20 @@ describe("server text is truncated", () => {
   })
 })
 
+describe("validation text from the server is bounded", () => {
+  it.effect("each violation's text is cut, and so is their number and the whole message", () => {
+    const violations = Array.from({ length: 1_000 }, (_, i) => ({ property: `p${i}`, constraints: { rule: "y".repeat(10_000) } }))
+    const { layer } = crmWith(() => errorEnvelope(400, { message: "Bad Request", data: violations }))
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const error = yield* Effect.flip(crm.accounts.update("crm-1", { customFields: {} }))
+      expect(error._tag === "BadRequest" && error.violations.length).toBe(20)
+      expect(error._tag === "BadRequest" && error.violations[0]?.constraints["rule"]?.length).toBeLessThan(600)
+      expect(error.message.length).toBeLessThan(1_100)
+    }).pipe(Effect.provide(layer))
+  })
+})
+
 describe("over real loopback HTTP, with fetch", () => {
   const overHttp = RecotapSimulator.layerCrmServer({ config: { timeout: "1 second", retry: { maxRetries: 0 } } })
 

@@ -50,6 +50,9 @@ export interface ErrorDetails {
 /** Longest server text kept in an error, so a broken server cannot flood logs. */
 export const MAX_SERVER_TEXT = 500
 
+/** Most validation violations kept from one answer. */
+export const MAX_VIOLATIONS = 20
+
 /** Cuts server-provided text to {@link MAX_SERVER_TEXT} characters. */
 export const truncate = (text: string): string =>
   text.length <= MAX_SERVER_TEXT ? text : `${text.slice(0, MAX_SERVER_TEXT)}… (${text.length} characters)`
@@ -71,6 +74,13 @@ export const readErrorBody = (body: unknown): Option.Option<ErrorDetails> =>
     Option.map((error) => ({
       serverMessage: truncate(typeof error.message === "string" ? error.message : (error.message ?? []).join("; ")),
       customMessage: error.customMessage == null ? undefined : truncate(error.customMessage),
-      violations: Array.isArray(error.data) ? error.data.flatMap((item) => Option.toArray(decodeViolation(item))) : []
+      violations: Array.isArray(error.data)
+        ? error.data.slice(0, MAX_VIOLATIONS).flatMap((item) =>
+          Option.toArray(Option.map(decodeViolation(item), (v) => ({
+            property: truncate(v.property),
+            constraints: Object.fromEntries(Object.entries(v.constraints).map(([rule, text]) => [truncate(rule), truncate(text)]))
+          })))
+        )
+        : []
     }))
   )

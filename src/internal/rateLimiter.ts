@@ -40,10 +40,14 @@ export const makeLimiter = (limit: RateLimit | undefined): Effect.Effect<Limiter
     const pausedUntil = yield* Ref.make(0)
     const takeToken = limit === undefined ? Effect.void : yield* makeBucket(limit)
     const slots = limit?.maxConcurrent === undefined ? undefined : yield* Effect.makeSemaphore(limit.maxConcurrent)
-    const waitForPause = Effect.flatMap(Ref.get(pausedUntil), sleepUntil)
+    // Checked again after each wait: a 429 may have arrived (or extended the pause) meanwhile.
+    const waitForPause: Effect.Effect<void> = Effect.flatMap(
+      Effect.zip(Ref.get(pausedUntil), Clock.currentTimeMillis),
+      ([until, now]) => (until > now ? Effect.zipRight(Effect.sleep(Duration.millis(until - now)), waitForPause) : Effect.void)
+    )
     return {
       run: (request) => {
-        const paced = Effect.zipRight(Effect.zipRight(waitForPause, takeToken), request)
+        const paced = Effect.zipRight(Effect.zipRight(takeToken, waitForPause), request)
         return slots === undefined ? paced : slots.withPermits(1)(paced)
       },
       pause: (delay) =>
