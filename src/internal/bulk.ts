@@ -15,7 +15,7 @@ import {
 } from "../Bulk.js"
 import { type BadRequest, type InvalidApiKey, type MissingApiKey, TransportError } from "../RecotapError.js"
 import { describeParseError } from "./parseError.js"
-import type { Pipeline } from "./pipeline.js"
+import type { Endpoint, Pipeline } from "./pipeline.js"
 import type { RetrySafety } from "./retry.js"
 
 /** An item that passed its schema: where it was in the input, as given, and as sent. */
@@ -118,6 +118,23 @@ const refusalFor = (error: BadRequest, position: number): string => {
   return messages.length > 0 ? messages.join("; ") : error.message
 }
 
+// One request endpoint per bulk endpoint, so that its decoder is compiled once.
+const batchRequests = new WeakMap<BulkEndpoint<any, any, any, any>, Endpoint<unknown, any>>()
+const batchRequestOf = <Raw>(endpoint: BulkEndpoint<any, Raw, any, any>): Endpoint<unknown, Raw> => {
+  let request = batchRequests.get(endpoint)
+  if (request === undefined) {
+    request = {
+      operation: `${endpoint.operation}.batch`,
+      method: endpoint.method,
+      path: endpoint.path,
+      body: Schema.Unknown,
+      response: endpoint.response
+    }
+    batchRequests.set(endpoint, request)
+  }
+  return request
+}
+
 const isConcurrency = (n: unknown) => n === undefined || (typeof n === "number" && Number.isInteger(n) && n > 0)
 
 /** Runs a bulk write. Fails only when the key is missing or refused: everything else is an outcome. */
@@ -164,13 +181,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
     // accepts no members): the same answer awaits them, so they are not sent.
     const refusalIsShared = endpoint.refusalIsShared?.(options) ?? false
     let refusedWhole: string | undefined
-    const request = {
-      operation: `${endpoint.operation}.batch`,
-      method: endpoint.method,
-      path: endpoint.path,
-      body: Schema.Unknown,
-      response: endpoint.response
-    } as const
+    const request = batchRequestOf(endpoint)
 
     const sendBatch = (batch: ReadonlyArray<CheckedItem<I>>) =>
       Effect.suspend((): Effect.Effect<ReadonlyArray<BulkOutcome<I, R>>, MissingApiKey | InvalidApiKey> => {
