@@ -99,6 +99,23 @@ const interpreterOf = <A>(endpoint: Endpoint<any, A>): ReturnType<typeof interpr
   return interpreter
 }
 
+/** Makes every retry visible: a `recotap.retry` event on the operation's span and a debug log line. */
+const reportRetry = (request: HttpClientRequest.HttpClientRequest) =>
+(error: TransportError, attempt: number, delay: Duration.Duration): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const span = yield* Effect.option(Effect.currentSpan)
+    const attributes = {
+      "recotap.attempt": attempt,
+      "recotap.retry.reason": error.reason,
+      "recotap.retry.delay_ms": Duration.toMillis(delay),
+      ...(error.status === undefined ? {} : { "http.response.status_code": error.status })
+    }
+    if (Option.isSome(span)) span.value.event("recotap.retry", yield* Clock.currentTimeNanos, attributes)
+    yield* Effect.logDebug(`Recotap request failed (${error.reason}); retrying`).pipe(
+      Effect.annotateLogs({ method: request.method, url: urlOf(request), attempt, delayMs: Duration.toMillis(delay) })
+    )
+  })
+
 /** Builds the pipeline from the client's services. */
 export const makePipeline = Effect.gen(function*() {
   const client = yield* HttpClient.HttpClient
@@ -149,23 +166,7 @@ export const makePipeline = Effect.gen(function*() {
         ),
         settings.retry,
         safety,
-        {
-          onBackOff: limiter.pause,
-          onRetry: (error, made, delay) =>
-            Effect.gen(function*() {
-              const span = yield* Effect.option(Effect.currentSpan)
-              const attributes = {
-                "recotap.attempt": made,
-                "recotap.retry.reason": error.reason,
-                "recotap.retry.delay_ms": Duration.toMillis(delay),
-                ...(error.status === undefined ? {} : { "http.response.status_code": error.status })
-              }
-              if (Option.isSome(span)) span.value.event("recotap.retry", yield* Clock.currentTimeNanos, attributes)
-              yield* Effect.logDebug(`Recotap request failed (${error.reason}); retrying`).pipe(
-                Effect.annotateLogs({ method, url: urlOf(request), attempt: made, delayMs: Duration.toMillis(delay) })
-              )
-            })
-        }
+        { onBackOff: limiter.pause, onRetry: reportRetry(request) }
       )
       const deadline = settings.deadline
       if (deadline === undefined) return yield* calls
