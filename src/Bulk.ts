@@ -9,7 +9,9 @@
  * - `Rejected`: Recotap refused it: `failed` or `skipped` in its per-item result, `notFound`
  *   for an external-ID mapping whose domain matched no account, or `refused` when the whole
  *   request carrying it was refused (a 400 or 409), or was not sent because the segment
- *   pre-check refused an earlier one. Nothing was applied; fix and resend.
+ *   pre-check refused an earlier one; fix and resend. Or `unavailable` when its request
+ *   provably was not processed (429, 503, connection refused, or not sent while Recotap asked
+ *   the client to pause): resend later, as is. Either way, nothing was applied.
  * - `Invalid`: it failed its schema here, and was never sent.
  * - `Unknown`: its request failed in transport (timeout, connection, 5xx) and retrying was not
  *   safe or did not help, so Recotap may or may not have applied it. Reconcile before resending
@@ -29,7 +31,7 @@ export interface BulkOptions {
 export type AppliedStatus = "created" | "updated" | "upserted"
 
 /** Statuses of a rejected item. */
-export type RejectedStatus = "failed" | "skipped" | "notFound" | "refused"
+export type RejectedStatus = "failed" | "skipped" | "notFound" | "refused" | "unavailable"
 
 /** Recotap applied the item. `result` is its entry in Recotap's answer. */
 export interface Applied<I, R> {

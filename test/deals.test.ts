@@ -176,7 +176,6 @@ describe("deals.push", () => {
 
   // The 2nd request fails; `latency(0)` lets the 1st through untouched.
   const transportFailures = [
-    { name: "a 503", fault: Fault.status(503), reason: "StatusCode", status: 503, stored: false },
     { name: "a connection reset", fault: Fault.reset(), reason: "Transport", status: undefined, stored: false },
     // Processed, then cut short: the deals were upserted though the answer was lost.
     { name: "a truncated answer", fault: Fault.truncated(), reason: "Transport", status: 200, stored: true },
@@ -212,6 +211,23 @@ describe("deals.push", () => {
         expect(sim.deals()).toHaveLength(250)
       }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
   }
+
+  it.effect("a 503 on the 2nd request: that batch is Rejected as unavailable (never processed), the others applied", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script(ROUTE, Fault.latency(0), Fault.status(503))
+      const crm = yield* RecotapCrm
+      const input = deals(250)
+      const result = yield* crm.deals.push(input)
+
+      expect(result.summary).toEqual({ total: 250, applied: 150, rejected: 100, invalid: 0, unknown: 0 })
+      expect(result.outcomes[150]).toMatchObject({
+        _tag: "Rejected",
+        status: "unavailable",
+        error: expect.stringContaining("503")
+      })
+      expect(sim.deals()).toHaveLength(150)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
 
   it.effect("a refused key fails the whole call with InvalidApiKey", () =>
     Effect.gen(function*() {

@@ -148,6 +148,20 @@ describe("the shared pause", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("a pause longer than the client waits fails the other calls at once, without sending them", () => {
+    const server = timedServer((_, nth) => (nth === 1 ? tooManyRequests("300") : emptyPage()))
+    const { layer } = crmWith(server.handler, undefined, withRetries)
+    return Effect.gen(function*() {
+      const a = yield* Effect.flip(list(1))
+      expect(a).toMatchObject({ _tag: "TransportError", status: 429, retryAfterMillis: 300_000 })
+      yield* TestClock.adjust("1 second")
+      const b = yield* Effect.flip(list(2))
+      expect(b).toMatchObject({ _tag: "TransportError", status: 429, retryAfterMillis: 299_000 })
+      expect(b.message).toContain("not sent")
+      expect(server.arrivals).toEqual([{ at: 0, limit: "1" }])
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("a 429 also holds back a call that was already waiting for its rate-limit token", () => {
     const server = timedServer((_, nth) => (nth === 1 ? tooManyRequests("5") : emptyPage()))
     const { layer } = crmWith(server.handler, undefined, { ...withRetries, rateLimit: { requests: 1, interval: "1 second" } })

@@ -16,7 +16,7 @@ import {
 import { type BadRequest, type InvalidApiKey, type MissingApiKey, TransportError } from "../RecotapError.js"
 import { describeParseError } from "./parseError.js"
 import type { Endpoint, Pipeline } from "./pipeline.js"
-import type { RetrySafety } from "./retry.js"
+import { provablyNotProcessed, type RetrySafety } from "./retry.js"
 
 /** An item that passed its schema: where it was in the input, as given, and as sent. */
 export interface CheckedItem<I> {
@@ -205,7 +205,9 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
               new TransportError({ reason: "Decode", method: endpoint.method, url, detail }))
           ),
           Effect.catchTags({
-            TransportError: (error) => Effect.succeed(unknown(error)),
+            // Refused before processing (429, 503, never sent): certainly not applied.
+            TransportError: (error) =>
+              Effect.succeed(provablyNotProcessed(error) ? refuse(() => error.message, "unavailable") : unknown(error)),
             BadRequest: (error) => {
               if (refusalIsShared && error.violations.length === 0) refusedWhole = error.message
               return Effect.succeed(refuse((position) => refusalFor(error, position)))

@@ -116,6 +116,20 @@ const reportRetry = (request: HttpClientRequest.HttpClientRequest) =>
     )
   })
 
+/**
+ * The error of a request not sent because Recotap asked this client to pause for longer than it
+ * waits: as a 429 with the remaining `Retry-After`, so that it is handled like the original one.
+ */
+const pausedTooLong = (request: HttpClientRequest.HttpClientRequest, resumeAt: number, now: number) =>
+  new TransportError({
+    reason: "StatusCode",
+    method: request.method,
+    url: urlOf(request),
+    status: 429,
+    retryAfterMillis: resumeAt - now,
+    detail: `not sent: Recotap asked this client to pause until ${new Date(resumeAt).toISOString()}`
+  })
+
 /** Builds the pipeline from the client's services. */
 export const makePipeline = Effect.gen(function*() {
   const client = yield* HttpClient.HttpClient
@@ -162,7 +176,9 @@ export const makePipeline = Effect.gen(function*() {
       const attempts = yield* Ref.make(0)
       const calls = retrying(
         limiter.run(
-          Effect.zipRight(Ref.update(attempts, (n) => n + 1), Effect.flatMap(attempt(request, settings.timeout), interpretAnswer))
+          Effect.zipRight(Ref.update(attempts, (n) => n + 1), Effect.flatMap(attempt(request, settings.timeout), interpretAnswer)),
+          settings.retry.maxRetryAfter,
+          (resumeAt, now) => pausedTooLong(request, resumeAt, now)
         ),
         settings.retry,
         safety,

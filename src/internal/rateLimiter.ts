@@ -12,8 +12,15 @@ import type { RateLimit } from "../RecotapConfig.js"
 
 /** The pace of one client. */
 export interface Limiter {
-  /** Runs one request once the pause is over, a token is free and a slot is free. */
-  readonly run: <A, E, R>(request: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Runs one request once a token is free, the pause is over and a slot is free. A pause longer
+   * than `maxPause` is not waited out: the request fails at once with `tooLong(resumeAt, now)`.
+   */
+  readonly run: <A, E, R, E2>(
+    request: Effect.Effect<A, E, R>,
+    maxPause: Duration.Duration,
+    tooLong: (resumeAt: number, now: number) => E2
+  ) => Effect.Effect<A, E | E2, R>
   /** Holds every request of the client back for `delay` from now. */
   readonly pause: (delay: Duration.Duration) => Effect.Effect<void>
 }
@@ -41,13 +48,15 @@ export const makeLimiter = (limit: RateLimit | undefined): Effect.Effect<Limiter
     const takeToken = limit === undefined ? Effect.void : yield* makeBucket(limit)
     const slots = limit?.maxConcurrent === undefined ? undefined : yield* Effect.makeSemaphore(limit.maxConcurrent)
     // Checked again after each wait: a 429 may have arrived (or extended the pause) meanwhile.
-    const waitForPause: Effect.Effect<void> = Effect.flatMap(
-      Effect.zip(Ref.get(pausedUntil), Clock.currentTimeMillis),
-      ([until, now]) => (until > now ? Effect.zipRight(Effect.sleep(Duration.millis(until - now)), waitForPause) : Effect.void)
-    )
+    const waitForPause = <E2>(maxPause: Duration.Duration, tooLong: (resumeAt: number, now: number) => E2): Effect.Effect<void, E2> =>
+      Effect.flatMap(Effect.zip(Ref.get(pausedUntil), Clock.currentTimeMillis), ([until, now]) => {
+        if (until <= now) return Effect.void
+        if (until - now > Duration.toMillis(maxPause)) return Effect.fail(tooLong(until, now))
+        return Effect.zipRight(Effect.sleep(Duration.millis(until - now)), waitForPause(maxPause, tooLong))
+      })
     return {
-      run: (request) => {
-        const paced = Effect.zipRight(Effect.zipRight(takeToken, waitForPause), request)
+      run: (request, maxPause, tooLong) => {
+        const paced = Effect.zipRight(Effect.zipRight(takeToken, waitForPause(maxPause, tooLong)), request)
         return slots === undefined ? paced : slots.withPermits(1)(paced)
       },
       pause: (delay) =>

@@ -72,7 +72,7 @@ const backoff = (policy: RetryPolicy, retry: number): Effect.Effect<Duration.Dur
 export interface RetryHooks {
   /** Called before waiting for attempt `attempt + 1`. */
   readonly onRetry: (error: TransportError, attempt: number, delay: Duration.Duration) => Effect.Effect<void>
-  /** Called when the server asked to wait (429 / `Retry-After`): the whole client slows down. */
+  /** Called when the server asked to wait (`Retry-After`, or a 429): the whole client slows down. */
   readonly onBackOff: (delay: Duration.Duration) => Effect.Effect<void>
 }
 
@@ -105,10 +105,12 @@ export const retrying = <A, E>(
       (error): error is TransportError => error instanceof TransportError,
       (error) =>
         Effect.gen(function*() {
+          const retryAfter = error.retryAfterMillis
+          // The server asked the client, not only this call, to wait.
+          if (retryAfter !== undefined) yield* hooks.onBackOff(Duration.millis(retryAfter))
           if (attempts > policy.maxRetries || !mayRetry(error, safety)) {
             return yield* Effect.fail(withAttempts(error, attempts))
           }
-          const retryAfter = error.retryAfterMillis
           if (retryAfter !== undefined && retryAfter > Duration.toMillis(policy.maxRetryAfter)) {
             const at = new Date((yield* Clock.currentTimeMillis) + retryAfter).toISOString()
             return yield* Effect.fail(withAttempts(
@@ -119,7 +121,7 @@ export const retrying = <A, E>(
             ))
           }
           const delay = retryAfter === undefined ? yield* backoff(policy, attempts - 1) : Duration.millis(retryAfter)
-          if (retryAfter !== undefined || error.status === 429) yield* hooks.onBackOff(delay)
+          if (retryAfter === undefined && error.status === 429) yield* hooks.onBackOff(delay)
           yield* hooks.onRetry(error, attempts, delay)
           yield* Effect.sleep(delay)
           return yield* loop(attempts + 1)
