@@ -43,16 +43,24 @@ export const NonBlankString = Schema.String.pipe(
   Schema.filter((text) => text.trim() !== "" || "must not be empty", { identifier: "NonBlankString" })
 )
 
+/** A plausible email address: something, `@`, a domain with a dot; no white space. */
+export const isEmail = (value: unknown): value is string =>
+  typeof value === "string" && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
+
 /** An email address (the API's `must be an email`). */
 export const Email = Schema.String.pipe(
-  Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { identifier: "Email", message: () => "must be an email" })
+  Schema.filter((text) => isEmail(text) || "must be an email", { identifier: "Email" })
 )
 
 const iso8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 
+/** class-validator's `isISO8601`, near enough: a date or a date-time that also parses. */
+export const isIso8601 = (value: unknown): value is string =>
+  typeof value === "string" && iso8601.test(value) && !Number.isNaN(Date.parse(value))
+
 /** An ISO 8601 date or date-time string, as the API validates it. */
 export const Iso8601String = Schema.String.pipe(
-  Schema.filter((text) => (iso8601.test(text) && !Number.isNaN(Date.parse(text))) || "must be a valid ISO 8601 date string", {
+  Schema.filter((text) => isIso8601(text) || "must be a valid ISO 8601 date string", {
     identifier: "Iso8601String"
   })
 )

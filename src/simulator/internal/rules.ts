@@ -1,4 +1,5 @@
 /** The validation rules the simulated API applies, with class-validator's wording. */
+import { isEmail, isIso8601 } from "../../internal/params.js"
 import type { Checks } from "./wire.js"
 
 /** A plain JSON object (not an array, not null). */
@@ -9,15 +10,8 @@ export const isObject = (value: unknown): value is JsonObject =>
 
 export const isNonEmptyString = (value: unknown): value is string => typeof value === "string" && value.trim() !== ""
 
-const iso8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
-
-/** class-validator's `isISO8601`, near enough: a date or date-time that also parses. */
-export const isIso8601 = (value: unknown): value is string =>
-  typeof value === "string" && iso8601.test(value) && !Number.isNaN(Date.parse(value))
-
-export const isEmail = (value: unknown): value is string =>
-  typeof value === "string" && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
-
+// The client's checks, so that both agree on what an ISO 8601 date and an email are.
+export { isEmail, isIso8601 }
 
 /**
  * Checks that `body[field]` is an array of 1 to `max` objects, and each object with `checkItem`,
