@@ -10,7 +10,7 @@
  * segment, run a full sync, let Recotap score (the simulator stands in for Recotap's scheduled
  * scoring), then run a delta sync from the stored checkpoint: only the re-scored accounts return.
  */
-import { Console, DateTime, Effect, Option, Stream } from "effect"
+import { ConfigError, Console, DateTime, Effect, Option, Stream } from "effect"
 import {
   type Account,
   type AccountInput,
@@ -126,7 +126,10 @@ const live = handleFailures(
     process.argv.includes("--push-samples") ? pushSamples(undefined) : Effect.void,
     pullTwice(Console.log("\n(Recotap scores on a schedule: the delta sync shows what changed meanwhile)"))
   )
-).pipe(Effect.provide(RecotapCrm.live))
+).pipe(
+  Effect.provide(RecotapCrm.live),
+  Effect.catchIf(ConfigError.isConfigError, (error) => Console.error(`Configuration problem: ${String(error)}`))
+)
 
 const main: Effect.Effect<void, unknown> = process.argv.includes("--live") ? live : simulated
 
