@@ -9,9 +9,10 @@
  * - `Rejected`: Recotap refused it: `failed` or `skipped` in its per-item result, `notFound`
  *   for an external-ID mapping whose domain matched no account, or `refused` when the whole
  *   request carrying it was refused (a 400 or 409), or was not sent because the segment
- *   pre-check refused an earlier one; fix and resend. Or `unavailable` when its request
- *   provably was not processed (429, 503, connection refused, or not sent while Recotap asked
- *   the client to pause): resend later, as is. Either way, nothing was applied.
+ *   pre-check refused an earlier one; fix and resend. Nothing was applied.
+ * - `Unavailable`: its request certainly was not processed (429, 503, connection refused, or not
+ *   sent: a pause Recotap asked for, a deadline), even after the retries. Resend it later, as
+ *   is; `error.retryAfterMillis` says when, if Recotap said.
  * - `Invalid`: it failed its schema here, and was never sent.
  * - `Unknown`: its request failed in transport (timeout, connection, 5xx) and retrying was not
  *   safe or did not help, so Recotap may or may not have applied it. Reconcile before resending
@@ -31,7 +32,7 @@ export interface BulkOptions {
 export type AppliedStatus = "created" | "updated" | "upserted"
 
 /** Statuses of a rejected item. */
-export type RejectedStatus = "failed" | "skipped" | "notFound" | "refused" | "unavailable"
+export type RejectedStatus = "failed" | "skipped" | "notFound" | "refused"
 
 /** Recotap applied the item. `result` is its entry in Recotap's answer. */
 export interface Applied<I, R> {
@@ -59,6 +60,14 @@ export interface Invalid {
   readonly error: string
 }
 
+/** The item's request certainly was not processed: resend it later, as is. */
+export interface Unavailable<I> {
+  readonly _tag: "Unavailable"
+  readonly index: number
+  readonly input: I
+  readonly error: TransportError
+}
+
 /** The item's request failed in transport: it may or may not have been applied. */
 export interface Unknown<I> {
   readonly _tag: "Unknown"
@@ -68,7 +77,7 @@ export interface Unknown<I> {
 }
 
 /** What became of one input item. */
-export type BulkOutcome<I, R> = Applied<I, R> | Rejected<I> | Invalid | Unknown<I>
+export type BulkOutcome<I, R> = Applied<I, R> | Rejected<I> | Invalid | Unavailable<I> | Unknown<I>
 
 /** Counts per outcome. `total` is the number of input items. */
 export interface BulkSummary {
@@ -76,6 +85,7 @@ export interface BulkSummary {
   readonly applied: number
   readonly rejected: number
   readonly invalid: number
+  readonly unavailable: number
   readonly unknown: number
 }
 
@@ -93,9 +103,14 @@ export const summarize = (outcomes: ReadonlyArray<{ readonly _tag: BulkOutcome<u
     applied: count("Applied"),
     rejected: count("Rejected"),
     invalid: count("Invalid"),
+    unavailable: count("Unavailable"),
     unknown: count("Unknown")
   }
 }
+
+/** The inputs that were certainly not processed, to send again later as they are. */
+export const unavailableInputs = <I, R>(result: BulkResult<I, R>): ReadonlyArray<I> =>
+  result.outcomes.flatMap((outcome) => (outcome._tag === "Unavailable" ? [outcome.input] : []))
 
 /**
  * The inputs whose fate is unknown, to reconcile or resend: for an upsert (deals, accounts with

@@ -30,7 +30,7 @@ describe("accounts.push", () => {
         const input = accounts(250)
         const result = yield* crm.accounts.push(input)
         expect(sentCount(sim)).toEqual([100, 100, 50])
-        expect(result.summary).toEqual({ total: 250, applied: 250, rejected: 0, invalid: 0, unknown: 0 })
+        expect(result.summary).toEqual({ total: 250, applied: 250, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 })
         result.outcomes.forEach((outcome, i) => {
           expect(outcome).toMatchObject({ _tag: "Applied", index: i, status: "created", input: input[i] })
         })
@@ -44,7 +44,7 @@ describe("accounts.push", () => {
     withCrm((sim, crm) =>
       Effect.gen(function*() {
         const result = yield* crm.accounts.push([])
-        expect(result).toEqual({ outcomes: [], summary: { total: 0, applied: 0, rejected: 0, invalid: 0, unknown: 0 } })
+        expect(result).toEqual({ outcomes: [], summary: { total: 0, applied: 0, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 } })
         expect(sim.requests).toHaveLength(0)
       })
     ))
@@ -118,7 +118,7 @@ describe("accounts.push", () => {
       })
     ))
 
-  it.effect("a batch lost in transport is Unknown, only that batch; one refused with 503 is Rejected as unavailable", () =>
+  it.effect("a batch lost in transport is Unknown, only that batch; one refused with 503 is Unavailable", () =>
     withCrm((sim, crm) =>
       Effect.gen(function*() {
         sim.faults.script("POST /accounts", Fault.latency(0), Fault.status(503), Fault.truncated())
@@ -126,7 +126,7 @@ describe("accounts.push", () => {
         const kinds = result.outcomes.map((o) => (o._tag === "Rejected" ? o.status : o._tag))
         expect(new Set(kinds.slice(0, 100))).toEqual(new Set(["Applied"]))
         // A 503 is answered before processing: certainly not applied, safe to resend.
-        expect(new Set(kinds.slice(100, 200))).toEqual(new Set(["unavailable"]))
+        expect(new Set(kinds.slice(100, 200))).toEqual(new Set(["Unavailable"]))
         // The truncated answer came after processing: applied, but the client cannot know.
         expect(new Set(kinds.slice(200, 300))).toEqual(new Set(["Unknown"]))
         const unknown = result.outcomes[250]

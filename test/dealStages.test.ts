@@ -40,7 +40,7 @@ describe("dealStages.push", () => {
       const result = yield* crm.dealStages.push(input)
 
       expect(result.outcomes).toEqual(input.map(created))
-      expect(result.summary).toEqual({ total: 21, applied: 21, rejected: 0, invalid: 0, unknown: 0 })
+      expect(result.summary).toEqual({ total: 21, applied: 21, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 })
       expect(sentBatches(sim).map((ids) => ids.length)).toEqual([20, 1])
       expect(sim.pipelines()).toEqual(input)
       expect(yield* crm.dealStages.list()).toEqual(input)
@@ -61,7 +61,7 @@ describe("dealStages.push", () => {
 
         const input = pipelines(25) // p-05 is in the first request (p-00 … p-19)
         const result = yield* crm.dealStages.push(input)
-        expect(result.summary).toEqual({ total: 25, applied: 5, rejected: 20, invalid: 0, unknown: 0 })
+        expect(result.summary).toEqual({ total: 25, applied: 5, rejected: 20, invalid: 0, unavailable: 0, unknown: 0 })
         result.outcomes.slice(0, 20).forEach((outcome, i) => {
           expect(outcome).toMatchObject({ _tag: "Rejected", index: i, status: "refused" })
           expect(outcome.input).toBe(input[i])
@@ -107,7 +107,7 @@ describe("dealStages.push", () => {
       const input = [pipeline("ok-1"), ...invalid.map(([p]) => p), pipeline("ok-2")]
       const result = yield* crm.dealStages.push(input)
 
-      expect(result.summary).toEqual({ total: 7, applied: 2, rejected: 0, invalid: 5, unknown: 0 })
+      expect(result.summary).toEqual({ total: 7, applied: 2, rejected: 0, invalid: 5, unavailable: 0, unknown: 0 })
       expect(result.outcomes[0]).toEqual(created(input[0]!, 0))
       expect(result.outcomes[6]).toEqual(created(input[6]!, 6))
       invalid.forEach(([bad, message], i) => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { singleAttempt } from "./helpers.js"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import { type BulkOutcome, type DealInput, type DealResult, RecotapCrm, unknownInputs } from "../src/index.js"
+import { type BulkOutcome, type DealInput, type DealResult, RecotapCrm, unavailableInputs, unknownInputs } from "../src/index.js"
 import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
 
 const ROUTE = "POST /deals"
@@ -40,7 +40,7 @@ describe("deals.push", () => {
 
       expect(result.outcomes).toEqual(input.map(applied))
       result.outcomes.forEach((outcome, i) => expect(outcome.input).toBe(input[i]))
-      expect(result.summary).toEqual({ total: 250, applied: 250, rejected: 0, invalid: 0, unknown: 0 })
+      expect(result.summary).toEqual({ total: 250, applied: 250, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 })
 
       const batches = sentBatches(sim)
       expect(batches.map((b) => b.length)).toEqual([100, 100, 50])
@@ -135,7 +135,7 @@ describe("deals.push", () => {
       const input = [deal(0), ...invalid.flatMap(([bad], i) => [bad, deal(100 + i)])]
       const result = yield* crm.deals.push(input)
 
-      expect(result.summary).toEqual({ total: 19, applied: 10, rejected: 0, invalid: 9, unknown: 0 })
+      expect(result.summary).toEqual({ total: 19, applied: 10, rejected: 0, invalid: 9, unavailable: 0, unknown: 0 })
       expect(result.outcomes.map((o) => [o._tag, o.index])).toEqual(
         input.map((_, i) => [i % 2 === 0 ? "Applied" : "Invalid", i])
       )
@@ -156,10 +156,10 @@ describe("deals.push", () => {
       const crm = yield* RecotapCrm
       expect(yield* crm.deals.push([])).toEqual({
         outcomes: [],
-        summary: { total: 0, applied: 0, rejected: 0, invalid: 0, unknown: 0 }
+        summary: { total: 0, applied: 0, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 }
       })
       const onlyInvalid = yield* crm.deals.push([deal(1, { externalDealId: "" })])
-      expect(onlyInvalid.summary).toEqual({ total: 1, applied: 0, rejected: 0, invalid: 1, unknown: 0 })
+      expect(onlyInvalid.summary).toEqual({ total: 1, applied: 0, rejected: 0, invalid: 1, unavailable: 0, unknown: 0 })
       expect(sim.requests).toEqual([])
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 
@@ -191,7 +191,7 @@ describe("deals.push", () => {
         const input = deals(250)
         const result = yield* crm.deals.push(input)
 
-        expect(result.summary).toEqual({ total: 250, applied: 150, rejected: 0, invalid: 0, unknown: 100 })
+        expect(result.summary).toEqual({ total: 250, applied: 150, rejected: 0, invalid: 0, unavailable: 0, unknown: 100 })
         result.outcomes.forEach((outcome, i) => {
           if (i >= 100 && i < 200) {
             expect(outcome).toMatchObject({ _tag: "Unknown", index: i, error: { _tag: "TransportError", reason } })
@@ -207,12 +207,12 @@ describe("deals.push", () => {
 
         // Deals are upserts: resending the unknown ones is safe.
         const resent = yield* crm.deals.push(unknownInputs(result))
-        expect(resent.summary).toEqual({ total: 100, applied: 100, rejected: 0, invalid: 0, unknown: 0 })
+        expect(resent.summary).toEqual({ total: 100, applied: 100, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 })
         expect(sim.deals()).toHaveLength(250)
       }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
   }
 
-  it.effect("a 503 on the 2nd request: that batch is Rejected as unavailable (never processed), the others applied", () =>
+  it.effect("a 503 on the 2nd request: that batch is Unavailable (never processed), the others applied", () =>
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
       sim.faults.script(ROUTE, Fault.latency(0), Fault.status(503))
@@ -220,12 +220,9 @@ describe("deals.push", () => {
       const input = deals(250)
       const result = yield* crm.deals.push(input)
 
-      expect(result.summary).toEqual({ total: 250, applied: 150, rejected: 100, invalid: 0, unknown: 0 })
-      expect(result.outcomes[150]).toMatchObject({
-        _tag: "Rejected",
-        status: "unavailable",
-        error: expect.stringContaining("503")
-      })
+      expect(result.summary).toEqual({ total: 250, applied: 150, rejected: 0, invalid: 0, unavailable: 100, unknown: 0 })
+      expect(result.outcomes[150]).toMatchObject({ _tag: "Unavailable", error: { _tag: "TransportError", status: 503 } })
+      expect(unavailableInputs(result)).toEqual(input.slice(100, 200))
       expect(sim.deals()).toHaveLength(150)
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
 

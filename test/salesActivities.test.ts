@@ -53,7 +53,7 @@ describe("salesActivities.push", () => {
         status: "created",
         result: { externalActivityId: activity.externalActivityId, status: "created" }
       })))
-      expect(result.summary).toEqual({ total: 101, applied: 101, rejected: 0, invalid: 0, unknown: 0 })
+      expect(result.summary).toEqual({ total: 101, applied: 101, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 })
       expect(sentBatches(sim).map((b) => b.length)).toEqual([50, 50, 1])
       expect(sim.activities()).toEqual(input)
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
@@ -71,7 +71,7 @@ describe("salesActivities.push", () => {
         { _tag: "Applied", index: 1, status: "created" },
         { _tag: "Rejected", index: 2, status: "failed", error: "Activity with externalActivityId 'a-2' already exists" }
       ])
-      expect(result.summary).toEqual({ total: 3, applied: 1, rejected: 2, invalid: 0, unknown: 0 })
+      expect(result.summary).toEqual({ total: 3, applied: 1, rejected: 2, invalid: 0, unavailable: 0, unknown: 0 })
       expect(sim.activities()).toEqual([first, email("a-2")])
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 

@@ -199,6 +199,8 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
         }
         const unknown = (error: TransportError) =>
           batch.map((item): BulkOutcome<I, R> => ({ _tag: "Unknown", index: item.index, input: item.input, error }))
+        const unavailable = (error: TransportError) =>
+          batch.map((item): BulkOutcome<I, R> => ({ _tag: "Unavailable", index: item.index, input: item.input, error }))
         return pipeline.execute(request, endpoint.body(batch.map((item) => item.encoded), options), safety).pipe(
           Effect.map((raw) =>
             endpoint.outcomes(raw, batch, (detail) =>
@@ -206,8 +208,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
           ),
           Effect.catchTags({
             // Refused before processing (429, 503, never sent): certainly not applied.
-            TransportError: (error) =>
-              Effect.succeed(provablyNotProcessed(error) ? refuse(() => error.message, "unavailable") : unknown(error)),
+            TransportError: (error) => Effect.succeed(provablyNotProcessed(error) ? unavailable(error) : unknown(error)),
             BadRequest: (error) => {
               if (refusalIsShared && error.violations.length === 0) refusedWhole = error.message
               return Effect.succeed(refuse((position) => refusalFor(error, position)))
