@@ -115,9 +115,9 @@ export interface PushAccountsOptions extends BulkOptions {
 export const AccountPushResult = Schema.Struct({
   externalId: Schema.optional(Schema.NullOr(Schema.String)),
   rtp_aid: Schema.optional(Schema.NullOr(Schema.String)),
-  domain: Schema.optional(Schema.String),
+  domain: Schema.optional(Schema.NullOr(Schema.String)),
   status: Schema.String,
-  error: Schema.optional(Schema.String)
+  error: Schema.optional(Schema.NullOr(Schema.String))
 })
 
 /** @see {@link AccountPushResult} */

@@ -41,7 +41,7 @@ export type DealInput = typeof DealInput.Type
 export const DealResult = Schema.Struct({
   externalDealId: Schema.optional(Schema.NullOr(Schema.String)),
   status: Schema.String,
-  error: Schema.optional(Schema.String)
+  error: Schema.optional(Schema.NullOr(Schema.String))
 })
 
 /** @see {@link DealResult} */

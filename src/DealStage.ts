@@ -44,7 +44,7 @@ export type Pipeline = typeof Pipeline.Type
 export const PipelineResult = Schema.Struct({
   pipelineId: Schema.optional(Schema.NullOr(Schema.String)),
   status: Schema.String,
-  error: Schema.optional(Schema.String)
+  error: Schema.optional(Schema.NullOr(Schema.String))
 })
 
 /** @see {@link PipelineResult} */

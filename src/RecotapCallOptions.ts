@@ -27,11 +27,15 @@ export interface CallOptions {
   }
   /** Per-attempt timeout. */
   readonly timeout?: Duration.DurationInput
-  /** Overall deadline of the call, retries included (for streams: of each page). */
+  /** Overall deadline of the call, retries included (for streams: of each page; for bulk writes: of each request). */
   readonly deadline?: Duration.DurationInput
 }
 
-/** Per-call overrides; none by default. */
+/**
+ * Per-call overrides; none by default. They follow the rules of `RecotapConfig`; an invalid
+ * value (a negative duration, a fractional retry count) is a bug in the caller and dies as a
+ * defect rather than failing the call.
+ */
 export class RecotapCallOptions extends Context.Reference<RecotapCallOptions>()("effect-recotap/RecotapCallOptions", {
   defaultValue: (): CallOptions => ({})
 }) {}

@@ -63,7 +63,7 @@ export interface RecotapSettings {
   /** Longest one attempt (sending, waiting, reading the body) may take. */
   readonly timeout: Duration.Duration
   readonly retry: RetryPolicy
-  /** Longest a whole call may take, retries included (for streams: each page); none by default. */
+  /** Longest a whole call may take, retries included (streams: each page; bulk writes: each request); none by default. */
   readonly deadline: Duration.Duration | undefined
   /** Opt-in client-side rate limit; none by default. */
   readonly rateLimit: RateLimit | undefined

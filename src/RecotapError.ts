@@ -89,6 +89,12 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   attempts: Schema.optional(Schema.Number),
   /** The server's `Retry-After`, in milliseconds, when it sent one. */
   retryAfterMillis: Schema.optional(Schema.Number),
+  /**
+   * `true` when the request certainly was not processed: never sent (connection refused, host
+   * not found, a pause or deadline before sending) or refused before processing (429, 503).
+   * Safe to send again, even for a create-only write.
+   */
+  notProcessed: Schema.optional(Schema.Boolean),
   cause: Schema.optional(Schema.Defect)
 }) {
   override get message(): string {
@@ -131,7 +137,7 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
 }) {
   override get message(): string {
     const who = this.origin === "client" ? "Invalid request, not sent" : "Recotap rejected the request"
-    const rules = this.violations.map((v) => {
+    const rules = this.violations.filter((v) => Object.keys(v.constraints).length > 0).map((v) => {
       const messages = Object.values(v.constraints).join(", ")
       return v.property === "" || messages.startsWith(v.property) ? messages : `${v.property}: ${messages}`
     })

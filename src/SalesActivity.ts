@@ -74,7 +74,7 @@ export type SalesActivityInput = typeof SalesActivityInput.Type
 export const SalesActivityResult = Schema.Struct({
   externalActivityId: Schema.optional(Schema.NullOr(Schema.String)),
   status: Schema.String,
-  error: Schema.optional(Schema.String)
+  error: Schema.optional(Schema.NullOr(Schema.String))
 })
 
 /** @see {@link SalesActivityResult} */

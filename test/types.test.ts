@@ -29,6 +29,7 @@ describe("error unions", () => {
     expectTypeOf<ErrorOf<RecotapCrmService["customFields"]["list"]>>().toEqualTypeOf<Read>()
     expectTypeOf<ErrorOf<RecotapCrmService["dealStages"]["list"]>>().toEqualTypeOf<Read>()
     expectTypeOf<ErrorOf<RecotapCrmService["segments"]["list"]>>().toEqualTypeOf<Read>()
+    expectTypeOf<ErrorOf<RecotapCrmService["segments"]["pages"]>>().toEqualTypeOf<Read>()
     expectTypeOf<ErrorOf<RecotapCrmService["segments"]["stream"]>>().toEqualTypeOf<Read>()
     expectTypeOf<ErrorOf<RecotapCrmService["journeyStages"]["list"]>>().toEqualTypeOf<Read>()
   })

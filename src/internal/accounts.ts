@@ -20,15 +20,13 @@ import {
   type SyncAccountsParams,
   UnmappedAccount
 } from "../Account.js"
-import type { BulkOutcome } from "../Bulk.js"
+import type { BulkOptions, BulkOutcome } from "../Bulk.js"
 import { normalizeDomain } from "../Domain.js"
 import type { AccountsApi } from "../RecotapCrm.js"
 import type { ReadError } from "../RecotapError.js"
-import { asTransportError } from "./pipeline.js"
-import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, matchResults, runBulk } from "./bulk.js"
+import { type BulkEndpoint, matchResults, ResultsResponse, runBulk } from "./bulk.js"
 import { NonBlankString } from "./params.js"
-import type { Endpoint, Pipeline } from "./pipeline.js"
+import { asTransportError, type Endpoint, type Pipeline } from "./pipeline.js"
 import { paginate } from "./paginate.js"
 
 const ListAccounts: Endpoint<ListAccountsParams, Accounts> = {
@@ -43,7 +41,7 @@ const ListAccounts: Endpoint<ListAccountsParams, Accounts> = {
 export const MAX_ACCOUNTS_PER_REQUEST = 100
 export const MAX_MAPPINGS_PER_REQUEST = 100
 
-const PushAccounts: BulkEndpoint<AccountInput, { readonly results: ReadonlyArray<AccountPushResult> }, AccountPushResult, PushAccountsOptions> = {
+const PushAccounts: BulkEndpoint<AccountInput, typeof ResultsResponse.Type, AccountPushResult, PushAccountsOptions> = {
   operation: "accounts.push",
   method: "POST",
   path: "/accounts",
@@ -60,11 +58,12 @@ const PushAccounts: BulkEndpoint<AccountInput, { readonly results: ReadonlyArray
     ...(options.segmentId === undefined ? {} : { segmentId: options.segmentId }),
     ...(options.upsert === undefined ? {} : { upsert: options.upsert })
   }),
-  response: Schema.Struct({ results: Schema.Array(AccountPushResultSchema) }),
+  response: ResultsResponse,
   outcomes: (raw, batch, broken) =>
-    matchResults(raw.results, batch, (input, result) =>
-      (result.externalId == null || result.externalId === input.externalId) &&
-      (result.domain === undefined || result.domain === normalizeDomain(input.domain)), broken)
+    matchResults(AccountPushResultSchema, raw.results, batch, (input, result) =>
+      result.externalId != null
+        ? result.externalId === input.externalId
+        : result.domain == null || result.domain === normalizeDomain(input.domain), broken)
 }
 
 const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingResponse, BulkOptions> = {
@@ -72,6 +71,8 @@ const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingRe
   method: "PATCH",
   path: "/accounts/external-ids",
   safety: () => "idempotent",
+  // The last mapping of a domain would silently win: a repeated domain is refused instead.
+  uniqueKey: (mapping) => normalizeDomain(mapping.domain),
   maxPerRequest: MAX_MAPPINGS_PER_REQUEST,
   item: ExternalIdMapping,
   body: (mappings) => ({ mappings }),

@@ -15,6 +15,9 @@ import { decodePayload, readErrorBody, summariseText, truncate } from "./envelop
 import { describeParseError } from "./parseError.js"
 import { parseRetryAfter } from "./retry.js"
 
+/** Statuses a service answers before processing a request: it was not applied. */
+const REFUSED_BEFORE_PROCESSING: ReadonlyArray<number> = [429, 503]
+
 /** An HTTP answer, its body read as text. */
 export interface Answer {
   readonly method: string
@@ -65,7 +68,8 @@ const failure = (answer: Answer): RecotapError => {
         url,
         status,
         detail: said,
-        ...(Option.isSome(retryAfter) ? { retryAfterMillis: retryAfter.value } : {})
+        ...(Option.isSome(retryAfter) ? { retryAfterMillis: retryAfter.value } : {}),
+        ...(REFUSED_BEFORE_PROCESSING.includes(status) ? { notProcessed: true } : {})
       })
     }
   }

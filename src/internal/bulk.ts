@@ -70,29 +70,43 @@ const REJECTED: ReadonlyArray<string> = ["failed", "skipped"]
 /** A per-item result as the bulk endpoints return them: at least a `status`, maybe an `error`. */
 export interface ItemResult {
   readonly status: string
-  readonly error?: string | undefined
+  readonly error?: string | null | undefined
 }
 
 /**
+ * The answer of the bulk endpoints with per-item results. Each entry is decoded on its own (see
+ * `matchResults`), so that one odd entry costs only its own item.
+ */
+export const ResultsResponse = Schema.Struct({ results: Schema.Array(Schema.Unknown) })
+
+/**
  * Pairs each item of a batch with its entry in `results`: by position when the entry agrees
- * (`sameItem`), otherwise by searching; an item without an entry, or with a status this client
- * does not know, is `Unknown`.
+ * (`sameItem`), otherwise by searching. An item without a readable entry, or with a status this
+ * client does not know, is `Unknown`.
  */
 export const matchResults = <I, R extends ItemResult>(
-  results: ReadonlyArray<R>,
+  schema: Schema.Schema<R, any>,
+  entries: ReadonlyArray<unknown>,
   batch: ReadonlyArray<CheckedItem<I>>,
   sameItem: (input: I, result: R) => boolean,
   broken: Broken
 ): ReadonlyArray<BulkOutcome<I, R>> => {
+  const decode = Schema.decodeUnknownEither(schema)
+  const decoded = entries.map((entry) => decode(entry))
+  const results = decoded.map((entry) => Either.getOrUndefined(entry))
+  const unreadable = decoded.flatMap((entry) => (Either.isLeft(entry) ? [entry.left] : []))
+  const missing = unreadable.length === 0
+    ? "Recotap's answer has no result for this item"
+    : `Recotap's answer has no readable result for this item (${unreadable.length} unreadable: ${describeParseError(unreadable[0]!)})`
   const used = new Set<number>()
   return batch.map((item, position): BulkOutcome<I, R> => {
     const byPosition = results[position]
     const at = byPosition !== undefined && !used.has(position) && sameItem(item.input, byPosition)
       ? position
-      : results.findIndex((result, i) => !used.has(i) && sameItem(item.input, result))
+      : results.findIndex((result, i) => result !== undefined && !used.has(i) && sameItem(item.input, result))
     const result = results[at]
     if (result === undefined) {
-      return { _tag: "Unknown", index: item.index, input: item.input, error: broken("Recotap's answer has no result for this item") }
+      return { _tag: "Unknown", index: item.index, input: item.input, error: broken(missing) }
     }
     used.add(at)
     if (APPLIED.includes(result.status)) {

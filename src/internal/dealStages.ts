@@ -3,13 +3,13 @@ import * as Schema from "effect/Schema"
 import { Pipeline, PipelineInput, PipelineResult } from "../DealStage.js"
 import type { DealStagesApi } from "../RecotapCrm.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, matchResults, runBulk } from "./bulk.js"
+import { type BulkEndpoint, matchResults, ResultsResponse, runBulk } from "./bulk.js"
 import type { Endpoint, Pipeline as RequestPipeline } from "./pipeline.js"
 
 /** Most pipelines in one request. */
 export const MAX_PIPELINES_PER_REQUEST = 20
 
-const PushDealStages: BulkEndpoint<PipelineInput, { readonly results: ReadonlyArray<PipelineResult> }, PipelineResult, BulkOptions> = {
+const PushDealStages: BulkEndpoint<PipelineInput, typeof ResultsResponse.Type, PipelineResult, BulkOptions> = {
   operation: "dealStages.push",
   method: "POST",
   path: "/deal-stages",
@@ -18,9 +18,9 @@ const PushDealStages: BulkEndpoint<PipelineInput, { readonly results: ReadonlyAr
   maxPerRequest: MAX_PIPELINES_PER_REQUEST,
   item: PipelineInput,
   body: (pipelines) => ({ pipelines }),
-  response: Schema.Struct({ results: Schema.Array(PipelineResult) }),
+  response: ResultsResponse,
   outcomes: (raw, batch, broken) =>
-    matchResults(raw.results, batch, (input, result) => result.pipelineId == null || result.pipelineId === input.pipelineId, broken)
+    matchResults(PipelineResult, raw.results, batch, (input, result) => result.pipelineId == null || result.pipelineId === input.pipelineId, broken)
 }
 
 // Seen live as a bare array; the envelope is accepted too.

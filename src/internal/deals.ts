@@ -1,15 +1,14 @@
 /** The `deals` resource: upsert deals in bulk. */
-import * as Schema from "effect/Schema"
 import { DealInput, DealResult } from "../Deal.js"
 import type { DealsApi } from "../RecotapCrm.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, matchResults, runBulk } from "./bulk.js"
+import { type BulkEndpoint, matchResults, ResultsResponse, runBulk } from "./bulk.js"
 import type { Pipeline } from "./pipeline.js"
 
 /** Most deals in one request. */
 export const MAX_DEALS_PER_REQUEST = 100
 
-const PushDeals: BulkEndpoint<DealInput, { readonly results: ReadonlyArray<DealResult> }, DealResult, BulkOptions> = {
+const PushDeals: BulkEndpoint<DealInput, typeof ResultsResponse.Type, DealResult, BulkOptions> = {
   operation: "deals.push",
   method: "POST",
   path: "/deals",
@@ -18,9 +17,9 @@ const PushDeals: BulkEndpoint<DealInput, { readonly results: ReadonlyArray<DealR
   maxPerRequest: MAX_DEALS_PER_REQUEST,
   item: DealInput,
   body: (deals) => ({ deals }),
-  response: Schema.Struct({ results: Schema.Array(DealResult) }),
+  response: ResultsResponse,
   outcomes: (raw, batch, broken) =>
-    matchResults(raw.results, batch, (input, result) =>
+    matchResults(DealResult, raw.results, batch, (input, result) =>
       result.externalDealId == null || result.externalDealId === input.externalDealId, broken)
 }
 

@@ -31,13 +31,34 @@ const ErrorBody = Schema.Struct({
   data: Schema.optional(Schema.Unknown)
 })
 
-const LooseViolation = Schema.Struct({
-  property: Schema.String,
-  constraints: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
-    default: () => ({})
+// A class-validator error, as the API sends it: nested items report through `children`.
+interface RawViolation {
+  readonly property: string
+  readonly constraints?: Readonly<Record<string, unknown>>
+  readonly children?: ReadonlyArray<unknown>
+}
+
+const isRawViolation = (value: unknown): value is RawViolation =>
+  typeof value === "object" && value !== null && typeof (value as { property?: unknown }).property === "string"
+
+/**
+ * Flattens class-validator errors into `{ property: "deals.1.ownerEmail", constraints }`, one
+ * per property that has messages, server text bounded.
+ */
+const flattenViolations = (items: ReadonlyArray<unknown>, prefix = ""): Array<Violation> =>
+  items.filter(isRawViolation).flatMap((item) => {
+    const property = prefix === "" ? item.property : `${prefix}.${item.property}`
+    const messages = Object.entries(item.constraints ?? {}).filter((entry): entry is [string, string] =>
+      typeof entry[1] === "string"
+    )
+    const own = messages.length === 0
+      ? []
+      : [{
+        property: truncate(property),
+        constraints: Object.fromEntries(messages.map(([rule, text]) => [truncate(rule), truncate(text)]))
+      }]
+    return [...own, ...flattenViolations(Array.isArray(item.children) ? item.children : [], property)]
   })
-})
-const decodeViolation = Schema.decodeUnknownOption(LooseViolation)
 
 /** What an error body says, read as tolerantly as possible. */
 export interface ErrorDetails {
@@ -74,13 +95,6 @@ export const readErrorBody = (body: unknown): Option.Option<ErrorDetails> =>
     Option.map((error) => ({
       serverMessage: truncate(typeof error.message === "string" ? error.message : (error.message ?? []).join("; ")),
       customMessage: error.customMessage == null ? undefined : truncate(error.customMessage),
-      violations: Array.isArray(error.data)
-        ? error.data.slice(0, MAX_VIOLATIONS).flatMap((item) =>
-          Option.toArray(Option.map(decodeViolation(item), (v) => ({
-            property: truncate(v.property),
-            constraints: Object.fromEntries(Object.entries(v.constraints).map(([rule, text]) => [truncate(rule), truncate(text)]))
-          })))
-        )
-        : []
+      violations: Array.isArray(error.data) ? flattenViolations(error.data).slice(0, MAX_VIOLATIONS) : []
     }))
   )

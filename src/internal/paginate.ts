@@ -2,8 +2,8 @@
  * Keyset pagination as a lazy stream of pages.
  *
  * Pages on `hasNextPage` only: the live service keeps `nextCursor` set on the last page.
- * A server that claims more pages without a new cursor would make us loop forever, so that
- * fails instead.
+ * A server that claims more pages without a cursor it has not given before would make us loop
+ * forever, so that fails instead.
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -30,6 +30,8 @@ export const paginate = <Params extends { readonly cursor?: string | undefined }
 ): Stream.Stream<P, E | TransportError> => {
   const broken = (detail: string) => new TransportError({ reason: "Decode", method: "GET", url, detail })
   const { cursor: start, ...rest } = params
+  // Every cursor seen so far: a server that hands one out twice would make us loop forever.
+  const seen = new Set<string>(start === undefined ? [] : [start])
   return Stream.paginateEffect(start, (cursor) =>
     Effect.flatMap(
       list((cursor === undefined ? rest : { ...rest, cursor }) as Params),
@@ -38,9 +40,10 @@ export const paginate = <Params extends { readonly cursor?: string | undefined }
         if (page.nextCursor === null || page.nextCursor === "") {
           return Effect.fail(broken("the page says hasNextPage but gives no nextCursor"))
         }
-        if (page.nextCursor === cursor) {
-          return Effect.fail(broken(`the page returned its own cursor "${cursor}" as nextCursor`))
+        if (seen.has(page.nextCursor)) {
+          return Effect.fail(broken(`the page returned an earlier cursor "${page.nextCursor}" as nextCursor`))
         }
+        seen.add(page.nextCursor)
         return Effect.succeed([page, Option.some(page.nextCursor)])
       }
     ))

@@ -11,6 +11,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
@@ -19,7 +20,15 @@ import * as Schema from "effect/Schema"
 import { ApiKey } from "../ApiKey.js"
 import { type CallOptions, RecotapCallOptions } from "../RecotapCallOptions.js"
 import { RecotapConfig, type RecotapSettings, resolveSettings } from "../RecotapConfig.js"
-import { BadRequest, type Conflict, type NotFound, type ReadError, type RecotapError, TransportError } from "../RecotapError.js"
+import {
+  BadRequest,
+  type Conflict,
+  MissingApiKey,
+  type NotFound,
+  type ReadError,
+  type RecotapError,
+  TransportError
+} from "../RecotapError.js"
 import { interpret } from "./answer.js"
 import { describeParseError, toViolations } from "./parseError.js"
 import { makeLimiter } from "./rateLimiter.js"
@@ -75,17 +84,22 @@ export const asTransportError = (error: BadRequest | NotFound | Conflict): Trans
     detail: error.message
   })
 
+/** What one call may change of the client's settings. */
+type CallSettings = Pick<RecotapSettings, "timeout" | "retry" | "deadline">
+
 /** The client's settings with one call's overrides; invalid overrides are a defect (a bug in the caller). */
-const withOverrides = (config: RecotapSettings, call: CallOptions): RecotapSettings => {
+const callSettings = (config: RecotapSettings, call: CallOptions): CallSettings => {
   if (call.retry === undefined && call.timeout === undefined && call.deadline === undefined) return config
-  const resolved = resolveSettings({
-    baseUrl: config.baseUrl,
-    allowInsecureHttp: true,
-    timeout: call.timeout ?? config.timeout,
-    retry: { ...config.retry, ...call.retry },
-    ...((call.deadline ?? config.deadline) === undefined ? {} : { deadline: (call.deadline ?? config.deadline)! })
-  })
-  return Either.getOrThrowWith(resolved, (message) => new Error(`Invalid RecotapCallOptions: ${message}`))
+  const deadline = call.deadline ?? config.deadline
+  const resolved = Either.getOrThrowWith(
+    resolveSettings({
+      timeout: call.timeout ?? config.timeout,
+      retry: { ...config.retry, ...call.retry },
+      ...(deadline === undefined ? {} : { deadline })
+    }),
+    (message) => new Error(`Invalid RecotapCallOptions: ${message}`)
+  )
+  return { timeout: resolved.timeout, retry: resolved.retry, deadline: resolved.deadline }
 }
 
 // Compiling a decoder is costly: one per endpoint, made on its first call.
@@ -116,6 +130,30 @@ const reportRetry = (request: HttpClientRequest.HttpClientRequest) =>
     )
   })
 
+/** How far a call got, for the error of a deadline that passes. */
+interface Progress {
+  readonly attempts: number
+  readonly inFlight: boolean
+  readonly last: TransportError | undefined
+}
+
+/**
+ * The error of a call whose deadline passed. With no attempt in flight, and every failure so
+ * far one that was certainly not processed (or no attempt at all), nothing was applied.
+ */
+const deadlinePassed = (method: string, url: string, deadline: Duration.Duration, progress: Progress) =>
+  new TransportError({
+    reason: "Timeout",
+    method,
+    url: progress.last?.url ?? url,
+    detail: `the call's deadline of ${Duration.format(deadline)} passed` +
+      (progress.last === undefined ? "" : ` (last failure: ${progress.last.detail})`),
+    attempts: progress.attempts,
+    ...(!progress.inFlight && (progress.last === undefined || progress.last.notProcessed === true)
+      ? { notProcessed: true }
+      : {})
+  })
+
 /**
  * The error of a request not sent because Recotap asked this client to pause for longer than it
  * waits: as a 429 with the remaining `Retry-After`, so that it is handled like the original one.
@@ -127,6 +165,7 @@ const pausedTooLong = (request: HttpClientRequest.HttpClientRequest, resumeAt: n
     url: urlOf(request),
     status: 429,
     retryAfterMillis: resumeAt - now,
+    notProcessed: true,
     detail: `not sent: Recotap asked this client to pause until ${new Date(resumeAt).toISOString()}`
   })
 
@@ -160,44 +199,62 @@ export const makePipeline = Effect.gen(function*() {
       Schema.encode(schema)(params, { onExcessProperty: "error" }).pipe(Effect.mapError(invalidInput))
 
     return Effect.gen(function*() {
-      const settings = withOverrides(config, yield* RecotapCallOptions)
+      const settings = callSettings(config, yield* RecotapCallOptions)
       const query = endpoint.query === undefined ? {} : yield* encode(endpoint.query)
       const body = endpoint.body === undefined ? Option.none() : Option.some(yield* encode(endpoint.body))
-      const key = yield* apiKey.get
-      const request = HttpClientRequest.make(method)(baseUrl).pipe(
-        HttpClientRequest.setUrlParams(
-          Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined)
-        ),
-        HttpClientRequest.acceptJson,
-        (request) => Option.match(body, { onNone: () => request, onSome: (json) => HttpClientRequest.bodyUnsafeJson(request, json) }),
-        HttpClientRequest.setHeader(API_KEY_HEADER, Redacted.value(key))
-      )
-      // Attempts actually started, for the deadline's error.
-      const attempts = yield* Ref.make(0)
-      const calls = retrying(
-        limiter.run(
-          Effect.zipRight(Ref.update(attempts, (n) => n + 1), Effect.flatMap(attempt(request, settings.timeout), interpretAnswer)),
-          settings.retry.maxRetryAfter,
-          (resumeAt, now) => pausedTooLong(request, resumeAt, now)
-        ),
-        settings.retry,
-        safety,
-        { onBackOff: limiter.pause, onRetry: reportRetry(request) }
-      )
-      const deadline = settings.deadline
-      if (deadline === undefined) return yield* calls
-      return yield* Effect.timeout(calls, deadline).pipe(
-        Effect.catchTag("TimeoutException", () =>
-          Effect.flatMap(Ref.get(attempts), (made) =>
-            Effect.fail(
-              new TransportError({
-                reason: "Timeout",
-                method,
-                url: urlOf(request),
-                detail: `the call's deadline of ${Duration.format(deadline)} passed`,
-                attempts: made
+      // What the deadline needs to know: attempts started, one in flight, the last failure.
+      const progress = yield* Ref.make<Progress>({ attempts: 0, inFlight: false, last: undefined })
+      const attemptOnce = (request: HttpClientRequest.HttpClientRequest) =>
+        Effect.zipRight(
+          Ref.update(progress, (p) => ({ ...p, attempts: p.attempts + 1, inFlight: true })),
+          Effect.flatMap(attempt(request, settings.timeout), interpretAnswer)
+        ).pipe(
+          Effect.onExit((exit) =>
+            Exit.isInterrupted(exit) ? Effect.void : Ref.update(progress, (p) => ({
+              ...p,
+              inFlight: false,
+              last: Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error instanceof TransportError
+                ? exit.cause.error
+                : p.last
+            }))
+          )
+        )
+      const call = Effect.gen(function*() {
+        const key = yield* apiKey.get.pipe(
+          Effect.timeoutFail({
+            duration: settings.timeout,
+            onTimeout: () =>
+              new MissingApiKey({
+                reason: "SourceFailed",
+                detail: `the API key source did not answer within ${Duration.format(settings.timeout)}`
               })
-            )))
+          })
+        )
+        const request = HttpClientRequest.make(method)(baseUrl).pipe(
+          HttpClientRequest.setUrlParams(
+            Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined)
+          ),
+          HttpClientRequest.acceptJson,
+          (request) =>
+            Option.match(body, { onNone: () => request, onSome: (json) => HttpClientRequest.bodyUnsafeJson(request, json) }),
+          HttpClientRequest.setHeader(API_KEY_HEADER, Redacted.value(key))
+        )
+        return yield* retrying(
+          limiter.run(
+            attemptOnce(request),
+            settings.retry.maxRetryAfter,
+            (resumeAt, now) => pausedTooLong(request, resumeAt, now)
+          ),
+          settings.retry,
+          safety,
+          { onBackOff: limiter.pause, onRetry: reportRetry(request) }
+        )
+      })
+      const deadline = settings.deadline
+      if (deadline === undefined) return yield* call
+      return yield* Effect.timeout(call, deadline).pipe(
+        Effect.catchTag("TimeoutException", () =>
+          Effect.flatMap(Ref.get(progress), (p) => Effect.fail(deadlinePassed(method, baseUrl, deadline, p))))
       )
     }).pipe(
       withKeyHeaderRedacted,

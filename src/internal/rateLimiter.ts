@@ -10,6 +10,9 @@ import * as Ref from "effect/Ref"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { RateLimit } from "../RecotapConfig.js"
 
+/** Longest pause one answer can impose on the client: a broken `Retry-After` must not disable it for good. */
+export const MAX_PAUSE_MILLIS = 60 * 60 * 1000
+
 /** The pace of one client. */
 export interface Limiter {
   /**
@@ -61,6 +64,6 @@ export const makeLimiter = (limit: RateLimit | undefined): Effect.Effect<Limiter
       },
       pause: (delay) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Ref.update(pausedUntil, (until) => Math.max(until, now + Duration.toMillis(delay))))
+          Ref.update(pausedUntil, (until) => Math.max(until, now + Math.min(Duration.toMillis(delay), MAX_PAUSE_MILLIS))))
     }
   })

@@ -20,30 +20,14 @@ import { TransportError } from "../RecotapError.js"
 export type RetrySafety = "idempotent" | "createOnly"
 
 const TRANSIENT_STATUSES: ReadonlyArray<number> = [408, 429, 500, 502, 503, 504]
-const REFUSED_BEFORE_PROCESSING: ReadonlyArray<number> = [429, 503]
-const NEVER_SENT_CODES: ReadonlyArray<string> = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]
-
-/** The `code`s along an error's cause chain (`ECONNREFUSED`, ...). */
-const codesOf = (cause: unknown): ReadonlyArray<string> => {
-  const codes: Array<string> = []
-  for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === "string") codes.push(code)
-    current = (current as { cause?: unknown }).cause
-  }
-  return codes
-}
 
 /** A failure worth another attempt. */
 export const isTransient = (error: TransportError): boolean =>
   error.reason === "Transport" || error.reason === "Timeout" ||
   (error.reason === "StatusCode" && error.status !== undefined && TRANSIENT_STATUSES.includes(error.status))
 
-/** A failure after which the request certainly was not processed. */
-export const provablyNotProcessed = (error: TransportError): boolean =>
-  (error.reason === "StatusCode" && error.status !== undefined && REFUSED_BEFORE_PROCESSING.includes(error.status)) ||
-  (error.reason === "Transport" && error.status === undefined &&
-    codesOf(error.cause).some((code) => NEVER_SENT_CODES.includes(code)))
+/** A failure after which the request certainly was not processed (see `TransportError.notProcessed`). */
+export const provablyNotProcessed = (error: TransportError): boolean => error.notProcessed === true
 
 /** Whether this failure of a request of this safety may be retried. */
 export const mayRetry = (error: TransportError, safety: RetrySafety): boolean =>
@@ -57,7 +41,9 @@ export const parseRetryAfter = (header: string | undefined, now: number): Option
   if (header === undefined) return Option.none()
   const text = header.trim()
   if (/^\d+$/.test(text)) return Option.some(Number(text) * 1000)
-  const at = Date.parse(text)
+  // An HTTP date starts with the day's name ("Sun, 06 Nov 1994 08:49:37 GMT"): anything else
+  // that Date.parse happens to read ("1.5", "-1") is not one.
+  const at = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN
   return Number.isNaN(at) ? Option.none() : Option.some(Math.max(0, at - now))
 }
 
@@ -86,6 +72,7 @@ const withAttempts = (error: TransportError, attempts: number, detail = error.de
     attempts,
     ...(error.status === undefined ? {} : { status: error.status }),
     ...(error.retryAfterMillis === undefined ? {} : { retryAfterMillis: error.retryAfterMillis }),
+    ...(error.notProcessed === undefined ? {} : { notProcessed: error.notProcessed }),
     ...(error.cause === undefined ? {} : { cause: error.cause })
   })
 

@@ -1,9 +1,8 @@
 /** The `salesActivities` resource: create calls and emails in bulk. */
-import * as Schema from "effect/Schema"
 import type { SalesActivitiesApi } from "../RecotapCrm.js"
 import { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, matchResults, runBulk } from "./bulk.js"
+import { type BulkEndpoint, matchResults, ResultsResponse, runBulk } from "./bulk.js"
 import type { Pipeline } from "./pipeline.js"
 
 /** Most activities in one request. */
@@ -11,7 +10,7 @@ export const MAX_ACTIVITIES_PER_REQUEST = 50
 
 const PushSalesActivities: BulkEndpoint<
   SalesActivityInput,
-  { readonly results: ReadonlyArray<SalesActivityResult> },
+  typeof ResultsResponse.Type,
   SalesActivityResult,
   BulkOptions
 > = {
@@ -22,9 +21,9 @@ const PushSalesActivities: BulkEndpoint<
   maxPerRequest: MAX_ACTIVITIES_PER_REQUEST,
   item: SalesActivityInput,
   body: (activities) => ({ activities }),
-  response: Schema.Struct({ results: Schema.Array(SalesActivityResult) }),
+  response: ResultsResponse,
   outcomes: (raw, batch, broken) =>
-    matchResults(raw.results, batch, (input, result) =>
+    matchResults(SalesActivityResult, raw.results, batch, (input, result) =>
       result.externalActivityId == null || result.externalActivityId === input.externalActivityId, broken)
 }
 

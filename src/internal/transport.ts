@@ -32,6 +32,20 @@ const describeCause = (cause: unknown): string => {
   return parts.length === 0 ? "unknown cause" : truncate(parts.join(": "))
 }
 
+/** Connection errors that mean the request never left: nothing was sent. */
+const NEVER_SENT_CODES: ReadonlyArray<string> = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]
+
+/** The `code`s along an error's cause chain (`ECONNREFUSED`, ...). */
+const codesOf = (cause: unknown): ReadonlyArray<string> => {
+  const codes: Array<string> = []
+  for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") codes.push(code)
+    current = (current as { cause?: unknown }).cause
+  }
+  return codes
+}
+
 /** The full URL of a request, query included. */
 export const urlOf = (request: HttpClientRequest.HttpClientRequest): string =>
   request.urlParams.length === 0 ? request.url : `${request.url}?${UrlParams.toString(request.urlParams)}`
@@ -44,7 +58,7 @@ export const makeTransport = (client: HttpClient.HttpClient, config: RecotapSett
     request: HttpClientRequest.HttpClientRequest,
     reason: TransportError["reason"],
     detail: string,
-    extra: { readonly status?: number; readonly cause?: unknown } = {}
+    extra: { readonly status?: number; readonly cause?: unknown; readonly notProcessed?: boolean } = {}
   ) => new TransportError({ reason, method: request.method, url: urlOf(request), detail, ...extra })
 
   // fetch follows redirects itself, custom headers and all: make it hand them to us instead.
@@ -97,7 +111,10 @@ export const makeTransport = (client: HttpClient.HttpClient, config: RecotapSett
       const response = yield* withManualRedirects(client.execute(request)).pipe(
         // The platform's error holds the request, headers included: keep only its cause.
         Effect.mapError((error) =>
-          failure(request, "Transport", `the request failed: ${describeCause(error.cause)}`, { cause: error.cause })
+          failure(request, "Transport", `the request failed: ${describeCause(error.cause)}`, {
+            cause: error.cause,
+            ...(codesOf(error.cause).some((code) => NEVER_SENT_CODES.includes(code)) ? { notProcessed: true } : {})
+          })
         )
       )
       const location = response.headers["location"]
