@@ -24,7 +24,7 @@ import type { BulkOptions, BulkOutcome } from "../Bulk.js"
 import { normalizeDomain } from "../Domain.js"
 import type { AccountsApi } from "../RecotapCrm.js"
 import type { ReadError } from "../RecotapError.js"
-import { type BulkEndpoint, matchResults, ResultsResponse, runBulk } from "./bulk.js"
+import { type BulkEndpoint, matchKey, matchResults, ResultsResponse, runBulk } from "./bulk.js"
 import { NonBlankString } from "./params.js"
 import { asTransportError, type Endpoint, type Pipeline } from "./pipeline.js"
 import { paginate } from "./paginate.js"
@@ -62,8 +62,8 @@ const PushAccounts: BulkEndpoint<AccountInput, typeof ResultsResponse.Type, Acco
   outcomes: (raw, batch, broken) =>
     matchResults(AccountPushResultSchema, raw.results, batch, (input, result) =>
       result.externalId != null
-        ? result.externalId === input.externalId
-        : result.domain == null || result.domain === normalizeDomain(input.domain), broken)
+        ? matchKey(input.externalId, result.externalId)
+        : matchKey(normalizeDomain(input.domain), result.domain), broken)
 }
 
 const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingResponse, BulkOptions> = {

@@ -80,15 +80,25 @@ export interface ItemResult {
 export const ResultsResponse = Schema.Struct({ results: Schema.Array(Schema.Unknown) })
 
 /**
- * Pairs each item of a batch with its entry in `results`: by position when the entry agrees
- * (`sameItem`), otherwise by searching. An item without a readable entry, or with a status this
- * client does not know, is `Unknown`.
+ * Whether a result entry is an item's: `yes` (its key says so), `maybe` (it carries no key) or
+ * `no` (another key).
+ */
+export type Match = "yes" | "maybe" | "no"
+
+/** Compares an item's key with a result's, which may be absent. */
+export const matchKey = (key: string, resultKey: string | null | undefined): Match =>
+  resultKey == null ? "maybe" : resultKey === key ? "yes" : "no"
+
+/**
+ * Pairs each item of a batch with its entry in `results`: the entry at its position unless that
+ * one names another item, otherwise the entry that names it. An item without a readable entry,
+ * or with a status this client does not know, is `Unknown`.
  */
 export const matchResults = <I, R extends ItemResult>(
   schema: Schema.Schema<R, any>,
   entries: ReadonlyArray<unknown>,
   batch: ReadonlyArray<CheckedItem<I>>,
-  sameItem: (input: I, result: R) => boolean,
+  match: (input: I, result: R) => Match,
   broken: Broken
 ): ReadonlyArray<BulkOutcome<I, R>> => {
   const decode = Schema.decodeUnknownEither(schema)
@@ -101,9 +111,9 @@ export const matchResults = <I, R extends ItemResult>(
   const used = new Set<number>()
   return batch.map((item, position): BulkOutcome<I, R> => {
     const byPosition = results[position]
-    const at = byPosition !== undefined && !used.has(position) && sameItem(item.input, byPosition)
+    const at = byPosition !== undefined && !used.has(position) && match(item.input, byPosition) !== "no"
       ? position
-      : results.findIndex((result, i) => result !== undefined && !used.has(i) && sameItem(item.input, result))
+      : results.findIndex((result, i) => result !== undefined && !used.has(i) && match(item.input, result) === "yes")
     const result = results[at]
     if (result === undefined) {
       return { _tag: "Unknown", index: item.index, input: item.input, error: broken(missing) }

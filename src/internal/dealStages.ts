@@ -3,7 +3,7 @@ import * as Schema from "effect/Schema"
 import { Pipeline, PipelineInput, PipelineResult } from "../DealStage.js"
 import type { DealStagesApi } from "../RecotapCrm.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, matchResults, ResultsResponse, runBulk } from "./bulk.js"
+import { type BulkEndpoint, matchKey, matchResults, ResultsResponse, runBulk } from "./bulk.js"
 import type { Endpoint, Pipeline as RequestPipeline } from "./pipeline.js"
 
 /** Most pipelines in one request. */
@@ -20,7 +20,7 @@ const PushDealStages: BulkEndpoint<PipelineInput, typeof ResultsResponse.Type, P
   body: (pipelines) => ({ pipelines }),
   response: ResultsResponse,
   outcomes: (raw, batch, broken) =>
-    matchResults(PipelineResult, raw.results, batch, (input, result) => result.pipelineId == null || result.pipelineId === input.pipelineId, broken)
+    matchResults(PipelineResult, raw.results, batch, (input, result) => matchKey(input.pipelineId, result.pipelineId), broken)
 }
 
 // Seen live as a bare array; the envelope is accepted too.

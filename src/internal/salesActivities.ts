@@ -2,7 +2,7 @@
 import type { SalesActivitiesApi } from "../RecotapCrm.js"
 import { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, matchResults, ResultsResponse, runBulk } from "./bulk.js"
+import { type BulkEndpoint, matchKey, matchResults, ResultsResponse, runBulk } from "./bulk.js"
 import type { Pipeline } from "./pipeline.js"
 
 /** Most activities in one request. */
@@ -23,8 +23,13 @@ const PushSalesActivities: BulkEndpoint<
   body: (activities) => ({ activities }),
   response: ResultsResponse,
   outcomes: (raw, batch, broken) =>
-    matchResults(SalesActivityResult, raw.results, batch, (input, result) =>
-      result.externalActivityId == null || result.externalActivityId === input.externalActivityId, broken)
+    matchResults(
+      SalesActivityResult,
+      raw.results,
+      batch,
+      (input, result) => matchKey(input.externalActivityId, result.externalActivityId),
+      broken
+    )
 }
 
 /** Builds the sales-activities resource over a pipeline. */
