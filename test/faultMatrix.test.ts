@@ -12,7 +12,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as TestClock from "effect/TestClock"
 import { type DealInput, RecotapCrm, type SalesActivityInput } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
-import { recordingLogger, recordingTracer, SECRET, settle } from "./helpers.js"
+import { activity, recordingLogger, recordingTracer, SECRET, settle } from "./helpers.js"
 
 const NOW = Date.parse("2026-03-01T12:00:00Z")
 
@@ -87,14 +87,7 @@ const rows: ReadonlyArray<Row> = [
 ]
 
 const deals: ReadonlyArray<DealInput> = Array.from({ length: 150 }, (_, i) => ({ externalDealId: `d-${i}`, name: `Deal ${i}` }))
-const activities: ReadonlyArray<SalesActivityInput> = Array.from({ length: 60 }, (_, i) => ({
-  activityType: "email",
-  externalActivityId: `a-${i}`,
-  occurredAt: "2026-02-01T09:00:00Z",
-  domain: "acme.com",
-  ownerEmail: "rep@us.example",
-  contacts: [{ email: "cto@acme.example" }]
-}))
+const activities: ReadonlyArray<SalesActivityInput> = Array.from({ length: 60 }, (_, i) => activity(i))
 
 const stringify = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? String(v) : v)) ?? ""
 

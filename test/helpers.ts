@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
-import { ApiKey, RecotapConfig, type RecotapConfigOptions, RecotapCrm } from "../src/index.js"
+import { ApiKey, RecotapConfig, type RecotapConfigOptions, RecotapCrm, type SalesActivityInput } from "../src/index.js"
 
 /** A key that must never show up anywhere but in the header. */
 export const SECRET = "rk_live_5ecr3t-DO-NOT-LEAK-9f8e7d"
@@ -138,3 +138,13 @@ export const retryEvents = (spans: ReadonlyArray<Tracer.Span>) =>
         delayMs: attributes["recotap.retry.delay_ms"] as number
       }))
   )
+
+/** A valid call activity, numbered. */
+export const activity = (n: number): SalesActivityInput => ({
+  activityType: "call",
+  externalActivityId: `act-${n}`,
+  occurredAt: "2026-04-22T10:30:00Z",
+  domain: "acme.com",
+  ownerEmail: "rep@us.example",
+  contacts: [{ email: "cto@acme.example" }]
+})

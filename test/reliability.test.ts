@@ -14,11 +14,10 @@ import {
   ApiKey,
   RecotapCallOptions,
   type RecotapConfigOptions,
-  RecotapCrm,
-  type SalesActivityInput
+  RecotapCrm
 } from "../src/index.js"
 import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
-import { crmWith, envelope, recordingLogger, recordingTracer, retryEvents, settle } from "./helpers.js"
+import { activity, crmWith, envelope, recordingLogger, recordingTracer, retryEvents, settle } from "./helpers.js"
 
 const list = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
 
@@ -38,14 +37,6 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   return exit.cause.error
 }
 
-const activity = (n: number): SalesActivityInput => ({
-  activityType: "call",
-  externalActivityId: `act-${n}`,
-  occurredAt: "2026-04-22T10:30:00Z",
-  domain: "acme.com",
-  ownerEmail: "rep@us.example",
-  contacts: [{ email: "cto@acme.example" }]
-})
 
 describe("what is retried", () => {
   it.effect("a read succeeds on the 3rd attempt after two 503s", () =>

@@ -8,21 +8,13 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { ApiKey, type DealInput, RecotapConfig, RecotapCrm, type SalesActivityInput } from "../src/index.js"
+import { ApiKey, type DealInput, RecotapConfig, RecotapCrm } from "../src/index.js"
 import { parseRetryAfter } from "../src/internal/retry.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
-import { crmWith, envelope, errorEnvelope, fakeHttp, settle } from "./helpers.js"
+import { activity, crmWith, envelope, errorEnvelope, fakeHttp, settle } from "./helpers.js"
 
 const list = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
 const deal = (n: number): DealInput => ({ externalDealId: `d-${n}`, name: `Deal ${n}` })
-const activity = (n: number): SalesActivityInput => ({
-  activityType: "call",
-  externalActivityId: `a-${n}`,
-  occurredAt: "2026-02-01T09:00:00Z",
-  domain: "acme.com",
-  ownerEmail: "rep@us.example",
-  contacts: [{ email: "cto@acme.example" }]
-})
 
 describe("a key source that never answers", () => {
   const stuckKey = (config: Parameters<typeof RecotapConfig.layer>[0]) => {
