@@ -43,12 +43,3 @@ export interface Truncated {
 
 /** Every way the simulator can answer. */
 export type Reply = Respond | Reset | Truncated
-
-/** A JSON answer. */
-export const json = (status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): Respond => ({
-  _tag: "Respond",
-  status,
-  headers: { "content-type": "application/json; charset=utf-8", ...headers },
-  body: JSON.stringify(value),
-  delayMillis: 0
-})

@@ -19,7 +19,8 @@ import { Faults, type Fault } from "./Fault.js"
 import { accountView, listAccounts, listUnmapped, mapExternalIds, pushAccounts, updateAccount } from "./internal/accounts.js"
 import type { RouteHandler } from "./internal/call.js"
 import { createCustomField, customFieldView, listCustomFields } from "./internal/customFields.js"
-import { listDealStages, pushDealStages, pushDeals } from "./internal/deals.js"
+import { listDealStages, pushDealStages } from "./internal/dealStages.js"
+import { pushDeals } from "./internal/deals.js"
 import { isNonEmptyString } from "./internal/rules.js"
 import { pushSalesActivities } from "./internal/salesActivities.js"
 import { listJourneyStages, listSegments } from "./internal/segments.js"
@@ -33,8 +34,8 @@ import {
   type StoredSegment,
   Store
 } from "./internal/store.js"
-import { noRoute, refuse, type Where } from "./internal/wire.js"
-import { json, type Reply, type Respond, type SimRequest } from "./Reply.js"
+import { json, noRoute, refuse, type Where } from "./internal/wire.js"
+import type { Reply, Respond, SimRequest } from "./Reply.js"
 
 export type { ClockMode, Revision, Scores } from "./internal/store.js"
 

@@ -1,5 +1,14 @@
 /** Recotap's envelopes and error shapes, as the simulator writes them. */
-import { json, type Respond } from "../Reply.js"
+import type { Respond } from "../Reply.js"
+
+/** A JSON answer. */
+export const json = (status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): Respond => ({
+  _tag: "Respond",
+  status,
+  headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  body: JSON.stringify(value),
+  delayMillis: 0
+})
 
 /** One class-validator style failure: `{ property, constraints: { rule: message } }`. */
 export interface Violation {
