@@ -135,6 +135,18 @@ export const matchResults = <I, R extends ItemResult>(
   })
 }
 
+/**
+ * `outcomes` for the endpoints that answer `{ results: [...] }` with one entry per item, named
+ * by the item's key (`externalDealId`, `pipelineId`, ...).
+ */
+export const resultsByKey = <I, R extends ItemResult>(
+  schema: Schema.Schema<R, any>,
+  inputKey: (input: I) => string,
+  resultKey: (result: R) => string | null | undefined
+) =>
+(raw: typeof ResultsResponse.Type, batch: ReadonlyArray<CheckedItem<I>>, broken: Broken) =>
+  matchResults(schema, raw.results, batch, (input, result) => matchKey(inputKey(input), resultKey(result)), broken)
+
 /** The messages of a 400 that concern one item of the batch (`accounts.3.domain`), or all of it. */
 const refusalFor = (error: BadRequest, position: number): string => {
   const own = error.violations.filter((v) => new RegExp(`^[^.]+\\.${position}(\\.|$)`).test(v.property))
@@ -174,26 +186,22 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
       ? endpoint.checkOptions?.(options)
       : "options.concurrency must be a positive integer"
     const encode = Schema.encodeEither(endpoint.item, { onExcessProperty: "error" })
-    const checked = given.map((input, index): CheckedItem<I> | BulkOutcome<I, R> => {
-      if (optionsProblem !== undefined) return { _tag: "Invalid", index, input, error: optionsProblem }
-      return Either.match(encode(input), {
-        onLeft: (error): BulkOutcome<I, R> => ({ _tag: "Invalid", index, input, error: describeParseError(error, 5) }),
-        onRight: (encoded): CheckedItem<I> => ({ index, input, encoded })
-      })
-    })
     const firstIndexOf = new Map<string, number>()
-    const unique = checked.map((c): CheckedItem<I> | BulkOutcome<I, R> => {
-      if ("_tag" in c || endpoint.uniqueKey === undefined) return c
-      const key = endpoint.uniqueKey(c.input)
-      const first = firstIndexOf.get(key)
-      if (first === undefined) {
-        firstIndexOf.set(key, c.index)
-        return c
-      }
-      return { _tag: "Invalid", index: c.index, input: c.input, error: `"${key}" repeats item #${first} of this call` }
-    })
-    const invalid = unique.filter((c): c is BulkOutcome<I, R> => "_tag" in c)
-    const valid = unique.filter((c): c is CheckedItem<I> => !("_tag" in c))
+    /** The item ready to send, or why it is not. */
+    const check = (input: I, index: number): CheckedItem<I> | BulkOutcome<I, R> => {
+      const invalid = (error: string): BulkOutcome<I, R> => ({ _tag: "Invalid", index, input, error })
+      if (optionsProblem !== undefined) return invalid(optionsProblem)
+      const encoded = encode(input)
+      if (Either.isLeft(encoded)) return invalid(describeParseError(encoded.left, 5))
+      const key = endpoint.uniqueKey?.(input)
+      const first = key === undefined ? undefined : firstIndexOf.get(key)
+      if (first !== undefined) return invalid(`"${key}" repeats item #${first} of this call`)
+      if (key !== undefined) firstIndexOf.set(key, index)
+      return { index, input, encoded: encoded.right }
+    }
+    const checked = given.map(check)
+    const invalid = checked.filter((c): c is BulkOutcome<I, R> => "_tag" in c)
+    const valid = checked.filter((c): c is CheckedItem<I> => !("_tag" in c))
     const batches: Array<ReadonlyArray<CheckedItem<I>>> = []
     for (let start = 0; start < valid.length; start += endpoint.maxPerRequest) {
       batches.push(valid.slice(start, start + endpoint.maxPerRequest))
@@ -221,18 +229,21 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
           const reason = refusedWhole
           return Effect.succeed(refuse(() => `not sent: an earlier request was refused: ${reason}`))
         }
-        const unknown = (error: TransportError) =>
-          batch.map((item): BulkOutcome<I, R> => ({ _tag: "Unknown", index: item.index, input: item.input, error }))
-        const unavailable = (error: TransportError) =>
-          batch.map((item): BulkOutcome<I, R> => ({ _tag: "Unavailable", index: item.index, input: item.input, error }))
+        const lost = (error: TransportError) =>
+          batch.map((item): BulkOutcome<I, R> => ({
+            // Refused before processing (429, 503, never sent): certainly not applied.
+            _tag: provablyNotProcessed(error) ? "Unavailable" : "Unknown",
+            index: item.index,
+            input: item.input,
+            error
+          }))
         return pipeline.execute(request, endpoint.body(batch.map((item) => item.encoded), options), safety).pipe(
           Effect.map((raw) =>
             endpoint.outcomes(raw, batch, (detail) =>
               new TransportError({ reason: "Decode", method: endpoint.method, url, detail }))
           ),
           Effect.catchTags({
-            // Refused before processing (429, 503, never sent): certainly not applied.
-            TransportError: (error) => Effect.succeed(provablyNotProcessed(error) ? unavailable(error) : unknown(error)),
+            TransportError: (error) => Effect.succeed(lost(error)),
             BadRequest: (error) => {
               if (refusalIsShared && error.violations.length === 0) refusedWhole = error.message
               return Effect.succeed(refuse((position) => refusalFor(error, position)))

@@ -3,7 +3,7 @@ import * as Schema from "effect/Schema"
 import { Pipeline, PipelineInput, PipelineResult } from "../DealStage.js"
 import type { DealStagesApi } from "../RecotapCrm.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, matchKey, matchResults, ResultsResponse, runBulk } from "./bulk.js"
+import { type BulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
 import type { Endpoint, Pipeline as RequestPipeline } from "./pipeline.js"
 
 /** Most pipelines in one request. */
@@ -19,8 +19,7 @@ const PushDealStages: BulkEndpoint<PipelineInput, typeof ResultsResponse.Type, P
   item: PipelineInput,
   body: (pipelines) => ({ pipelines }),
   response: ResultsResponse,
-  outcomes: (raw, batch, broken) =>
-    matchResults(PipelineResult, raw.results, batch, (input, result) => matchKey(input.pipelineId, result.pipelineId), broken)
+  outcomes: resultsByKey(PipelineResult, (input) => input.pipelineId, (result) => result.pipelineId)
 }
 
 // Seen live as a bare array; the envelope is accepted too.

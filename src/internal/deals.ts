@@ -2,7 +2,7 @@
 import { DealInput, DealResult } from "../Deal.js"
 import type { DealsApi } from "../RecotapCrm.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, matchKey, matchResults, ResultsResponse, runBulk } from "./bulk.js"
+import { type BulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
 import type { Pipeline } from "./pipeline.js"
 
 /** Most deals in one request. */
@@ -18,8 +18,7 @@ const PushDeals: BulkEndpoint<DealInput, typeof ResultsResponse.Type, DealResult
   item: DealInput,
   body: (deals) => ({ deals }),
   response: ResultsResponse,
-  outcomes: (raw, batch, broken) =>
-    matchResults(DealResult, raw.results, batch, (input, result) => matchKey(input.externalDealId, result.externalDealId), broken)
+  outcomes: resultsByKey(DealResult, (input) => input.externalDealId, (result) => result.externalDealId)
 }
 
 /** Builds the deals resource over a pipeline. */

@@ -2,7 +2,7 @@
 import type { SalesActivitiesApi } from "../RecotapCrm.js"
 import { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, matchKey, matchResults, ResultsResponse, runBulk } from "./bulk.js"
+import { type BulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
 import type { Pipeline } from "./pipeline.js"
 
 /** Most activities in one request. */
@@ -22,14 +22,7 @@ const PushSalesActivities: BulkEndpoint<
   item: SalesActivityInput,
   body: (activities) => ({ activities }),
   response: ResultsResponse,
-  outcomes: (raw, batch, broken) =>
-    matchResults(
-      SalesActivityResult,
-      raw.results,
-      batch,
-      (input, result) => matchKey(input.externalActivityId, result.externalActivityId),
-      broken
-    )
+  outcomes: resultsByKey(SalesActivityResult, (input) => input.externalActivityId, (result) => result.externalActivityId)
 }
 
 /** Builds the sales-activities resource over a pipeline. */
