@@ -14,7 +14,6 @@
 import { normalizeDomain } from "../Domain.js"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
-import { customFieldKey } from "../CustomField.js"
 import { Faults, type Fault } from "./Fault.js"
 import { accountView, listAccounts, listUnmapped, mapExternalIds, pushAccounts, updateAccount } from "./internal/accounts.js"
 import type { RouteHandler } from "./internal/call.js"
@@ -240,18 +239,7 @@ export class Simulator {
 
   /** Adds custom-field definitions (active unless said otherwise). */
   seedCustomFields(fields: ReadonlyArray<SeedCustomField>): this {
-    for (const seed of fields) {
-      const key = customFieldKey(seed.label)
-      this.store.customFields.set(key, {
-        key,
-        label: seed.label,
-        labelType: seed.labelType,
-        description: seed.description ?? null,
-        options: [...(seed.options ?? [])],
-        objectType: "accounts",
-        status: seed.status ?? "active"
-      })
-    }
+    for (const seed of fields) this.store.defineCustomField(seed)
     return this
   }
 

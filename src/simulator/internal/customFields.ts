@@ -37,15 +37,12 @@ export const createCustomField = ({ body, store, where }: Call): Respond => {
   if (store.customFields.get(key)?.status === "active") {
     return refuse(where, 409, `Custom field with key '${key}' already exists`)
   }
-  const field: StoredCustomField = {
-    key,
+  const field = store.defineCustomField({
     label: request["label"] as string,
     labelType: labelType as StoredCustomField["labelType"],
     description: typeof request["description"] === "string" ? request["description"] : null,
-    options: SELECTION_TYPES.includes(labelType as string) ? [...(options as Array<string>)] : [],
-    objectType: "accounts",
-    status: "active"
-  }
-  store.customFields.set(key, field)
+    // Stored as [] for the types that take no choices, as the API lists them.
+    options: SELECTION_TYPES.includes(labelType as string) ? (options as Array<string>) : []
+  })
   return ok(where, [customFieldView(field)], 201)
 }

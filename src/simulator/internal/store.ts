@@ -1,4 +1,5 @@
 /** The simulator's in-memory state: every record, the keys it accepts, and its clock. */
+import { customFieldKey } from "../../CustomField.js"
 
 /** An account as the simulator stores it. */
 export interface StoredAccount {
@@ -189,6 +190,27 @@ export class Store {
     this.byDomain.set(account.domain, account)
     if (account.externalId !== null) this.byExternalId.set(account.externalId, account)
     return account
+  }
+
+  /** Stores a custom-field definition under the key derived from its label (replacing any with that key). */
+  defineCustomField(fields: {
+    readonly label: string
+    readonly labelType: StoredCustomField["labelType"]
+    readonly description?: string | null | undefined
+    readonly options?: ReadonlyArray<string> | undefined
+    readonly status?: StoredCustomField["status"] | undefined
+  }): StoredCustomField {
+    const field: StoredCustomField = {
+      key: customFieldKey(fields.label),
+      label: fields.label,
+      labelType: fields.labelType,
+      description: fields.description ?? null,
+      options: [...(fields.options ?? [])],
+      objectType: "accounts",
+      status: fields.status ?? "active"
+    }
+    this.customFields.set(field.key, field)
+    return field
   }
 
   /** Marks an account changed now. */
