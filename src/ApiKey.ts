@@ -92,7 +92,8 @@ export class ApiKey extends Context.Tag("effect-recotap/ApiKey")<ApiKey, ApiKeyS
   /**
    * A key produced by an effect (a secrets manager, a rotating vault), run on every request so
    * that a rotated key is used without rebuilding layers. `None` means no key. A failure of the
-   * source becomes `MissingApiKey` with reason `SourceFailed`, keeping the source's error as cause.
+   * source, or no answer within the client's timeout, becomes `MissingApiKey` with reason
+   * `SourceFailed`, keeping the source's error as cause.
    */
   static layerEffect<E, R>(
     source: Effect.Effect<Redacted.Redacted<string> | Option.Option<Redacted.Redacted<string>>, E, R>

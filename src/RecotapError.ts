@@ -26,7 +26,8 @@ export const MissingApiKeyReason = Schema.Literal("NotConfigured", "Blank", "Sou
 
 /**
  * No API key is available. Raised before anything is sent when the key is not configured,
- * blank, or its source failed; or when the server answered 401 `X-Api-Key header is required`.
+ * blank, or its source failed or did not answer within the timeout; or when the server answered
+ * 401 `X-Api-Key header is required`.
  */
 export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
   reason: MissingApiKeyReason,
@@ -63,7 +64,7 @@ export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()("InvalidA
  *
  * - `InvalidRequest`: the request could not be built from the given parameters; nothing was sent.
  * - `Transport`: the connection failed or was reset.
- * - `Timeout`: no complete answer within the configured timeout.
+ * - `Timeout`: no complete answer within the per-attempt timeout, or the call's deadline passed.
  * - `StatusCode`: an HTTP status the operation does not model (408, 429, 5xx, a 400 on a read, ...).
  * - `Decode`: a body that is not JSON, does not match the documented shape, or exceeds the size cap.
  * - `Redirect`: a redirect the client refused to follow with the key (to another origin, from

@@ -1,4 +1,7 @@
-/** Test doubles: a recording fake HttpClient, a recording tracer and a recording logger. */
+/**
+ * Test helpers: a recording fake HttpClient (and `crmWith`, the client over it), a recording
+ * tracer and logger, `settle` to run TestClock-driven calls to the end, and sample inputs.
+ */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
