@@ -5,7 +5,6 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { ApiKey, type DealInput, RecotapConfig, RecotapCrm } from "../src/index.js"
@@ -155,21 +154,6 @@ describe("a broken Retry-After", () => {
       yield* TestClock.adjust("1 hour")
       yield* list
       expect(sent).toHaveLength(2)
-    }).pipe(Effect.provide(layer))
-  })
-})
-
-describe("a key that rotates", () => {
-  it.effect("is read once per call, before its first attempt", () => {
-    let version = 0
-    const http = fakeHttp(() => envelope({ data: [], nextCursor: null, hasNextPage: false }))
-    const layer = RecotapCrm.layer.pipe(
-      Layer.provide(Layer.merge(http.layer, ApiKey.layerEffect(Effect.sync(() => Redacted.make(`v${++version}`)))))
-    )
-    return Effect.gen(function*() {
-      yield* list
-      yield* list
-      expect(http.sent.map((r) => r.headers["x-api-key"])).toEqual(["v1", "v2"])
     }).pipe(Effect.provide(layer))
   })
 })
