@@ -90,7 +90,8 @@ export interface AccountsApi {
   ) => Effect.Effect<void, ReadError | BadRequest | NotFound>
   /**
    * Writes your external IDs onto existing accounts matched by domain (100 per request). An
-   * existing ID is overwritten; a domain with no account is `Rejected` with status `notFound`.
+   * existing ID is overwritten; a domain with no account is `Rejected` with status `notFound`;
+   * a domain given twice in one call is `Invalid` (the last mapping would silently win).
    */
   readonly mapExternalIds: (
     mappings: Iterable<ExternalIdMapping>,
@@ -125,6 +126,7 @@ export interface DealStagesApi {
   /**
    * Registers pipelines (20 per request). Create-only and all-or-nothing per request: when one
    * pipeline of a request exists already, every pipeline of that request is `Rejected` (`refused`).
+   * A pipeline ID given twice in one call is `Invalid`.
    */
   readonly push: (
     pipelines: Iterable<PipelineInput>,
