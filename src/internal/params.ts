@@ -5,6 +5,10 @@
 import * as DateTime from "effect/DateTime"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+// One function each: the server validates with these (through class-validator), so "valid here" means "valid there".
+// (CommonJS modules: their function is the `default` of what Node hands an ES module.)
+import isEmailModule from "validator/lib/isEmail.js"
+import isISO8601Module from "validator/lib/isISO8601.js"
 
 /** A point in time a caller may give: a valid `Date` or any `DateTime`. */
 export type InstantInput = Date | DateTime.DateTime
@@ -43,20 +47,24 @@ export const NonBlankString = Schema.String.pipe(
   Schema.filter((text) => text.trim() !== "" || "must not be empty", { identifier: "NonBlankString" })
 )
 
-/** A plausible email address: something, `@`, a domain with a dot; no white space. */
-export const isEmail = (value: unknown): value is string =>
-  typeof value === "string" && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
+/**
+ * An email address as the API validates it: class-validator's `@IsEmail()`, that is
+ * `validator`'s `isEmail` with its default options (a top-level domain of two letters or more,
+ * no trailing dot, no IP-literal domain, no consecutive dots).
+ */
+export const isEmail = (value: unknown): value is string => typeof value === "string" && isEmailModule.default(value)
 
 /** An email address (the API's `must be an email`). */
 export const Email = Schema.String.pipe(
   Schema.filter((text) => isEmail(text) || "must be an email", { identifier: "Email" })
 )
 
-const iso8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
-
-/** class-validator's `isISO8601`, near enough: a date or a date-time that also parses. */
-export const isIso8601 = (value: unknown): value is string =>
-  typeof value === "string" && iso8601.test(value) && !Number.isNaN(Date.parse(value))
+/**
+ * An ISO 8601 date or date-time as the API validates it: class-validator's `@IsISO8601()`, that
+ * is `validator`'s `isISO8601` with its default options (`2026-04`, `2026-04-22 10:30:00`, a
+ * `+05` offset and a lower-case `z` pass; hour 24 does not).
+ */
+export const isIso8601 = (value: unknown): value is string => typeof value === "string" && isISO8601Module.default(value)
 
 /** An ISO 8601 date or date-time string, as the API validates it. */
 export const Iso8601String = Schema.String.pipe(
