@@ -11,15 +11,15 @@
  *
  * @module
  */
-import { normalizeDomain } from "../Domain.js"
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import { Faults, type Fault } from "./Fault.js"
 import { accountView, listAccounts, listUnmapped, mapExternalIds, pushAccounts, updateAccount } from "./internal/accounts.js"
-import type { RouteHandler } from "./internal/call.js"
+import { ITEM_ROUTES, type ItemRoute, type ItemRule, type RouteHandler } from "./internal/call.js"
 import { createCustomField, customFieldView, listCustomFields } from "./internal/customFields.js"
 import { listDealStages, pushDealStages } from "./internal/dealStages.js"
 import { pushDeals } from "./internal/deals.js"
+import { normalizeDomain } from "./internal/domains.js"
 import { isNonEmptyString } from "./internal/rules.js"
 import { pushSalesActivities } from "./internal/salesActivities.js"
 import { listJourneyStages, listSegments } from "./internal/segments.js"
@@ -36,6 +36,7 @@ import {
 import { json, noRoute, refuse, type Where } from "./internal/wire.js"
 import type { Reply, Respond, SimRequest } from "./Reply.js"
 
+export type { ItemRoute, ItemRule } from "./internal/call.js"
 export type { ClockMode, Revision, Scores } from "./internal/store.js"
 
 /** The key a simulator accepts when none are configured. */
@@ -51,7 +52,11 @@ export const PREFIXES: Readonly<Record<Revision, string>> = { crm: "/api/v1/crm"
 export interface SimulatorOptions {
   /** Keys it accepts (default: {@link DEFAULT_SIMULATOR_KEY}). */
   readonly keys?: ReadonlyArray<string>
-  /** `crm` (default): `/api/v1/crm`, accounts deduplicated by `externalId`; `external`: `/api/v1`, by domain. */
+  /**
+   * `crm` (default): `/api/v1/crm`, accounts deduplicated by `externalId`; `external`: `/api/v1`,
+   * by domain, and `POST /accounts` results shaped as seen live: `{ rtp_aid, domain, status }`
+   * (+ `error`), without `externalId`.
+   */
   readonly revision?: Revision
   /** `virtual` (default): starts at `start`, moves 1 ms per event and by `advance`; `system`: wall clock. */
   readonly clock?: ClockMode
@@ -152,6 +157,8 @@ const htmlPage = (status: number) => {
 
 const copy = <A>(value: A): A => structuredClone(value)
 
+const noFailure: ItemRule = () => undefined
+
 /** A simulated Recotap workspace. */
 export class Simulator {
   /** The API path prefix, `/api/v1/crm` or `/api/v1`. */
@@ -161,6 +168,7 @@ export class Simulator {
   private readonly store: Store
   private readonly recorded: Array<RecordedRequest> = []
   private readonly unauthorized: "documented" | "live"
+  private readonly itemFailures = new Map<string, ItemRule>()
 
   constructor(options: SimulatorOptions = {}) {
     const revision = options.revision ?? "crm"
@@ -262,6 +270,36 @@ export class Simulator {
     return this.view(account)
   }
 
+  // ---------------------------------------------------------------- failing items
+
+  /**
+   * Makes chosen items of a bulk push fail, as the live service fails items it cannot process.
+   * For every item of a request to `route` that passed validation, `rule` gets a copy of the item
+   * as sent; when it returns a message, that item comes back `{ ..., status: "failed", error:
+   * message }`, is not stored (nor added to a segment) and counts in `summary.failed`; the other
+   * items are processed normally. A new rule for a route replaces the previous one; it stays
+   * until {@link Simulator.clearItemFailures}.
+   *
+   * @example
+   * ```ts
+   * sim.failItems("POST /deals", (deal) => deal["amount"] === 0 ? "amount must be positive" : undefined)
+   * ```
+   */
+  failItems(route: ItemRoute, rule: ItemRule): this {
+    if (!ITEM_ROUTES.includes(route)) {
+      throw new TypeError(`Items can be failed on ${ITEM_ROUTES.join(", ")}; not on ${String(route)}`)
+    }
+    this.itemFailures.set(route, rule)
+    return this
+  }
+
+  /** Stops failing items injected with {@link Simulator.failItems}: on one route, or on all when none is given. */
+  clearItemFailures(route?: ItemRoute): this {
+    if (route === undefined) this.itemFailures.clear()
+    else this.itemFailures.delete(route)
+    return this
+  }
+
   // ---------------------------------------------------------------- reading back
 
   /** Every account, in keyset order. */
@@ -331,15 +369,29 @@ export class Simulator {
     })
     if (route === undefined) return noRoute(where, request.method)
 
-    const fault = this.faults.take(`${route.route.method} ${route.route.path}`)
+    const routeName = `${route.route.method} ${route.route.path}`
+    const fault = this.faults.take(routeName)
     const early = fault === undefined ? undefined : this.unprocessed(fault, request, where)
     if (early !== undefined) return early
 
     const answer = this.authenticate(request, where) ??
       (body.ok
-        ? route.route.handler({ store: this.store, where, query: request.url.searchParams, body: body.value, param: route.param })
+        ? route.route.handler({
+          store: this.store,
+          where,
+          query: request.url.searchParams,
+          body: body.value,
+          param: route.param,
+          failItem: this.failItemOn(routeName)
+        })
         : refuse(where, 400, `Request body is not valid JSON: ${body.error}`))
     return fault === undefined ? answer : this.mangled(fault, answer)
+  }
+
+  /** The injected failure rule of a route, given a copy of each item so that it cannot change what is stored. */
+  private failItemOn(routeName: string): ItemRule {
+    const rule = this.itemFailures.get(routeName)
+    return rule === undefined ? noFailure : (item) => rule(copy(item))
   }
 
   private match(method: string, pathname: string): { readonly route: Route; readonly param: string } | undefined {

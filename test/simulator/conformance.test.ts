@@ -6,6 +6,10 @@
  * Section numbers in test names point into the reference.
  */
 import { describe, expect, it } from "@effect/vitest"
+// The package class-validator calls for `@IsEmail()` / `@IsISO8601()`: the edge tables below are
+// checked against it, so a wrong verdict in a table is caught rather than copied into the simulator.
+import isEmailModule from "validator/lib/isEmail.js"
+import isISO8601Module from "validator/lib/isISO8601.js"
 import { Simulator, type SimulatorOptions } from "../../src/simulator/index.js"
 
 // ------------------------------------------------------------------------------------ driving
@@ -1287,5 +1291,347 @@ describe("§2.13 GET /journey-stages", () => {
   it("answers the team's configured stages", () => {
     const sim = crm({ journeyStages: ["Cold", "Warm", "Hot"] })
     expect(get(sim, "/journey-stages").json).toEqual(["Cold", "Warm", "Hot"])
+  })
+})
+
+// ==================================================================================== the reference's own rules
+
+describe("§1.12 domain normalisation, as the simulator states it", () => {
+  /** Only what §1.12 says: scheme, `www.`, trailing path removed; lower-cased. Nothing else. */
+  const NORMALISED: ReadonlyArray<readonly [given: string, stored: string]> = [
+    ["https://www.acme.com/foo", "acme.com"], // the reference's own example
+    ["HTTPS://WWW.ACME.COM/FOO", "acme.com"],
+    ["http://acme.com", "acme.com"],
+    ["www.acme.com", "acme.com"],
+    ["acme.com/path/deeper?x=1", "acme.com"],
+    ["Sub.Acme.com", "sub.acme.com"],
+    ["www2.acme.com", "www2.acme.com"], // only `www.` is removed
+    ["shop.www.acme.com", "shop.www.acme.com"], // only a leading `www.`
+    ["ACME.com:8443", "acme.com:8443"], // a port is kept
+    ["https://acme.com:8443/x", "acme.com:8443"],
+    ["acme.com.", "acme.com."], // a trailing dot is kept
+    ["https://www.Acme.COM/x", "acme.com"]
+  ]
+  for (const [given, stored] of NORMALISED) {
+    it(`stores, answers and matches ${JSON.stringify(given)} as ${JSON.stringify(stored)}`, () => {
+      const sim = crm()
+      const data = expectEnvelope(sim, push(sim, { accounts: [account(1, { domain: given })] }), "/accounts")
+      expect(data.results[0]).toMatchObject({ status: "created", domain: stored })
+      expect(domainsOf(sim.accounts())).toEqual([stored])
+      // The `domains` filter normalises the same way (§1.12 [EXT]).
+      const found = expectEnvelope(sim, get(sim, "/accounts", { domains: JSON.stringify([given]) }), "/accounts")
+      expect(domainsOf(found.data)).toEqual([stored])
+    })
+  }
+
+  it("treats a port and a trailing dot as other domains than the bare one (External revision dedups by domain)", () => {
+    const sim = external()
+    push(sim, { accounts: [{ name: "Acme", domain: "acme.com" }] })
+    const data = expectEnvelope(
+      sim,
+      push(sim, { accounts: [{ name: "Dot", domain: "acme.com." }, { name: "Port", domain: "ACME.com:8443" }] }),
+      "/accounts"
+    )
+    expect(data.results.map((r: Json) => [r.domain, r.status])).toEqual([["acme.com.", "created"], ["acme.com:8443", "created"]])
+    expect(domainsOf(sim.accounts())).toEqual(["acme.com", "acme.com.", "acme.com:8443"])
+  })
+
+  it("normalises seeded domains and lookups the same way", () => {
+    const sim = crm()
+    sim.seedAccounts([{ name: "Acme", domain: "https://www.ACME.com:8443/home" }])
+    expect(sim.account("www.acme.com:8443").domain).toBe("acme.com:8443")
+    expect(() => sim.account("acme.com")).toThrow()
+  })
+})
+
+describe("§1.13 custom-field key rule, as the simulator states it", () => {
+  const KEYS: ReadonlyArray<readonly [label: string, key: string]> = [
+    ["Contract Value", "CONTRACT_VALUE_C"], // the reference's table
+    ["Net-Revenue", "NET-REVENUE_C"],
+    ["Revenue (USD)", "REVENUE_(USD)_C"],
+    ["contract value", "CONTRACT_VALUE_C"],
+    ["Two  Spaces", "TWO__SPACES_C"], // each space becomes `_`
+    [" Lead", "_LEAD_C"],
+    ["Tab\tSeparated", "TAB\tSEPARATED_C"], // only spaces are transformed
+    ["Already_C", "ALREADY_C_C"],
+    ["Größe Wert", "GRÖSSE_WERT_C"] // upper-cased as a whole string (`ß` → `SS`)
+  ]
+  for (const [label, key] of KEYS) {
+    it(`derives ${JSON.stringify(key)} from ${JSON.stringify(label)} when created and when seeded`, () => {
+      const sim = crm()
+      const answer = post(sim, "/accounts/custom-field", { label, labelType: "singleLineText" })
+      expect(expectEnvelope(sim, answer, "/accounts/custom-field", answer.status).map((f: Json) => f.key)).toEqual([key])
+      const seeded = crm().seedCustomFields([{ label, labelType: "number" }])
+      expect(seeded.customFields().map((f) => f.key)).toEqual([key])
+    })
+  }
+})
+
+describe("email and ISO 8601 rules: class-validator's, i.e. validator's defaults", () => {
+  const isEmail = (value: string) => isEmailModule.default(value)
+  const isIso8601 = (value: string) => isISO8601Module.default(value)
+
+  const EMAILS: ReadonlyArray<readonly [email: string, accepted: boolean]> = [
+    ["rep@seller.com", true],
+    ["first.last+tag@sub.example.co.uk", true],
+    ["a@b.co", true],
+    ["rep@SELLER.COM", true],
+    ["josé@example.com", true], // a UTF-8 local part is allowed
+    ["\"quoted\"@example.com", true],
+    ["rep@xn--bcher-kva.com", true],
+    ["a@b.c", false], // a one-letter top-level domain
+    ["a..b@x.com", false],
+    ["foo@bar.com.", false], // a trailing dot
+    ["a@[1.2.3.4]", false], // an IP literal
+    ["rep@1.2.3.4", false],
+    ["user@localhost", false], // no top-level domain
+    ["Rep <rep@seller.com>", false], // no display name
+    [" rep@seller.com", false],
+    [".rep@seller.com", false],
+    ["rep.@seller.com", false],
+    ["rep@-seller.com", false],
+    ["rep@seller_x.com", false],
+    ["rep@seller.c0m", false],
+    [`${"x".repeat(65)}@seller.com`, false] // a local part over 64 characters
+  ]
+
+  it("the email table agrees with validator", () => {
+    for (const [email, accepted] of EMAILS) expect([email, isEmail(email)]).toEqual([email, accepted])
+  })
+
+  for (const [email, accepted] of EMAILS) {
+    it(`${accepted ? "accepts" : "refuses"} the email ${JSON.stringify(email)} in deals' ownerEmail, activities' ownerEmail and contacts' email`, () => {
+      const sim = crm()
+      const dealAnswer = post(sim, "/deals", { deals: [deal("d-1", { ownerEmail: email })] })
+      const ownerAnswer = post(sim, "/sales-activities", { activities: [activity("a-1", { ownerEmail: email })] })
+      const contactAnswer = post(sim, "/sales-activities", {
+        activities: [activity("a-2", { contacts: [{ email: "buyer@acme.com" }, { email }] })]
+      })
+      if (accepted) {
+        expect([dealAnswer.status, ownerAnswer.status, contactAnswer.status]).toEqual([200, 200, 200])
+        expect(sim.deals()).toHaveLength(1)
+        expect(sim.activities()).toHaveLength(2)
+      } else {
+        expectViolation(dealAnswer, "ownerEmail", "ownerEmail must be an email")
+        expectViolation(ownerAnswer, "ownerEmail", "ownerEmail must be an email")
+        expectViolation(contactAnswer, "email", "email must be an email")
+        expect(sim.deals()).toEqual([])
+        expect(sim.activities()).toEqual([])
+      }
+    })
+  }
+
+  const DATES: ReadonlyArray<readonly [date: string, accepted: boolean]> = [
+    ["2026-04-22T10:30:00Z", true],
+    ["2026-04-22T10:30:00.000Z", true],
+    ["2026-04-22 10:30:00", true], // a space instead of `T`
+    ["2026-04-22T10:30:00+05", true], // an hour-only offset
+    ["2026-04-22T10:30:00+0530", true],
+    ["2026-04-22T10:30:00z", true], // a lower-case `z`
+    ["2026-04-22T10:30", true],
+    ["2026-04", true],
+    ["2026", true],
+    ["2026-W17-3", true], // a week date
+    ["2026-112", true], // an ordinal date
+    ["20260422T103000Z", true], // the basic format
+    ["2026-02-30", true], // not strict: the day is not checked against the month
+    ["2026-04-22T24:00:00Z", false], // hour 24
+    ["2026-04-22T10:60:00Z", false],
+    ["2026-13-01", false],
+    ["2026-4-22", false],
+    ["22/04/2026", false],
+    ["2026-04-22t10:30:00Z", false], // a lower-case `t`
+    ["2026-04-22T10:30:00 Z", false],
+    ["", false]
+  ]
+
+  it("the date table agrees with validator", () => {
+    for (const [date, accepted] of DATES) expect([date, isIso8601(date)]).toEqual([date, accepted])
+  })
+
+  for (const [date, accepted] of DATES) {
+    it(`${accepted ? "accepts" : "refuses"} the date ${JSON.stringify(date)} in startDate, closedDate, occurredAt and lastSync`, () => {
+      const sim = crm()
+      const answers = [
+        ["startDate", post(sim, "/deals", { deals: [deal("d-1", { startDate: date })] })],
+        ["closedDate", post(sim, "/deals", { deals: [deal("d-2", { closedDate: date })] })],
+        ["occurredAt", post(sim, "/sales-activities", { activities: [activity("a-1", { occurredAt: date })] })],
+        ["lastSync", get(sim, "/accounts", { lastSync: date })]
+      ] as const
+      for (const [field, answer] of answers) {
+        if (accepted) expect([field, answer.status]).toEqual([field, 200])
+        else expectViolation(answer, field, `${field} must be a valid ISO 8601 date string`)
+      }
+      expect(sim.deals()).toHaveLength(accepted ? 2 : 0)
+      expect(sim.activities()).toHaveLength(accepted ? 1 : 0)
+    })
+  }
+})
+
+// ==================================================================================== push result shapes
+
+describe("§2.2 POST /accounts result items, per revision", () => {
+  it("External revision: { rtp_aid, domain, status } as seen live, with no externalId key even when one was sent", () => {
+    const sim = external()
+    const data = expectEnvelope(
+      sim,
+      push(sim, { accounts: [account(1), without(account(2), "externalId")] }),
+      "/accounts"
+    )
+    for (const result of data.results) {
+      expect(Object.keys(result).sort()).toEqual(["domain", "rtp_aid", "status"])
+      expect(result.rtp_aid).toMatch(/^[0-9a-f]{24}$/)
+    }
+    expect(data.results.map((r: Json) => [r.domain, r.status])).toEqual([["company1.com", "created"], ["company2.com", "created"]])
+  })
+
+  it("External revision: a failed item adds error, keeps the existing account's rtp_aid, and has no externalId", () => {
+    const sim = external()
+    const first = expectEnvelope(sim, push(sim, { accounts: [account(1)] }), "/accounts")
+    const again = expectEnvelope(sim, push(sim, { accounts: [account(1, { name: "Again" })] }), "/accounts")
+    expect(Object.keys(again.results[0]).sort()).toEqual(["domain", "error", "rtp_aid", "status"])
+    expect(again.results[0]).toEqual({
+      rtp_aid: first.results[0].rtp_aid,
+      domain: "company1.com",
+      status: "failed",
+      error: `Account with domain 'company1.com' already exists. Use PUT /accounts/${first.results[0].rtp_aid} to update it.`
+    })
+  })
+
+  it("External revision: an updated item has the same shape", () => {
+    const sim = external()
+    push(sim, { accounts: [account(1)] })
+    const data = expectEnvelope(sim, push(sim, { upsert: true, accounts: [account(1, { name: "Renamed" })] }), "/accounts")
+    expect(Object.keys(data.results[0]).sort()).toEqual(["domain", "rtp_aid", "status"])
+    expect(data.results[0].status).toBe("updated")
+  })
+
+  it("External revision: result domains are the simulator's normalisation, not the pushed text", () => {
+    const sim = external()
+    const pushed = ["https://www.Acme.COM/x", "acme.com.", "ACME.com:8443"]
+    const data = expectEnvelope(
+      sim,
+      push(sim, { accounts: pushed.map((domain, i) => ({ name: `Acme ${i}`, domain })) }),
+      "/accounts"
+    )
+    expect(data.results.map((r: Json) => r.domain)).toEqual(["acme.com", "acme.com.", "acme.com:8443"])
+  })
+
+  it("CRM revision keeps { externalId, rtp_aid, domain, status } (+ error)", () => {
+    const sim = crm()
+    const data = expectEnvelope(sim, push(sim, { accounts: [account(1), account(1, { domain: "other.com" })] }), "/accounts")
+    expect(Object.keys(data.results[0]).sort()).toEqual(["domain", "externalId", "rtp_aid", "status"])
+    expect(Object.keys(data.results[1]).sort()).toEqual(["domain", "error", "externalId", "rtp_aid", "status"])
+    expect(data.results.map((r: Json) => [r.externalId, r.status])).toEqual([["crm-001", "created"], ["crm-001", "failed"]])
+  })
+})
+
+// ==================================================================================== injected item failures
+
+describe("[3P] failed items, injected with failItems", () => {
+  const failId = (field: string, id: string, message = "Injected failure") => (item: Readonly<Record<string, unknown>>) =>
+    item[field] === id ? message : undefined
+
+  it("POST /deals: a chosen item comes back failed with its error, is not stored, and counts in summary.failed", () => {
+    const sim = crm().failItems("POST /deals", failId("externalDealId", "d-2", "Owner not found"))
+    const data = expectEnvelope(sim, post(sim, "/deals", { deals: [deal("d-1"), deal("d-2"), deal("d-3")] }), "/deals")
+    expect(data).toEqual({
+      results: [
+        { externalDealId: "d-1", status: "upserted" },
+        { externalDealId: "d-2", status: "failed", error: "Owner not found" },
+        { externalDealId: "d-3", status: "upserted" }
+      ],
+      summary: { total: 3, upserted: 2, failed: 1 }
+    })
+    expect(sim.deals().map((d) => d["externalDealId"])).toEqual(["d-1", "d-3"])
+  })
+
+  it("POST /deals: a failed update leaves the stored deal as it was", () => {
+    const sim = crm()
+    post(sim, "/deals", { deals: [deal("d-1", { amount: 100 })] })
+    sim.failItems("POST /deals", (item) => (item["amount"] === 250 ? "amount rejected" : undefined))
+    const data = expectEnvelope(sim, post(sim, "/deals", { deals: [deal("d-1", { amount: 250 })] }), "/deals")
+    expect(data.summary).toEqual({ total: 1, upserted: 0, failed: 1 })
+    expect(sim.deals()).toMatchObject([{ externalDealId: "d-1", amount: 100 }])
+  })
+
+  it("gives the rule each item as sent, and a copy: changing it changes nothing stored", () => {
+    const seen: Array<unknown> = []
+    const sim = crm().failItems("POST /deals", (item) => {
+      seen.push(structuredClone(item))
+      ;(item as Record<string, unknown>)["amount"] = -1
+      return undefined
+    })
+    const sent = deal("d-1", { amount: 5, associatedAccounts: [{ domain: "https://www.Acme.com/" }] })
+    post(sim, "/deals", { deals: [sent] })
+    expect(seen).toEqual([sent])
+    expect(sim.deals()).toMatchObject([{ amount: 5 }])
+  })
+
+  it("runs after validation: an invalid request is still a 400 and the rule is not asked", () => {
+    let asked = 0
+    const sim = crm().failItems("POST /deals", () => {
+      asked += 1
+      return "never"
+    })
+    expectViolation(post(sim, "/deals", { deals: [deal("d-1"), deal("d-2", { ownerEmail: "a@b.c" })] }), "ownerEmail")
+    expect(asked).toBe(0)
+  })
+
+  it("a new rule replaces the old one; clearItemFailures stops failing (one route or all)", () => {
+    const sim = crm()
+      .failItems("POST /deals", () => "first")
+      .failItems("POST /deals", () => "second")
+      .failItems("POST /sales-activities", () => "activity")
+    expect(post(sim, "/deals", { deals: [deal("d-1")] }).json.data.results[0].error).toBe("second")
+    sim.clearItemFailures("POST /deals")
+    expect(post(sim, "/deals", { deals: [deal("d-1")] }).json.data.results[0].status).toBe("upserted")
+    expect(post(sim, "/sales-activities", { activities: [activity("a-1")] }).json.data.results[0].status).toBe("failed")
+    sim.clearItemFailures()
+    expect(post(sim, "/sales-activities", { activities: [activity("a-1")] }).json.data.results[0].status).toBe("created")
+  })
+
+  it("refuses a route that has no per-item results", () => {
+    expect(() => crm().failItems("POST /deal-stages" as "POST /deals", () => "x")).toThrow(TypeError)
+  })
+
+  for (const revision of ["crm", "external"] as const) {
+    it(`POST /accounts (${revision}): the item fails with rtp_aid null, is not stored nor added to the segment`, () => {
+      const sim = new Simulator({ revision })
+      sim.seedSegments([{ segmentId: "seg-1", name: "Targets" }])
+      sim.failItems("POST /accounts", (item) => (item["domain"] === "company2.com" ? "Enrichment failed" : undefined))
+      const data = expectEnvelope(
+        sim,
+        push(sim, { segmentId: "seg-1", accounts: [account(1), account(2), account(3)] }),
+        "/accounts"
+      )
+      expect(data.results[1]).toEqual({
+        ...(revision === "crm" ? { externalId: "crm-002" } : {}),
+        rtp_aid: null,
+        domain: "company2.com",
+        status: "failed",
+        error: "Enrichment failed"
+      })
+      expect(data.summary).toEqual({ total: 3, created: 2, updated: 0, failed: 1 })
+      expect(domainsOf(sim.accounts())).toEqual(["company1.com", "company3.com"])
+      expect(sim.segments()[0]?.members).toEqual(["company1.com", "company3.com"])
+    })
+  }
+
+  it("POST /sales-activities: the item fails (even one that would be skipped) and is not created", () => {
+    const sim = crm().failItems("POST /sales-activities", (item) =>
+      item["externalActivityId"] === "a-1" || item["externalActivityId"] === "a-3" ? "Contact rejected" : undefined)
+    const data = expectEnvelope(
+      sim,
+      post(sim, "/sales-activities", { activities: [activity("a-1"), activity("a-2"), activity("a-3", { activityType: "meeting" })] }),
+      "/sales-activities"
+    )
+    expect(data.results).toEqual([
+      { externalActivityId: "a-1", status: "failed", error: "Contact rejected" },
+      { externalActivityId: "a-2", status: "created" },
+      { externalActivityId: "a-3", status: "failed", error: "Contact rejected" }
+    ])
+    expect(data.summary).toEqual({ total: 3, created: 1, failed: 2, skipped: 0 })
+    expect(sim.activities().map((a) => a["externalActivityId"])).toEqual(["a-2"])
   })
 })

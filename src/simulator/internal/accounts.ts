@@ -1,6 +1,6 @@
 /** Accounts: pull (with delta sync), push, update custom fields, map external IDs, list unmapped. */
-import { normalizeDomain } from "../../Domain.js"
-import type { Respond } from "../Reply.js"
+import { normalizeDomain } from "./domains.js"
+import type { Respond } from "./reply.js"
 import type { Call } from "./call.js"
 import { keysetPage, readLimit } from "./paging.js"
 import {
@@ -173,8 +173,26 @@ const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome =
   return { status: "created", account }
 }
 
+/**
+ * One item of a `POST /accounts` answer. The CRM revision names the item by the `externalId` it
+ * was sent with; the External revision answers as the live service was seen to ([3P], §2.2):
+ * `{ rtp_aid, domain, status }`, plus `error` on a failed item, and no `externalId` key at all.
+ * `domain` is the normalised domain, so a client must match results by the same normalisation.
+ */
+const pushResult = (store: Store, item: JsonObject, outcome: PushOutcome) => {
+  const common = {
+    rtp_aid: outcome.status === "failed" ? (outcome.account?.rtp_aid ?? null) : outcome.account.rtp_aid,
+    domain: normalizeDomain(item["domain"] as string),
+    status: outcome.status,
+    ...(outcome.status === "failed" ? { error: outcome.error } : {})
+  }
+  if (store.revision === "external") return common
+  const given = item["externalId"]
+  return { externalId: typeof given === "string" ? given : null, ...common }
+}
+
 /** POST /accounts: up to 100 accounts, per-item outcomes, optional segment and upsert. */
-export const pushAccounts = ({ body, store, where }: Call): Respond => {
+export const pushAccounts = ({ body, failItem, store, where }: Call): Respond => {
   const checks = new Checks()
   const request = isObject(body) ? body : {}
   // The docs give one message for an empty or a missing list.
@@ -200,19 +218,13 @@ export const pushAccounts = ({ body, store, where }: Call): Respond => {
   }
   const upsert = request["upsert"] === true
   const results = accounts.map((item) => {
-    const outcome = pushOne(store, item, upsert)
+    const injected = failItem(item)
+    const outcome: PushOutcome = injected === undefined ? pushOne(store, item, upsert) : { status: "failed", error: injected }
     if (outcome.status !== "failed" && segmentId !== undefined) {
       const members = store.segments.get(segmentId)!.members
       if (!members.includes(outcome.account.rtp_aid)) members.push(outcome.account.rtp_aid)
     }
-    const given = item["externalId"]
-    return {
-      externalId: typeof given === "string" ? given : null,
-      rtp_aid: outcome.status === "failed" ? (outcome.account?.rtp_aid ?? null) : outcome.account.rtp_aid,
-      domain: normalizeDomain(item["domain"] as string),
-      status: outcome.status,
-      ...(outcome.status === "failed" ? { error: outcome.error } : {})
-    }
+    return pushResult(store, item, outcome)
   })
   const count = (status: string) => results.filter((r) => r.status === status).length
   return ok(where, {

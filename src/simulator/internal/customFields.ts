@@ -1,6 +1,6 @@
 /** Account custom fields: list the active ones, create one (key derived from the label). */
-import { customFieldKey } from "../../CustomField.js"
-import type { Respond } from "../Reply.js"
+import { customFieldKey } from "./customFieldKeys.js"
+import type { Respond } from "./reply.js"
 import type { Call } from "./call.js"
 import { isObject, optionalString, requireString } from "./rules.js"
 import { LABEL_TYPES, type StoredCustomField } from "./store.js"

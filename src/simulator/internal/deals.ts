@@ -1,6 +1,6 @@
 /** Deals, upserted by externalDealId. */
-import { normalizeDomain } from "../../Domain.js"
-import type { Respond } from "../Reply.js"
+import { normalizeDomain } from "./domains.js"
+import type { Respond } from "./reply.js"
 import type { Call } from "./call.js"
 import {
   checkList,
@@ -35,8 +35,12 @@ const checkDeal = (checks: Checks, item: JsonObject, path: string): void => {
   }
 }
 
-/** POST /deals: creates or updates each deal by `externalDealId`; always 200 with per-item results. */
-export const pushDeals = ({ body, store, where }: Call): Respond => {
+/**
+ * POST /deals: creates or updates each deal by `externalDealId`; always 200 with per-item results,
+ * `upserted` or `failed` ([3P]: the only statuses seen live; here an item fails only when a test
+ * injects it with `Simulator.failItems`).
+ */
+export const pushDeals = ({ body, failItem, store, where }: Call): Respond => {
   const checks = new Checks()
   const request = isObject(body) ? body : {}
   const deals = checkList(checks, request, "", "deals", MAX_DEALS, (item, path) => checkDeal(checks, item, path))
@@ -44,14 +48,18 @@ export const pushDeals = ({ body, store, where }: Call): Respond => {
 
   const storedAt = new Date(store.tick()).toISOString()
   const results = deals.map((deal) => {
+    const externalDealId = deal["externalDealId"] as string
+    const error = failItem(deal)
+    if (error !== undefined) return { externalDealId, status: "failed" as const, error }
     const linked = Array.isArray(deal["associatedAccounts"])
       ? (deal["associatedAccounts"] as ReadonlyArray<JsonObject>).flatMap((a) => {
         const match = isNonEmptyString(a["domain"]) ? store.findByDomain(normalizeDomain(a["domain"])) : undefined
         return match === undefined ? [] : [match.rtp_aid]
       })
       : []
-    store.deals.set(deal["externalDealId"] as string, { fields: { ...deal, linkedAccounts: linked }, storedAt })
-    return { externalDealId: deal["externalDealId"] as string, status: "upserted" as const }
+    store.deals.set(externalDealId, { fields: { ...deal, linkedAccounts: linked }, storedAt })
+    return { externalDealId, status: "upserted" as const }
   })
-  return ok(where, { results, summary: { total: results.length, upserted: results.length, failed: 0 } })
+  const count = (status: string) => results.filter((r) => r.status === status).length
+  return ok(where, { results, summary: { total: results.length, upserted: count("upserted"), failed: count("failed") } })
 }

@@ -1,5 +1,9 @@
 /** The validation rules the simulated API applies, with class-validator's wording. */
-import { isEmail, isIso8601 } from "../../internal/params.js"
+// One function each from `validator`, the package class-validator calls with its default
+// options for `@IsEmail()` and `@IsISO8601()`: what the real server accepts, not what the client
+// thinks it accepts. (CommonJS modules: their function is the `default` of the default import.)
+import isEmailModule from "validator/lib/isEmail.js"
+import isISO8601Module from "validator/lib/isISO8601.js"
 import type { Checks } from "./wire.js"
 
 /** A plain JSON object (not an array, not null). */
@@ -10,8 +14,20 @@ export const isObject = (value: unknown): value is JsonObject =>
 
 export const isNonEmptyString = (value: unknown): value is string => typeof value === "string" && value.trim() !== ""
 
-// The client's checks, so that both agree on what an ISO 8601 date and an email are.
-export { isEmail, isIso8601 }
+/**
+ * An email address as class-validator's `@IsEmail()` accepts it (`validator`'s `isEmail`, default
+ * options): e.g. `a@b.c` (one-letter top-level domain), `a..b@x.com`, `foo@bar.com.` and
+ * `a@[1.2.3.4]` are refused.
+ */
+export const isEmail = (value: unknown): value is string => typeof value === "string" && isEmailModule.default(value)
+
+/**
+ * An ISO 8601 date or date-time as class-validator's `@IsISO8601()` accepts it (`validator`'s
+ * `isISO8601`, default options): e.g. `2026-04`, `2026-04-22 10:30:00`, a `+05` offset and a
+ * lower-case `z` pass; hour `24` does not.
+ */
+export const isIso8601 = (value: unknown): value is string =>
+  typeof value === "string" && isISO8601Module.default(value)
 
 /**
  * Checks that `body[field]` is an array of 1 to `max` objects, and each object with `checkItem`,

@@ -1,5 +1,5 @@
 /** Sales activities: create-only; calls and emails are processed, any other type is skipped. */
-import type { Respond } from "../Reply.js"
+import type { Respond } from "./reply.js"
 import type { Call } from "./call.js"
 import {
   checkList,
@@ -50,8 +50,11 @@ const checkActivity = (checks: Checks, item: JsonObject, path: string): void => 
   if (item["from"] !== undefined && !isObject(item["from"])) checks.fail(`${path}from`, "isObject", "from must be an object")
 }
 
-/** POST /sales-activities: always 200 with `created`, `failed` (a repeated ID) or `skipped` (other types) per item. */
-export const pushSalesActivities = ({ body, store, where }: Call): Respond => {
+/**
+ * POST /sales-activities: always 200 with `created`, `failed` (a repeated ID, or a failure a test
+ * injected with `Simulator.failItems`) or `skipped` (other types) per item.
+ */
+export const pushSalesActivities = ({ body, failItem, store, where }: Call): Respond => {
   const checks = new Checks()
   const request = isObject(body) ? body : {}
   const activities = checkList(
@@ -67,6 +70,9 @@ export const pushSalesActivities = ({ body, store, where }: Call): Respond => {
   const storedAt = new Date(store.tick()).toISOString()
   const results = activities.map((activity) => {
     const externalActivityId = activity["externalActivityId"] as string
+    // An injected failure wins over everything else: the test asked for this item to fail.
+    const injected = failItem(activity)
+    if (injected !== undefined) return { externalActivityId, status: "failed" as const, error: injected }
     if (!PROCESSED_TYPES.includes(activity["activityType"])) {
       return {
         externalActivityId,

@@ -1,5 +1,5 @@
 /** Segments (static, active or draft, keyset pages) and journey stages (a bare list). */
-import type { Respond } from "../Reply.js"
+import type { Respond } from "./reply.js"
 import type { Call } from "./call.js"
 import { keysetPage, readLimit } from "./paging.js"
 import { bare, Checks, invalid, ok } from "./wire.js"

@@ -1,5 +1,5 @@
 /** The simulator's in-memory state: every record, the keys it accepts, and its clock. */
-import { customFieldKey } from "../../CustomField.js"
+import { customFieldKey } from "./customFieldKeys.js"
 
 /** An account as the simulator stores it. */
 export interface StoredAccount {

@@ -1,5 +1,5 @@
 /** Recotap's envelopes and error shapes, as the simulator writes them. */
-import type { Respond } from "../Reply.js"
+import type { Respond } from "./reply.js"
 
 /** A JSON answer. */
 export const json = (status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): Respond => ({
