@@ -358,6 +358,10 @@ describe("§2.1 GET /accounts", () => {
       expect(since(changed.updatedAt)).toEqual([])
       expect(since(new Date(Date.parse(changed.updatedAt) - 1).toISOString())).toEqual(["company2.com"])
       expect(since("2025-12-31T00:00:00Z")).toEqual(["company1.com", "company2.com", "company3.com"])
+      // Every form the ISO 8601 check accepts filters by its instant, not only those Date.parse reads.
+      expect(since("2026-01-01T01:30:00+01")).toEqual(["company2.com"])
+      expect(since("2026-01-01T00:30:00z")).toEqual(["company2.com"])
+      expect(since("2026-01")).toEqual(["company1.com", "company2.com", "company3.com"])
       const [item] = expectEnvelope(sim, get(sim, "/accounts", { lastSync: "2026-01-01T00:30:00Z" }), "/accounts").data
       expect(item).toMatchObject({ rtp_account_score: 80, rtp_journey_stage: "Consideration" })
       expect(Date.parse(item.rtp_last_account_date)).toBeGreaterThan(Date.parse("2026-01-01T00:30:00Z"))

@@ -42,6 +42,18 @@ const unknownKeys = (store: Store, customFields: unknown): ReadonlyArray<string>
   return Object.keys(customFields).filter((key) => !active.has(key))
 }
 
+/**
+ * The instant of an ISO 8601 text that passed the check, in millis. `Date.parse` reads only
+ * some of the forms the check accepts: a space separator, a lower-case `z` and an hours-only
+ * offset are rewritten first; a form it still cannot read (a week or ordinal date) filters
+ * from the start of time rather than hiding every account.
+ */
+const instantOf = (text: string): number => {
+  const rewritten = text.replace(/^(\d{4}-\d{2}-\d{2}) /, "$1T").replace(/z$/, "Z").replace(/(T[\d:.]+[+-]\d{2})$/, "$1:00")
+  const millis = Date.parse(rewritten)
+  return Number.isNaN(millis) ? Number.NEGATIVE_INFINITY : millis
+}
+
 /** GET /accounts: keyset pages, `lastSync` filter, `domains` filter. */
 export const listAccounts = ({ query, store, where }: Call): Respond => {
   const checks = new Checks()
@@ -69,7 +81,7 @@ export const listAccounts = ({ query, store, where }: Call): Respond => {
   }
   if (!checks.passed) return invalid(where, checks.violations)
 
-  const since = lastSync === null ? undefined : Date.parse(lastSync)
+  const since = lastSync === null ? undefined : instantOf(lastSync)
   const matching = store.sortedAccounts().filter((account) =>
     (since === undefined || account.updatedAt > since) && (domains === undefined || domains.has(account.domain))
   )
