@@ -77,10 +77,12 @@ const syncOnce = (lastSync: Option.Option<DateTime.Utc>) =>
     let checkpoint = lastSync
     yield* crm.accounts.sync(Option.match(lastSync, { onNone: () => ({}), onSome: (at) => ({ lastSync: at }) })).pipe(
       Stream.runForEach((event) =>
-        Effect.sync(() => {
-          if (event._tag === "Changed") changed.push(event.account)
-          else checkpoint = Option.some(event.checkpoint)
-        })
+        event._tag === "Malformed"
+          ? Console.log(`  unreadable account #${event.record.index}: ${event.record.error}`)
+          : Effect.sync(() => {
+            if (event._tag === "Changed") changed.push(event.account)
+            else checkpoint = Option.some(event.checkpoint)
+          })
       )
     )
     return { changed, checkpoint }

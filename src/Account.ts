@@ -1,23 +1,47 @@
 /**
  * Accounts as Recotap returns them: your CRM's fields plus Recotap's `rtp_*` enrichment.
  *
- * Decoding is tolerant where the docs are unsure or the live service differs: missing or
- * `null` scores read as `0` and a missing journey stage as `""` (both mean "not yet scored"),
- * `externalId` may be absent (accounts Recotap found itself), and `syncTimestamp` may be absent.
+ * Decoding is tolerant where the meaning is clear: missing or `null` scores read as `0` and a
+ * missing or `null` journey stage as `""` (both mean "not yet scored"), a score sent as numeric
+ * text (`"42"`) as that number, and a `null` optional field (`externalId`, `customFields`,
+ * `rtp_last_account_date`) as absent. Each account of a page is decoded on its own: one that
+ * still cannot be read is reported as a {@link MalformedAccount} beside the page's `data`,
+ * instead of failing the page. `nextCursor` and `syncTimestamp` may be missing or `null`.
  *
  * @module
  */
 import type * as DateTime from "effect/DateTime"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import type { BulkOptions } from "./Bulk.js"
 import * as Schema from "effect/Schema"
-import { CustomFieldValues, Domains, Instant, Limit, NonBlankString } from "./internal/params.js"
+import { truncate } from "./internal/envelope.js"
+import { CustomFieldValues, DateInput, Domains, Limit, NonBlankString } from "./internal/params.js"
+import { describeParseError } from "./internal/parseError.js"
 
-const score = Schema.optionalWith(Schema.Number, { default: () => 0, nullable: true })
+/** Decimal text, optionally signed, with an optional fraction and exponent: `42`, `-1.5`, `1e2`. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+
+/** A number sent as decimal text (`"42"`, `" 12.5 "`), read as that number; other text fails. */
+const NumericString = Schema.transformOrFail(Schema.String, Schema.Number, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const trimmed = text.trim()
+    const value = Number(trimmed)
+    return DECIMAL.test(trimmed) && Number.isFinite(value)
+      ? ParseResult.succeed(value)
+      : ParseResult.fail(new ParseResult.Type(ast, text, `Expected a numeric string, actual ${JSON.stringify(text)}`))
+  },
+  encode: (value) => ParseResult.succeed(String(value))
+})
+
+/** An `rtp_` score: a number or numeric text; missing or `null` is `0` ("not yet scored"). */
+const score = Schema.optionalWith(Schema.Union(Schema.Number, NumericString), { default: () => 0, nullable: true })
 
 /** One account with its Recotap scores. */
 export const Account = Schema.Struct({
-  /** Your CRM's ID as pushed; absent for accounts that were not pushed by you. */
-  externalId: Schema.optional(Schema.NullOr(Schema.String)),
+  /** Your CRM's ID as pushed; absent (sent missing or `null`) for accounts that were not pushed by you. */
+  externalId: Schema.optionalWith(Schema.String, { nullable: true }),
   /** Company name (the live service may return it lower-cased). */
   name: Schema.String,
   /** Primary domain, normalised, e.g. `acme.com`. */
@@ -36,32 +60,103 @@ export const Account = Schema.Struct({
   rtp_g2_intent_score: score,
   /** Intent from Bombora. */
   rtp_bombora_intent_score: score,
-  /** When Recotap last updated this account, as the ISO 8601 text the server sent. */
-  rtp_last_account_date: Schema.optional(Schema.NullOr(Schema.String)),
-  /** Custom-field key → value (values may be `null`); present when the service sends it. */
-  customFields: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  /** When Recotap last updated this account, as the ISO 8601 text the server sent (absent if missing or `null`). */
+  rtp_last_account_date: Schema.optionalWith(Schema.String, { nullable: true }),
+  /** Custom-field key → value (values may be `null`); present when the service sends it (and not `null`). */
+  customFields: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { nullable: true })
 })
 
 /** @see {@link Account} */
 export type Account = typeof Account.Type
 
-/** One page of `GET /accounts`. */
-export const Accounts = Schema.Struct({
-  data: Schema.Array(Account),
-  /** Cursor for the next page. The live service keeps it set on the last page: page on `hasNextPage`. */
+/**
+ * An account of a page that could not be read, even tolerantly (e.g. `name: null`, no `rtp_aid`,
+ * no `domain`, not an object). It does not fail its page: `accounts.list` and `accounts.pages`
+ * return it in `malformed`, `accounts.sync` emits it as a `Malformed` event, and `accounts.stream`
+ * skips it with a warning (or fails, with `onMalformed: "fail"`).
+ */
+export const MalformedAccount = Schema.Struct({
+  /** Its position in its page's `data` as received (0-based). */
+  index: Schema.Number,
+  /** The JSON value as received. */
+  raw: Schema.Unknown,
+  /** Why it could not be read, naming the field, e.g. `name: Expected string, actual null`. */
+  error: Schema.String
+})
+
+/** @see {@link MalformedAccount} */
+export type MalformedAccount = typeof MalformedAccount.Type
+
+// Compiled once: every account of every page goes through them. Every problem of an account is
+// named (`errors: "all"`), not only the first.
+const decodeAccount = Schema.decodeUnknownEither(Account, { errors: "all" })
+const encodeAccount = Schema.encodeSync(Account)
+
+/** Why `raw` is not an account, naming the field (server text bounded). */
+const malformedReason = (raw: unknown, error: ParseResult.ParseError): string =>
+  truncate(
+    typeof raw === "object" && raw !== null && !Array.isArray(raw)
+      ? describeParseError(error)
+      : `Expected an account object, actual ${JSON.stringify(raw) ?? String(raw)}`
+  )
+
+/** The page as sent: its items are read one by one (see {@link Accounts}). */
+const AccountsWire = Schema.Struct({
+  data: Schema.Array(Schema.Unknown),
   nextCursor: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   hasNextPage: Schema.Boolean,
-  /** Server time of this response: the checkpoint to send as `lastSync` next time. */
-  syncTimestamp: Schema.optional(Schema.DateTimeUtc)
+  syncTimestamp: Schema.optionalWith(Schema.DateTimeUtc, { nullable: true })
 })
+
+/**
+ * One page of `GET /accounts`. The page's own fields are strict (`hasNextPage` must be there);
+ * its accounts are decoded one by one with {@link Account}: those that pass are `data`, in order,
+ * and those that do not are `malformed`, each with its index in the page.
+ */
+export const Accounts = Schema.transform(
+  AccountsWire,
+  Schema.Struct({
+    /** The accounts that could be read, in page order. */
+    data: Schema.Array(Schema.typeSchema(Account)),
+    /** The accounts that could not be read, in page order (usually none). */
+    malformed: Schema.Array(MalformedAccount),
+    /** Cursor for the next page. The live service keeps it set on the last page: page on `hasNextPage`. */
+    nextCursor: Schema.NullOr(Schema.String),
+    hasNextPage: Schema.Boolean,
+    /** Server time of this response: the checkpoint to send as `lastSync` next time (absent if missing or `null`). */
+    syncTimestamp: Schema.optional(Schema.DateTimeUtcFromSelf)
+  }),
+  {
+    strict: true,
+    decode: ({ data: items, ...page }) => {
+      const data: Array<Account> = []
+      const malformed: Array<MalformedAccount> = []
+      items.forEach((raw, index) => {
+        const decoded = decodeAccount(raw)
+        if (Either.isRight(decoded)) data.push(decoded.right)
+        else malformed.push({ index, raw, error: malformedReason(raw, decoded.left) })
+      })
+      return { data, malformed, ...page }
+    },
+    encode: ({ data, malformed, syncTimestamp, ...page }) => {
+      // Back to the page as sent: the malformed items at their places among the others.
+      const items: Array<unknown> = data.map((account) => encodeAccount(account))
+      for (const record of [...malformed].sort((a, b) => a.index - b.index)) items.splice(record.index, 0, record.raw)
+      return { data: items, ...page, ...(syncTimestamp === undefined ? {} : { syncTimestamp }) }
+    }
+  }
+)
 
 /** @see {@link Accounts} */
 export type Accounts = typeof Accounts.Type
 
 /** Parameters of `GET /accounts`; every one is optional. */
 export const ListAccountsParams = Schema.Struct({
-  /** Only accounts updated after this instant (sent as ISO 8601). */
-  lastSync: Schema.optional(Instant),
+  /**
+   * Only accounts updated after this instant: a `Date` or `DateTime` (sent as ISO 8601 UTC), or
+   * an ISO 8601 string (checked as the server checks it, and sent as given).
+   */
+  lastSync: Schema.optional(DateInput),
   /** Page size, a positive integer (the server's default is 100). */
   limit: Schema.optional(Limit),
   /** `nextCursor` of the previous page; omit for the first page. */
@@ -76,21 +171,40 @@ export type ListAccountsParams = typeof ListAccountsParams.Type
 /** Parameters of a delta sync: where the previous sync left off, and the page size. */
 export type SyncAccountsParams = Pick<ListAccountsParams, "lastSync" | "limit" | "domains">
 
-/** One step of a delta sync: a changed account, or (last) the checkpoint to store. */
+/** Options of `accounts.stream`. */
+export interface StreamAccountsOptions {
+  /**
+   * What to do with an account that cannot be read (see {@link MalformedAccount}): `"skip"` it
+   * with one warning log line (the default), or `"fail"` the stream with a `TransportError`
+   * whose `reason` is `Decode`.
+   */
+  readonly onMalformed?: "skip" | "fail" | undefined
+}
+
+/**
+ * One step of a delta sync, in page order: a changed account, an account that could not be read,
+ * or (last) the checkpoint to store with the counts.
+ */
 export type AccountSyncEvent =
   | { readonly _tag: "Changed"; readonly account: Account }
+  | { readonly _tag: "Malformed"; readonly record: MalformedAccount }
   | {
     readonly _tag: "Completed"
     /** Send this as `lastSync` next time: the server time of the sync's first page. */
     readonly checkpoint: DateTime.Utc
+    /** How many `Changed` events this sync emitted. */
+    readonly changed: number
+    /** How many `Malformed` events this sync emitted. */
+    readonly malformed: number
   }
 
 /**
- * An account to push. `externalId` is your CRM's ID: the deduplication key of the CRM
- * revision, and what `accounts.update` addresses. `domain` is normalised by Recotap.
+ * An account to push. `externalId` is your CRM's ID: in the CRM revision it is required, the
+ * deduplication key, and what `accounts.update` addresses; in the External revision it is
+ * optional and informational (the domain is the key there). `domain` is normalised by Recotap.
  */
 export const AccountInput = Schema.Struct({
-  externalId: NonBlankString,
+  externalId: Schema.optional(NonBlankString),
   domain: NonBlankString,
   name: NonBlankString,
   shortName: Schema.optional(Schema.String),
@@ -107,7 +221,11 @@ export type AccountInput = typeof AccountInput.Type
 export interface PushAccountsOptions extends BulkOptions {
   /** A static, active or draft segment every successfully pushed account joins (see `segments.list`). */
   readonly segmentId?: string
-  /** Update accounts that already exist instead of failing them. */
+  /**
+   * Update accounts whose domain already exists instead of failing them. External revision
+   * only: the CRM revision documents no such flag, so there every item is `Invalid` rather
+   * than risk the whole request being refused for an unknown property.
+   */
   readonly upsert?: boolean
 }
 
@@ -122,6 +240,13 @@ export const AccountPushResult = Schema.Struct({
 
 /** @see {@link AccountPushResult} */
 export type AccountPushResult = typeof AccountPushResult.Type
+
+/**
+ * Which account `accounts.update` addresses: by `externalId` in the CRM revision
+ * (`PUT /accounts/:externalId`), by Recotap's `rtp_aid` in the External revision
+ * (`PUT /accounts/:rtp_aid`). The other one is refused locally with a `BadRequest`.
+ */
+export type AccountRef = { readonly externalId: string } | { readonly rtpAid: string }
 
 /** The body of `accounts.update`: custom-field values to merge (keys not sent are kept). */
 export const AccountUpdate = Schema.Struct({ customFields: CustomFieldValues })

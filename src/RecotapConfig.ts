@@ -15,11 +15,32 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 
 /**
- * The default base URL: the CRM revision of the docs, over https.
- * The newer "External API" revision (and the live service seen in 2026) answers at
- * `https://eapi.recotap.com/api/v1`; the sandbox at `https://sandboxapi.reco-tap.com/api/v1`.
+ * Which revision of Recotap's API the client speaks (the API reference, §0):
+ *
+ * - `crm` (the default): `/api/v1/crm`. Accounts are deduplicated by `externalId`, which every
+ *   pushed account needs, and `accounts.update` addresses them by `externalId`. No `upsert`
+ *   flag, no `domains` filter.
+ * - `external`: `/api/v1`, the revision the live service and its sandbox were seen answering.
+ *   Accounts are deduplicated by `domain` (`externalId` is optional), `accounts.push` takes
+ *   `upsert`, `accounts.list` takes `domains`, and `accounts.update` addresses accounts by
+ *   `rtp_aid`.
  */
-export const DEFAULT_BASE_URL = "https://eapi.recotap.com/api/v1/crm"
+export type Revision = "crm" | "external"
+
+/** The revisions, for checking input. */
+export const REVISIONS: ReadonlyArray<Revision> = ["crm", "external"]
+
+/** The production base URL of each revision. */
+export const BASE_URLS: Readonly<Record<Revision, string>> = {
+  crm: "https://eapi.recotap.com/api/v1/crm",
+  external: "https://eapi.recotap.com/api/v1"
+}
+
+/** The sandbox's base URL: the External revision on its own host (note the hyphen in `reco-tap`). */
+export const SANDBOX_BASE_URL = "https://sandboxapi.reco-tap.com/api/v1"
+
+/** The default base URL: the CRM revision's. */
+export const DEFAULT_BASE_URL = BASE_URLS.crm
 
 /** The default per-attempt timeout. */
 export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(30)
@@ -58,6 +79,8 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 /** Resolved client settings. */
 export interface RecotapSettings {
+  /** The API revision: what `accounts.update` addresses, which fields a push needs and may send. */
+  readonly revision: Revision
   /** Base URL without trailing slash, e.g. `https://eapi.recotap.com/api/v1/crm`. */
   readonly baseUrl: string
   /** Longest one attempt (sending, waiting, reading the body) may take. */
@@ -77,6 +100,11 @@ export interface RecotapSettings {
 
 /** What a caller may set; everything is optional. */
 export interface RecotapConfigOptions {
+  /** `crm` (default) or `external`; sets the default base URL and the semantics that differ. */
+  readonly revision?: Revision
+  /** Use the sandbox (`https://sandboxapi.reco-tap.com/api/v1`), which serves the External revision. */
+  readonly sandbox?: boolean
+  /** Overrides the base URL the revision (or the sandbox) implies. */
   readonly baseUrl?: string | URL
   readonly timeout?: Duration.DurationInput
   readonly retry?: {
@@ -145,13 +173,27 @@ const integer = (name: string, input: number | undefined, fallback: number, min:
   return value
 }
 
+const revisionOf = (options: RecotapConfigOptions): Revision => {
+  const revision = options.revision ?? (options.sandbox === true ? "external" : "crm")
+  if (!REVISIONS.includes(revision)) throw new Invalid(`revision must be one of ${REVISIONS.join(", ")}`)
+  if (options.sandbox === true && revision !== "external") {
+    throw new Invalid("the sandbox serves the External revision: use revision \"external\" with sandbox")
+  }
+  return revision
+}
+
 const settings = (options: RecotapConfigOptions): RecotapSettings => {
   const allowInsecureHttp = options.allowInsecureHttp ?? false
-  const baseUrl = parseBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, allowInsecureHttp)
+  const revision = revisionOf(options)
+  const baseUrl = parseBaseUrl(
+    options.baseUrl ?? (options.sandbox === true ? SANDBOX_BASE_URL : BASE_URLS[revision]),
+    allowInsecureHttp
+  )
   if (Either.isLeft(baseUrl)) throw new Invalid(`Invalid Recotap base URL: ${baseUrl.left}`)
   const retry = options.retry ?? {}
   const rateLimit = options.rateLimit
   return {
+    revision,
     baseUrl: baseUrl.right,
     timeout: duration("timeout", options.timeout, DEFAULT_TIMEOUT),
     retry: {
@@ -198,8 +240,8 @@ const toLayer = (options: RecotapConfigOptions, path: ReadonlyArray<string>) =>
  * ```ts
  * // in code
  * RecotapConfig.layer({ baseUrl: "https://sandboxapi.reco-tap.com/api/v1", timeout: "10 seconds" })
- * // from the environment: RECOTAP_BASE_URL, RECOTAP_TIMEOUT, RECOTAP_DEADLINE, RECOTAP_MAX_RETRIES,
- * // RECOTAP_ALLOW_INSECURE_HTTP
+ * // from the environment: RECOTAP_REVISION, RECOTAP_SANDBOX, RECOTAP_BASE_URL, RECOTAP_TIMEOUT,
+ * // RECOTAP_DEADLINE, RECOTAP_MAX_RETRIES, RECOTAP_ALLOW_INSECURE_HTTP
  * RecotapConfig.layerConfig
  * ```
  */
@@ -212,13 +254,16 @@ export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-re
   }
 
   /**
-   * Settings read from Config, each optional: `RECOTAP_BASE_URL`, `RECOTAP_TIMEOUT` and
+   * Settings read from Config, each optional: `RECOTAP_REVISION` (`crm` or `external`),
+   * `RECOTAP_SANDBOX` (a boolean), `RECOTAP_BASE_URL`, `RECOTAP_TIMEOUT` and
    * `RECOTAP_DEADLINE` (durations such as `10 seconds`), `RECOTAP_MAX_RETRIES`,
    * `RECOTAP_ALLOW_INSECURE_HTTP`. An invalid value fails the layer with a `ConfigError`.
    */
   static readonly layerConfig: Layer.Layer<RecotapConfig, ConfigError.ConfigError> = Layer.effect(
     RecotapConfig,
     Effect.gen(function*() {
+      const revision = yield* Config.option(Config.literal(...REVISIONS)("RECOTAP_REVISION"))
+      const sandbox = yield* Config.option(Config.boolean("RECOTAP_SANDBOX"))
       const baseUrl = yield* Config.option(Config.string("RECOTAP_BASE_URL"))
       const timeout = yield* Config.option(Config.duration("RECOTAP_TIMEOUT"))
       const deadline = yield* Config.option(Config.duration("RECOTAP_DEADLINE"))
@@ -227,6 +272,8 @@ export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-re
       const given = <K extends string, A>(key: K, value: { _tag: "Some"; value: A } | { _tag: "None" }) =>
         value._tag === "Some" ? { [key]: value.value } as { [P in K]: A } : {}
       return yield* toLayer({
+        ...given("revision", revision),
+        ...given("sandbox", sandbox),
         ...given("baseUrl", baseUrl),
         ...given("timeout", timeout),
         ...given("deadline", deadline),

@@ -28,6 +28,7 @@ import type {
   Account,
   AccountInput,
   AccountPushResult,
+  AccountRef,
   Accounts,
   AccountSyncEvent,
   AccountUpdate,
@@ -36,6 +37,7 @@ import type {
   ListUnmappedParams,
   MappingResponse,
   PushAccountsOptions,
+  StreamAccountsOptions,
   SyncAccountsParams,
   UnmappedAccount
 } from "./Account.js"
@@ -59,16 +61,28 @@ import type { ListSegmentsParams, Segment, Segments } from "./Segment.js"
 
 /** Accounts: push them in, pull them back with their Recotap scores, map IDs. */
 export interface AccountsApi {
-  /** One page of `GET /accounts`. Invalid parameters fail before anything is sent. */
-  readonly list: (params?: ListAccountsParams) => Effect.Effect<Accounts, ReadError>
-  /** Every page from `params.cursor` (or the first) on, fetched as the consumer pulls. */
-  readonly pages: (params?: ListAccountsParams) => Stream.Stream<Accounts, ReadError>
-  /** Every account, page after page, fetched as the consumer pulls. */
-  readonly stream: (params?: ListAccountsParams) => Stream.Stream<Account, ReadError>
   /**
-   * A delta sync: every account changed since `lastSync` (all of them without it), then one
-   * `Completed` event carrying the checkpoint to store and pass as `lastSync` next time.
-   * Store the checkpoint only after processing every `Changed` event.
+   * One page of `GET /accounts`: the accounts that could be read in `data`, those that could not
+   * (even tolerantly) in `malformed`, with their index and raw JSON. Invalid parameters fail
+   * before anything is sent.
+   */
+  readonly list: (params?: ListAccountsParams) => Effect.Effect<Accounts, ReadError>
+  /**
+   * Every page from `params.cursor` (or the first) on, fetched as the consumer pulls. Each run of
+   * the stream starts from that cursor again.
+   */
+  readonly pages: (params?: ListAccountsParams) => Stream.Stream<Accounts, ReadError>
+  /**
+   * Every account, page after page, fetched as the consumer pulls. An account that cannot be read
+   * is skipped with one warning log line (`onMalformed: "skip"`, the default), or fails the stream
+   * with a `Decode` `TransportError` (`onMalformed: "fail"`).
+   */
+  readonly stream: (params?: ListAccountsParams, options?: StreamAccountsOptions) => Stream.Stream<Account, ReadError>
+  /**
+   * A delta sync: every account changed since `lastSync` (all of them without it) as `Changed`,
+   * each one that could not be read as `Malformed`, in page order; then one `Completed` event
+   * carrying the checkpoint to store and pass as `lastSync` next time, and the counts of both.
+   * Store the checkpoint only after processing every event. Each run starts afresh.
    */
   readonly sync: (params?: SyncAccountsParams) => Stream.Stream<AccountSyncEvent, ReadError>
   /**
@@ -81,11 +95,14 @@ export interface AccountsApi {
     options?: PushAccountsOptions
   ) => Effect.Effect<BulkResult<AccountInput, AccountPushResult>, MissingApiKey | InvalidApiKey>
   /**
-   * Merges custom-field values into one account (`PUT /accounts/:externalId`): keys not sent are
-   * kept. `NotFound` for an unknown ID; `BadRequest` for an unknown custom-field key or invalid input.
+   * Merges custom-field values into one account: keys not sent are kept. The CRM revision
+   * addresses it by `{ externalId }` (`PUT /accounts/:externalId`), the External revision by
+   * `{ rtpAid }` (`PUT /accounts/:rtp_aid`). `NotFound` for an unknown ID; `BadRequest` for an
+   * unknown custom-field key, or before anything is sent for invalid input (the other
+   * revision's key, an empty ID, `.` or `..`).
    */
   readonly update: (
-    externalId: string,
+    ref: AccountRef,
     update: AccountUpdate
   ) => Effect.Effect<void, ReadError | BadRequest | NotFound>
   /**
@@ -152,9 +169,12 @@ export interface SalesActivitiesApi {
 export interface SegmentsApi {
   /** One page of segments. */
   readonly list: (params?: ListSegmentsParams) => Effect.Effect<Segments, ReadError>
-  /** Every page from `params.cursor` (or the first) on, fetched as the consumer pulls. */
+  /**
+   * Every page from `params.cursor` (or the first) on, fetched as the consumer pulls. Each run of
+   * the stream starts from that cursor again.
+   */
   readonly pages: (params?: ListSegmentsParams) => Stream.Stream<Segments, ReadError>
-  /** Every segment, fetched as the consumer pulls. */
+  /** Every segment, fetched as the consumer pulls; each run starts again. */
   readonly stream: (params?: ListSegmentsParams) => Stream.Stream<Segment, ReadError>
 }
 

@@ -85,7 +85,7 @@ describe("accounts against the simulator", () => {
       const crm = yield* RecotapCrm
       const page = yield* crm.accounts.list({ domains: ["https://www.Company1.com/about", "company3.com", "nope.com"] })
       expect(page.data.map((a) => a.domain)).toEqual(["company1.com", "company3.com"])
-    }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external" }))))
 
   it.effect("reads fresh accounts as not yet scored, and scores once Recotap computed them", () =>
     Effect.gen(function*() {

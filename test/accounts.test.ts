@@ -77,7 +77,7 @@ describe("accounts.list", () => {
   })
 
   it.effect("sends the key, JSON accept header and every parameter in wire form", () => {
-    const { layer, sent } = crmWith(() => page([]))
+    const { layer, sent } = crmWith(() => page([]), SECRET, { revision: "external", retry: { maxRetries: 0 } })
     return Effect.gen(function*() {
       yield* list({
         lastSync: new Date("2026-04-22T10:30:00Z"),
@@ -100,6 +100,19 @@ describe("accounts.list", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("the CRM revision, which documents no domains filter, refuses it before sending anything", () => {
+    const { layer, sent } = crmWith(() => page([]))
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(list({ domains: ["acme.com"] }))
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "InvalidRequest" })
+      expect(error.message).toContain("External revision")
+      const crm = yield* RecotapCrm
+      const fromStream = yield* Effect.flip(Stream.runCollect(crm.accounts.stream({ domains: ["acme.com"] })))
+      expect(fromStream).toMatchObject({ reason: "InvalidRequest" })
+      expect(sent).toHaveLength(0)
+    }).pipe(Effect.provide(layer))
+  })
+
   const invalid: ReadonlyArray<[string, Record<string, unknown>, string]> = [
     ["a zero limit", { limit: 0 }, "limit"],
     ["a negative limit", { limit: -5 }, "limit"],
@@ -110,7 +123,7 @@ describe("accounts.list", () => {
   ]
   for (const [name, params, parameter] of invalid) {
     it.effect(`rejects ${name} before sending anything`, () => {
-      const { layer, sent } = crmWith(() => page([]))
+      const { layer, sent } = crmWith(() => page([]), SECRET, { revision: "external", retry: { maxRetries: 0 } })
       return Effect.gen(function*() {
         const error = yield* Effect.flip(list(params as never))
         expect(error._tag).toBe("TransportError")
@@ -157,13 +170,17 @@ describe("accounts.list", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("a body of the wrong shape is a Decode TransportError naming the field", () => {
+  it.effect("an account of the wrong shape is reported malformed, naming the field; a page of the wrong shape is a Decode TransportError", () => {
     const { layer } = crmWith(() => page([{ ...account(1), rtp_account_score: "high" }]))
+    const broken = crmWith(() => envelope({ data: [account(1)], nextCursor: null }))
     return Effect.gen(function*() {
-      const error = yield* Effect.flip(list())
+      const result = yield* list().pipe(Effect.provide(layer))
+      expect(result.data).toEqual([])
+      expect(result.malformed[0]).toMatchObject({ index: 0, error: expect.stringContaining("rtp_account_score") })
+      const error = yield* Effect.flip(list()).pipe(Effect.provide(broken.layer))
       expect(error).toMatchObject({ _tag: "TransportError", reason: "Decode" })
-      expect(error.message).toContain("rtp_account_score")
-    }).pipe(Effect.provide(layer))
+      expect(error.message).toContain("hasNextPage")
+    })
   })
 
   it.effect("a connection failure is a Transport TransportError", () => {

@@ -69,7 +69,7 @@ describe("accounts.push", () => {
       })
     ))
 
-  it.effect("reports Recotap's per-item failures with its text, and upserts when asked", () =>
+  it.effect("reports Recotap's per-item failures with its text", () =>
     withCrm((sim, crm) =>
       Effect.gen(function*() {
         sim.seedCustomFields([{ label: "Source", labelType: "singleLineText" }])
@@ -86,9 +86,16 @@ describe("accounts.push", () => {
         ])
         expect(again.outcomes[0]).toMatchObject({ error: "Account with externalId 'crm-0' already exists" })
         expect(again.outcomes[1]).toMatchObject({ error: expect.stringContaining("Custom field key(s) not found: NOPE_C") })
-        const upserted = yield* crm.accounts.push([{ ...accounts(1)[0]!, name: "Renamed" }], { upsert: true })
-        expect(upserted.outcomes[0]).toMatchObject({ _tag: "Applied", status: "updated" })
-        expect(sim.account("crm-0").name).toBe("Renamed")
+      })
+    ))
+
+  it.effect("upsert is refused locally in the CRM revision, which does not document it: nothing is sent", () =>
+    withCrm((sim, crm) =>
+      Effect.gen(function*() {
+        const result = yield* crm.accounts.push(accounts(2), { upsert: true })
+        expect(result.outcomes.map((o) => o._tag)).toEqual(["Invalid", "Invalid"])
+        expect(result.outcomes[0]).toMatchObject({ error: expect.stringContaining("External revision") })
+        expect(sim.requests).toHaveLength(0)
       })
     ))
 
@@ -154,7 +161,7 @@ describe("accounts.update", () => {
           { label: "Renewal Date", labelType: "date" }
         ])
         sim.seedAccounts([{ name: "Acme", domain: "acme.com", externalId: "crm/1", customFields: { CRM_STAGE_C: "POC" } }])
-        yield* crm.accounts.update("crm/1", { customFields: { RENEWAL_DATE_C: "2027-01-01" } })
+        yield* crm.accounts.update({ externalId: "crm/1" }, { customFields: { RENEWAL_DATE_C: "2027-01-01" } })
         expect(sim.account("crm/1").customFields).toEqual({ CRM_STAGE_C: "POC", RENEWAL_DATE_C: "2027-01-01" })
         const put = sim.requests.at(-1)
         expect(put?.url).toBe("https://simulator.recotap.invalid/api/v1/crm/accounts/crm%2F1")
@@ -166,9 +173,9 @@ describe("accounts.update", () => {
     withCrm((sim, crm) =>
       Effect.gen(function*() {
         sim.seedAccounts([{ name: "Acme", domain: "acme.com", externalId: "crm-1" }])
-        const missing = yield* Effect.flip(crm.accounts.update("crm-404", { customFields: {} }))
+        const missing = yield* Effect.flip(crm.accounts.update({ externalId: "crm-404" }, { customFields: {} }))
         expect(missing).toMatchObject({ _tag: "NotFound", customMessage: "Account with externalId 'crm-404' not found" })
-        const unknownKey = yield* Effect.flip(crm.accounts.update("crm-1", { customFields: { NOPE_C: 1 } }))
+        const unknownKey = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: { NOPE_C: 1 } }))
         expect(unknownKey).toMatchObject({ _tag: "BadRequest", origin: "server" })
         expect(unknownKey.message).toContain("Custom field key(s) not found: NOPE_C")
       })
@@ -177,10 +184,10 @@ describe("accounts.update", () => {
   it.effect("invalid input is a BadRequest from the client, and nothing is sent", () =>
     withCrm((sim, crm) =>
       Effect.gen(function*() {
-        const blankId = yield* Effect.flip(crm.accounts.update(" ", { customFields: {} }))
+        const blankId = yield* Effect.flip(crm.accounts.update({ externalId: " " }, { customFields: {} }))
         expect(blankId).toMatchObject({ _tag: "BadRequest", origin: "client" })
         expect(blankId.message).toContain("externalId")
-        const extra = yield* Effect.flip(crm.accounts.update("crm-1", { customFields: {}, name: "x" } as never))
+        const extra = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: {}, name: "x" } as never))
         expect(extra.message).toContain("name")
         expect(sim.requests).toHaveLength(0)
       })

@@ -24,13 +24,14 @@ const list = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
 /** Runs `program` against a fresh in-memory simulator, moving the TestClock until it is done. */
 const onSim = <A, E>(
   program: (sim: Simulator) => Effect.Effect<A, E, RecotapCrm>,
-  config: RecotapConfigOptions = {}
+  config: RecotapConfigOptions = {},
+  revision: "crm" | "external" = "crm"
 ) =>
   Effect.gen(function*() {
     const sim = yield* RecotapSimulator
     const exit = yield* settle(program(sim))
     return { sim, exit }
-  }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config })))
+  }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config, revision })))
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a failure, got ${String(exit)}`)
@@ -218,7 +219,7 @@ describe("write safety", () => {
             crm.accounts.push([{ externalId: "crm-1", name: "Acme", domain: "acme.com" }], { upsert: true }),
             crm.deals.push([{ externalDealId: "d-1", name: "Deal" }])
           ))
-      })
+      }, {}, "external")
       const [accounts, deals] = Exit.getOrElse(exit, () => { throw new Error("failed") })
       expect(accounts.summary.applied).toBe(1)
       expect(deals.summary.applied).toBe(1)

@@ -150,3 +150,34 @@ describe("the API key never leaks", () => {
       }
     }))
 })
+
+describe("a server that echoes the key back", () => {
+  const update = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
+  const push = Effect.flatMap(RecotapCrm, (crm) => crm.deals.push([{ externalDealId: "d-1", name: "Deal" }]))
+  const echoes: ReadonlyArray<[string, Handler, Effect.Effect<unknown, unknown, RecotapCrm>]> = [
+    ["a 500 message", () => errorEnvelope(500, { message: `boom for key ${SECRET}` }), list],
+    ["a 400 customMessage", () => errorEnvelope(400, { message: "Bad Request", customMessage: `key ${SECRET} lacks rights` }), update],
+    [
+      "a 400 validation message",
+      () => errorEnvelope(400, { message: "Bad Request", data: [{ property: "x", constraints: { isString: `${SECRET} is no string` } }] }),
+      update
+    ],
+    ["a 401 message", () => errorEnvelope(401, { message: `Unauthorized access for ${SECRET}` }), list],
+    ["a 200 body that is not JSON", () => new Response(`hello ${SECRET}`, { status: 200 }), list],
+    ["a 502 HTML title", () => new Response(`<html><head><title>502 ${SECRET}</title></head></html>`, { status: 502 }), list],
+    ["a 200 of the wrong shape", () => envelope({ data: SECRET, hasNextPage: false }), list],
+    ["a per-item error of a bulk write", () => envelope({ results: [{ externalDealId: "d-1", status: "failed", error: `no ${SECRET}` }] }), push],
+    ["a bulk write's 500", () => errorEnvelope(500, { message: `boom ${SECRET}` }), push],
+    ["a bulk write's 400", () => errorEnvelope(400, { message: "Bad Request", customMessage: `refused ${SECRET}` }), push]
+  ]
+  for (const [name, handler, program] of echoes) {
+    it.effect(`blanks it out of ${name}, in every rendering of the error or outcome`, () =>
+      Effect.gen(function*() {
+        const { exit, texts } = yield* observe(handler, program)
+        expect(texts.join("\n")).not.toContain(SECRET)
+        // What the server said is kept, the key blanked out.
+        expect(texts.join("\n")).toContain("<redacted>")
+        expect(renderings(exit).join("\n")).toContain("<redacted>")
+      }))
+  }
+})

@@ -279,7 +279,7 @@ describe("server text is truncated", () => {
     const { layer, sent } = crmWith(() => errorEnvelope(400, { message: huge, customMessage: huge }))
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
-      const error = yield* Effect.flip(crm.accounts.update("crm-1", { customFields: { CRM_STAGE_C: "POC" } }))
+      const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: { CRM_STAGE_C: "POC" } }))
       expect(sent).toHaveLength(1)
       expect(error).toMatchObject({ _tag: "BadRequest", origin: "server" })
       expect(error.message.length).toBeLessThan(700)
@@ -294,7 +294,7 @@ describe("validation text from the server is bounded", () => {
     const { layer } = crmWith(() => errorEnvelope(400, { message: "Bad Request", data: violations }))
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
-      const error = yield* Effect.flip(crm.accounts.update("crm-1", { customFields: {} }))
+      const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
       expect(error._tag === "BadRequest" && error.violations.length).toBe(20)
       expect(error._tag === "BadRequest" && error.violations[0]?.constraints["rule"]?.length).toBeLessThan(600)
       expect(error.message.length).toBeLessThan(1_100)

@@ -6,27 +6,21 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import {
-  AccountInput,
-  type AccountPushResult,
-  AccountPushResult as AccountPushResultSchema,
+  type Account,
   Accounts,
   type AccountSyncEvent,
-  AccountUpdate,
-  ExternalIdMapping,
   ListAccountsParams,
   ListUnmappedParams,
-  MappingResponse,
-  type PushAccountsOptions,
+  type MalformedAccount,
+  type StreamAccountsOptions,
   type SyncAccountsParams,
   UnmappedAccount
 } from "../Account.js"
-import type { BulkOptions, BulkOutcome } from "../Bulk.js"
-import { normalizeDomain } from "../Domain.js"
 import type { AccountsApi } from "../RecotapCrm.js"
-import type { ReadError } from "../RecotapError.js"
-import { type BulkEndpoint, matchKey, matchResults, ResultsResponse, runBulk } from "./bulk.js"
-import { NonBlankString } from "./params.js"
-import { asTransportError, type Endpoint, type Pipeline } from "./pipeline.js"
+import { type ReadError, TransportError } from "../RecotapError.js"
+import { makeAccountWrites } from "./accountWrites.js"
+import { truncate } from "./envelope.js"
+import type { Endpoint, Pipeline } from "./pipeline.js"
 import { paginate } from "./paginate.js"
 
 const ListAccounts: Endpoint<ListAccountsParams, Accounts> = {
@@ -37,68 +31,31 @@ const ListAccounts: Endpoint<ListAccountsParams, Accounts> = {
   response: Accounts
 }
 
-/** Most accounts in one push, and mappings in one PATCH. */
-export const MAX_ACCOUNTS_PER_REQUEST = 100
-export const MAX_MAPPINGS_PER_REQUEST = 100
+/** What one item of a page became. */
+type PageEvent = Exclude<AccountSyncEvent, { readonly _tag: "Completed" }>
 
-const PushAccounts: BulkEndpoint<AccountInput, typeof ResultsResponse.Type, AccountPushResult, PushAccountsOptions> = {
-  operation: "accounts.push",
-  method: "POST",
-  path: "/accounts",
-  // An upsert can be sent twice; a plain create cannot.
-  safety: (options) => (options.upsert === true ? "idempotent" : "createOnly"),
-  // The segment is checked before any account: if it refuses one request, it refuses them all.
-  refusalIsShared: (options) => options.segmentId !== undefined,
-  maxPerRequest: MAX_ACCOUNTS_PER_REQUEST,
-  item: AccountInput,
-  checkOptions: (options) =>
-    options.segmentId !== undefined && options.segmentId.trim() === "" ? "options.segmentId must not be blank" : undefined,
-  body: (accounts, options) => ({
-    accounts,
-    ...(options.segmentId === undefined ? {} : { segmentId: options.segmentId }),
-    ...(options.upsert === undefined ? {} : { upsert: options.upsert })
-  }),
-  response: ResultsResponse,
-  outcomes: (raw, batch, broken) =>
-    matchResults(AccountPushResultSchema, raw.results, batch, (input, result) =>
-      result.externalId != null
-        ? matchKey(input.externalId, result.externalId)
-        : matchKey(normalizeDomain(input.domain), result.domain), broken)
-}
-
-const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingResponse, BulkOptions> = {
-  operation: "accounts.mapExternalIds",
-  method: "PATCH",
-  path: "/accounts/external-ids",
-  safety: () => "idempotent",
-  // The last mapping of a domain would silently win: a repeated domain is refused instead.
-  uniqueKey: (mapping) => normalizeDomain(mapping.domain),
-  maxPerRequest: MAX_MAPPINGS_PER_REQUEST,
-  item: ExternalIdMapping,
-  body: (mappings) => ({ mappings }),
-  response: MappingResponse,
-  outcomes: (raw, batch) => {
-    const notFound = new Set(raw.notFound.flatMap((domain) => [domain, normalizeDomain(domain)]))
-    return batch.map((item): BulkOutcome<ExternalIdMapping, MappingResponse> =>
-      notFound.has(item.input.domain) || notFound.has(normalizeDomain(item.input.domain))
-        ? { _tag: "Rejected", index: item.index, input: item.input, status: "notFound", error: "no Recotap account has this domain" }
-        : { _tag: "Applied", index: item.index, input: item.input, status: "updated", result: raw }
-    )
+/** A page's accounts and malformed records as sync events, in the order the server sent them. */
+const pageEvents = (page: Accounts): Array<PageEvent> => {
+  const events: Array<PageEvent> = []
+  let next = 0
+  for (const record of page.malformed) {
+    while (events.length < record.index && next < page.data.length) events.push({ _tag: "Changed", account: page.data[next++]! })
+    events.push({ _tag: "Malformed", record })
   }
+  while (next < page.data.length) events.push({ _tag: "Changed", account: page.data[next++]! })
+  return events
 }
 
-const UpdateAccount: Endpoint<{ readonly externalId: string } & AccountUpdate, { readonly message?: string | undefined }> = {
-  operation: "accounts.update",
-  method: "PUT",
-  path: (params) => `/accounts/${encodeURIComponent(params.externalId)}`,
-  // The ID travels in the path: the body carries only the custom fields.
-  body: Schema.transform(AccountUpdate, Schema.Struct({ externalId: NonBlankString, ...AccountUpdate.fields }), {
-    strict: true,
-    decode: (body) => ({ externalId: "", ...body }),
-    encode: ({ customFields }) => ({ customFields })
-  }),
-  invalidInput: "BadRequest",
-  response: Schema.Struct({ message: Schema.optional(Schema.String) })
+/** `account #3 of its page (rtp_aid "…", domain "…"): name: Expected string, actual null` */
+const describeMalformed = (record: MalformedAccount): string => {
+  const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
+    ? record.raw as Record<string, unknown>
+    : {}
+  const names = (["rtp_aid", "domain"] as const).flatMap((key) => {
+    const value = raw[key]
+    return typeof value === "string" ? [`${key} ${JSON.stringify(truncate(value))}`] : []
+  })
+  return `account #${record.index} of its page${names.length === 0 ? "" : ` (${names.join(", ")})`}: ${record.error}`
 }
 
 const ListUnmapped: Endpoint<ListUnmappedParams, ReadonlyArray<UnmappedAccount>> = {
@@ -111,42 +68,79 @@ const ListUnmapped: Endpoint<ListUnmappedParams, ReadonlyArray<UnmappedAccount>>
 
 /** Builds the accounts resource over a pipeline. */
 export const makeAccounts = (pipeline: Pipeline): AccountsApi => {
-  const list = (params: ListAccountsParams = {}) => pipeline.read(ListAccounts, params)
+  const listUrl = `${pipeline.baseUrl}${ListAccounts.path}`
 
-  const pages = (params: ListAccountsParams = {}) => paginate(list, params, `${pipeline.baseUrl}${ListAccounts.path}`)
+  // Not sent where it is not documented: the CRM revision's server might refuse it, or ignore
+  // it and answer every account.
+  const domainsNotInRevision = new TransportError({
+    reason: "InvalidRequest",
+    method: "GET",
+    url: listUrl,
+    detail: "nothing sent: the domains filter is documented only by the External revision (set revision: \"external\")"
+  })
+
+  const list = (params: ListAccountsParams = {}): Effect.Effect<Accounts, ReadError> =>
+    pipeline.revision === "crm" && params.domains !== undefined
+      ? Effect.fail(domainsNotInRevision)
+      : pipeline.read(ListAccounts, params)
+
+  const pages = (params: ListAccountsParams = {}) => paginate(list, params, listUrl)
+
+  const stream = (params: ListAccountsParams = {}, options: StreamAccountsOptions = {}): Stream.Stream<Account, ReadError> => {
+    const onMalformed = (record: MalformedAccount): Effect.Effect<ReadonlyArray<Account>, TransportError> =>
+      options.onMalformed === "fail"
+        ? Effect.fail(
+          new TransportError({
+            reason: "Decode",
+            method: "GET",
+            url: listUrl,
+            detail: `an account could not be read: ${describeMalformed(record)}`
+          })
+        )
+        : Effect.as(Effect.logWarning(`Recotap: skipped an account that could not be read: ${describeMalformed(record)}`), [])
+    return Stream.flatMap(pages(params), (page) =>
+      page.malformed.length === 0
+        ? Stream.fromIterable(page.data)
+        : Stream.fromIterable(pageEvents(page)).pipe(
+          Stream.mapConcatEffect((event) =>
+            event._tag === "Changed" ? Effect.succeed([event.account]) : onMalformed(event.record)
+          )
+        ))
+  }
 
   const sync = (params: SyncAccountsParams = {}): Stream.Stream<AccountSyncEvent, ReadError> =>
     Stream.unwrap(Effect.gen(function*() {
       // Fallback checkpoint, should the server omit syncTimestamp: the moment before the first request.
       const startedAt = DateTime.unsafeMake(yield* Clock.currentTimeMillis)
+      // This run's state: built anew each time the stream runs.
       let checkpoint: Option.Option<DateTime.Utc> = Option.none()
-      const changed = pages(params).pipe(
+      let changed = 0
+      let malformed = 0
+      const events = pages(params).pipe(
         Stream.tap((page) =>
           Effect.sync(() => {
             if (Option.isNone(checkpoint)) checkpoint = Option.some(page.syncTimestamp ?? startedAt)
+            changed += page.data.length
+            malformed += page.malformed.length
           })
         ),
-        Stream.mapConcat((page) => page.data.map((account): AccountSyncEvent => ({ _tag: "Changed", account })))
+        Stream.mapConcat(pageEvents)
       )
       const completed = Stream.sync((): AccountSyncEvent => ({
         _tag: "Completed",
-        checkpoint: Option.getOrElse(checkpoint, () => startedAt)
+        checkpoint: Option.getOrElse(checkpoint, () => startedAt),
+        changed,
+        malformed
       }))
-      return Stream.concat(changed, completed)
+      return Stream.concat(events, completed)
     }))
 
   return {
     list,
     pages,
-    push: (accounts, options = {}) => runBulk(pipeline, PushAccounts, accounts, options),
-    update: (externalId, update) =>
-      pipeline.execute(UpdateAccount, { externalId, ...update }).pipe(
-        Effect.asVoid,
-        Effect.catchTag("Conflict", (error) => Effect.fail(asTransportError(error)))
-      ),
-    mapExternalIds: (mappings, options = {}) => runBulk(pipeline, MapExternalIds, mappings, options),
+    ...makeAccountWrites(pipeline),
     listUnmapped: (params = {}) => pipeline.read(ListUnmapped, params),
-    stream: (params) => Stream.mapConcat(pages(params), (page) => page.data),
+    stream,
     sync
   }
 }

@@ -37,6 +37,22 @@ const parseJson = (text: string): Option.Option<unknown> => {
   }
 }
 
+const ROUTE_NOT_FOUND = /\bCannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/\S*/
+
+/**
+ * The framework's "no such route" text of a 404 (`Cannot PUT /api/v1/crm/accounts/x`, as JSON
+ * `message` without `customMessage`, or as a bare page), when the answer is one: this base URL
+ * does not serve the endpoint, which says nothing about the record.
+ */
+export const routeNotFound = (answer: Answer): string | undefined => {
+  if (answer.status !== 404) return undefined
+  const details = Option.flatMap(parseJson(answer.text), readErrorBody)
+  if (Option.isSome(details)) {
+    return details.value.customMessage === undefined ? ROUTE_NOT_FOUND.exec(details.value.serverMessage)?.[0] : undefined
+  }
+  return ROUTE_NOT_FOUND.exec(answer.text)?.[0]
+}
+
 /** Maps a non-2xx answer to the error a caller can act on. */
 const failure = (answer: Answer): RecotapError => {
   const { method, status, text, url } = answer
@@ -82,6 +98,10 @@ export const interpret = <A, I>(schema: Schema.Schema<A, I>) => {
     if (answer.status < 200 || answer.status >= 300) return Effect.fail(failure(answer))
     const decodeFailure = (detail: string) =>
       new TransportError({ reason: "Decode", method: answer.method, url: answer.url, status: answer.status, detail })
+    // A 204, or an empty 200: the payload is `undefined`, which only a schema that allows it takes.
+    if (answer.text.trim() === "") {
+      return Effect.mapError(decode(undefined), () => decodeFailure("the response body is empty"))
+    }
     return Option.match(parseJson(answer.text), {
       onNone: () => Effect.fail(decodeFailure(`the response is not JSON: ${summariseText(answer.text)}`)),
       onSome: (body) =>

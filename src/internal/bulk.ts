@@ -50,6 +50,8 @@ export interface BulkEndpoint<I, Raw, R, Options> {
    * refuse the whole request (deal stages are all-or-nothing).
    */
   readonly uniqueKey?: (item: I) => string
+  /** Checks one item beyond its schema (what depends on the revision); a message makes it `Invalid`. */
+  readonly checkItem?: (item: I) => string | undefined
   /** Checks the call's options; a message makes every item `Invalid` and nothing is sent. */
   readonly checkOptions?: (options: Options) => string | undefined
   /** The request body for one batch of encoded items. */
@@ -193,6 +195,8 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
       if (optionsProblem !== undefined) return invalid(optionsProblem)
       const encoded = encode(input)
       if (Either.isLeft(encoded)) return invalid(describeParseError(encoded.left, 5))
+      const problem = endpoint.checkItem?.(input)
+      if (problem !== undefined) return invalid(problem)
       const key = endpoint.uniqueKey?.(input)
       const first = key === undefined ? undefined : firstIndexOf.get(key)
       if (first !== undefined) return invalid(`"${key}" repeats item #${first} of this call`)
@@ -213,6 +217,9 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
     // accepts no members): the same answer awaits them, so they are not sent.
     const refusalIsShared = endpoint.refusalIsShared?.(options) ?? false
     let refusedWhole: string | undefined
+    // Set when the base URL does not serve the endpoint (a 404 that is no typed `NotFound`):
+    // every later request would meet the same answer, so they are not sent.
+    let unserved: TransportError | undefined
     const request = batchRequestOf(endpoint)
 
     const sendBatch = (batch: ReadonlyArray<CheckedItem<I>>) =>
@@ -237,13 +244,17 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
             input: item.input,
             error
           }))
+        if (unserved !== undefined) return Effect.succeed(lost(unserved))
         return pipeline.execute(request, endpoint.body(batch.map((item) => item.encoded), options), safety).pipe(
           Effect.map((raw) =>
             endpoint.outcomes(raw, batch, (detail) =>
               new TransportError({ reason: "Decode", method: endpoint.method, url, detail }))
           ),
           Effect.catchTags({
-            TransportError: (error) => Effect.succeed(lost(error)),
+            TransportError: (error) => {
+              if (error.status === 404) unserved = error
+              return Effect.succeed(lost(error))
+            },
             BadRequest: (error) => {
               if (refusalIsShared && error.violations.length === 0) refusedWhole = error.message
               return Effect.succeed(refuse((position) => refusalFor(error, position)))

@@ -19,7 +19,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import { ApiKey } from "../ApiKey.js"
 import { type CallOptions, RecotapCallOptions } from "../RecotapCallOptions.js"
-import { RecotapConfig, type RecotapSettings, resolveSettings } from "../RecotapConfig.js"
+import { BASE_URLS, RecotapConfig, type RecotapSettings, resolveSettings, type Revision } from "../RecotapConfig.js"
 import {
   BadRequest,
   type Conflict,
@@ -29,7 +29,8 @@ import {
   type RecotapError,
   TransportError
 } from "../RecotapError.js"
-import { interpret } from "./answer.js"
+import { type Answer, interpret, routeNotFound } from "./answer.js"
+import { truncate } from "./envelope.js"
 import { describeParseError, toViolations } from "./parseError.js"
 import { makeLimiter } from "./rateLimiter.js"
 import { retrying, type RetrySafety } from "./retry.js"
@@ -134,12 +135,15 @@ const reportRetry = (request: HttpClientRequest.HttpClientRequest) =>
 interface Progress {
   readonly attempts: number
   readonly inFlight: boolean
+  /** Whether an attempt ended in a way that may have been processed (a 500, a reset, a timeout). */
+  readonly maybeProcessed: boolean
   readonly last: TransportError | undefined
 }
 
 /**
  * The error of a call whose deadline passed. With no attempt in flight, and every failure so
- * far one that was certainly not processed (or no attempt at all), nothing was applied.
+ * far one that was certainly not processed (or no attempt at all), nothing was applied: the
+ * whole history counts, not the last failure.
  */
 const deadlinePassed = (method: string, url: string, deadline: Duration.Duration, progress: Progress) =>
   new TransportError({
@@ -149,9 +153,7 @@ const deadlinePassed = (method: string, url: string, deadline: Duration.Duration
     detail: `the call's deadline of ${Duration.format(deadline)} passed` +
       (progress.last === undefined ? "" : ` (last failure: ${progress.last.detail})`),
     attempts: progress.attempts,
-    ...(!progress.inFlight && (progress.last === undefined || progress.last.notProcessed === true)
-      ? { notProcessed: true }
-      : {})
+    ...(!progress.inFlight && !progress.maybeProcessed ? { notProcessed: true } : {})
   })
 
 /**
@@ -169,6 +171,28 @@ const pausedTooLong = (request: HttpClientRequest.HttpClientRequest, resumeAt: n
     detail: `not sent: Recotap asked this client to pause until ${new Date(resumeAt).toISOString()}`
   })
 
+/** What replaces the key wherever a server echoed it. */
+const REDACTED = "<redacted>"
+
+/** Shortest key blanked out of server text. */
+const MIN_SCRUBBED_KEY = 8
+
+/**
+ * Blanks the key out of a server's text before anything reads it, as sent and in its JSON- and
+ * URL-escaped forms: a server that echoes the key (in a message, a validation error, an HTML
+ * page) must not put it into an error, an outcome or a log line. A key shorter than
+ * {@link MIN_SCRUBBED_KEY} is left alone: it would match ordinary text (real keys are far longer).
+ */
+const scrubber = (key: string) => {
+  if (key.length < MIN_SCRUBBED_KEY) return (text: string) => text
+  const forms = [...new Set([key, JSON.stringify(key).slice(1, -1), encodeURIComponent(key)])]
+  return (text: string): string => {
+    let scrubbed = text
+    for (const form of forms) if (scrubbed.includes(form)) scrubbed = scrubbed.replaceAll(form, REDACTED)
+    return scrubbed
+  }
+}
+
 /** Builds the pipeline from the client's services. */
 export const makePipeline = Effect.gen(function*() {
   const client = yield* HttpClient.HttpClient
@@ -176,6 +200,23 @@ export const makePipeline = Effect.gen(function*() {
   const config = yield* RecotapConfig
   const attempt = makeTransport(client, config)
   const limiter = yield* makeLimiter(config.rateLimit)
+  const other: Revision = config.revision === "crm" ? "external" : "crm"
+
+  /**
+   * The error of a 404 that is the framework's "no such route": a wrong base URL or revision,
+   * not a missing record. Certainly not processed, and not worth retrying.
+   */
+  const unservedRoute = (answer: Answer, said: string) =>
+    new TransportError({
+      reason: "StatusCode",
+      method: answer.method,
+      url: answer.url,
+      status: 404,
+      notProcessed: true,
+      detail: `the base URL ${config.baseUrl} does not serve this endpoint (the server answered "${truncate(said)}"): ` +
+        `check the base URL, or try the ${other === "crm" ? "CRM" : "External"} revision ` +
+        `(revision: "${other}", base URL ${BASE_URLS[other]})`
+    })
 
   /** Sends one request (with retries) and decodes its answer; every failure is typed. */
   const execute = <Params, A>(
@@ -203,20 +244,28 @@ export const makePipeline = Effect.gen(function*() {
       const query = endpoint.query === undefined ? {} : yield* encode(endpoint.query)
       const body = endpoint.body === undefined ? Option.none() : Option.some(yield* encode(endpoint.body))
       // What the deadline needs to know: attempts started, one in flight, the last failure.
-      const progress = yield* Ref.make<Progress>({ attempts: 0, inFlight: false, last: undefined })
-      const attemptOnce = (request: HttpClientRequest.HttpClientRequest) =>
+      const progress = yield* Ref.make<Progress>({ attempts: 0, inFlight: false, maybeProcessed: false, last: undefined })
+      const attemptOnce = (request: HttpClientRequest.HttpClientRequest, scrub: (text: string) => string) =>
         Effect.zipRight(
           Ref.update(progress, (p) => ({ ...p, attempts: p.attempts + 1, inFlight: true })),
-          Effect.flatMap(attempt(request, settings.timeout), interpretAnswer)
+          Effect.flatMap(attempt(request, settings.timeout), (answer) => {
+            const scrubbed = { ...answer, text: scrub(answer.text) }
+            const noRoute = routeNotFound(scrubbed)
+            return noRoute === undefined ? interpretAnswer(scrubbed) : Effect.fail(unservedRoute(scrubbed, noRoute))
+          })
         ).pipe(
           Effect.onExit((exit) =>
-            Exit.isInterrupted(exit) ? Effect.void : Ref.update(progress, (p) => ({
-              ...p,
-              inFlight: false,
-              last: Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error instanceof TransportError
+            Exit.isInterrupted(exit) ? Effect.void : Ref.update(progress, (p) => {
+              const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error instanceof TransportError
                 ? exit.cause.error
-                : p.last
-            }))
+                : undefined
+              return {
+                ...p,
+                inFlight: false,
+                maybeProcessed: p.maybeProcessed || (error !== undefined && error.notProcessed !== true),
+                last: error ?? p.last
+              }
+            })
           )
         )
       const call = Effect.gen(function*() {
@@ -235,13 +284,17 @@ export const makePipeline = Effect.gen(function*() {
             Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined)
           ),
           HttpClientRequest.acceptJson,
+          // Every request says JSON, a GET too, as the reference's examples do.
           (request) =>
-            Option.match(body, { onNone: () => request, onSome: (json) => HttpClientRequest.bodyUnsafeJson(request, json) }),
+            Option.match(body, {
+              onNone: () => HttpClientRequest.setHeader(request, "content-type", "application/json"),
+              onSome: (json) => HttpClientRequest.bodyUnsafeJson(request, json)
+            }),
           HttpClientRequest.setHeader(API_KEY_HEADER, Redacted.value(key))
         )
         return yield* retrying(
           limiter.run(
-            attemptOnce(request),
+            attemptOnce(request, scrubber(Redacted.value(key))),
             settings.retry.maxRetryAfter,
             (resumeAt, now) => pausedTooLong(request, resumeAt, now)
           ),
@@ -275,7 +328,7 @@ export const makePipeline = Effect.gen(function*() {
       })
     )
 
-  return { baseUrl: config.baseUrl, execute, read } as const
+  return { baseUrl: config.baseUrl, revision: config.revision, execute, read } as const
 })
 
 /** The request pipeline of one client. */

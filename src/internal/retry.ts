@@ -63,7 +63,9 @@ export interface RetryHooks {
 }
 
 // Field by field: `cause` is not an enumerable property of an error, so spreading would lose it.
-const withAttempts = (error: TransportError, attempts: number, detail = error.detail) =>
+// `notProcessed` holds only when every attempt was certainly not processed: a 503 after a 500
+// says nothing about what the 500 did.
+const withHistory = (error: TransportError, attempts: number, everyNotProcessed: boolean, detail = error.detail) =>
   new TransportError({
     reason: error.reason,
     method: error.method,
@@ -72,13 +74,14 @@ const withAttempts = (error: TransportError, attempts: number, detail = error.de
     attempts,
     ...(error.status === undefined ? {} : { status: error.status }),
     ...(error.retryAfterMillis === undefined ? {} : { retryAfterMillis: error.retryAfterMillis }),
-    ...(error.notProcessed === undefined ? {} : { notProcessed: error.notProcessed }),
+    ...(everyNotProcessed && error.notProcessed === true ? { notProcessed: true } : {}),
     ...(error.cause === undefined ? {} : { cause: error.cause })
   })
 
 /**
  * Runs `attempt` until it succeeds, fails with something that is not retried, or runs out of
- * retries. A `TransportError` that ends the call says how many attempts were made.
+ * retries. A `TransportError` that ends the call says how many attempts were made, and claims
+ * `notProcessed` only when no attempt may have been processed.
  */
 export const retrying = <A, E>(
   attempt: Effect.Effect<A, E | TransportError>,
@@ -86,23 +89,25 @@ export const retrying = <A, E>(
   safety: RetrySafety,
   hooks: RetryHooks
 ): Effect.Effect<A, E | TransportError> => {
-  const loop = (attempts: number): Effect.Effect<A, E | TransportError> =>
+  const loop = (attempts: number, earlierNotProcessed: boolean): Effect.Effect<A, E | TransportError> =>
     Effect.catchIf(
       attempt,
       (error): error is TransportError => error instanceof TransportError,
       (error) =>
         Effect.gen(function*() {
+          const everyNotProcessed = earlierNotProcessed && provablyNotProcessed(error)
           const retryAfter = error.retryAfterMillis
           // The server asked the client, not only this call, to wait.
           if (retryAfter !== undefined) yield* hooks.onBackOff(Duration.millis(retryAfter))
           if (attempts > policy.maxRetries || !mayRetry(error, safety)) {
-            return yield* Effect.fail(withAttempts(error, attempts))
+            return yield* Effect.fail(withHistory(error, attempts, everyNotProcessed))
           }
           if (retryAfter !== undefined && retryAfter > Duration.toMillis(policy.maxRetryAfter)) {
             const at = new Date((yield* Clock.currentTimeMillis) + retryAfter).toISOString()
-            return yield* Effect.fail(withAttempts(
+            return yield* Effect.fail(withHistory(
               error,
               attempts,
+              everyNotProcessed,
               `${error.detail}; Recotap asks to retry after ${Duration.format(Duration.millis(retryAfter))} (at ${at}), ` +
                 `longer than the ${Duration.format(policy.maxRetryAfter)} this client waits: come back then`
             ))
@@ -111,8 +116,8 @@ export const retrying = <A, E>(
           if (retryAfter === undefined && error.status === 429) yield* hooks.onBackOff(delay)
           yield* hooks.onRetry(error, attempts, delay)
           yield* Effect.sleep(delay)
-          return yield* loop(attempts + 1)
+          return yield* loop(attempts + 1, everyNotProcessed)
         })
     )
-  return loop(1)
+  return loop(1, true)
 }

@@ -46,7 +46,8 @@ export class SimulatorServer extends Context.Tag("effect-recotap/SimulatorServer
 const clientLayer = (options: SimulatorCrmOptions, baseUrl: string) =>
   Layer.merge(
     ApiKey.layer(Redacted.make(options.keys?.[0] ?? DEFAULT_SIMULATOR_KEY)),
-    Layer.orDie(RecotapConfig.layer({ baseUrl, ...options.config }))
+    // The client speaks the simulator's revision unless told otherwise.
+    Layer.orDie(RecotapConfig.layer({ baseUrl, revision: options.revision ?? "crm", ...options.config }))
   )
 
 /** The simulator of the current test or program. Each layer build makes a fresh one. */
