@@ -244,6 +244,9 @@ describe("accounts.push per revision", () => {
         upsert: true
       })
       expect(again.outcomes.map((o) => (o._tag === "Applied" ? o.status : o._tag))).toEqual(["updated", "updated"])
+      // The simulator keeps a port and a trailing dot as given; results still find their items.
+      const odd = yield* crm.accounts.push([{ name: "Gamma", domain: "Gamma.dev:8443" }, { name: "Delta", domain: "www.delta.org." }])
+      expect(odd.outcomes.map((o) => o._tag)).toEqual(["Applied", "Applied"])
       const rtpAid = sim.account("acme.com").rtp_aid
       yield* crm.accounts.update({ rtpAid }, { customFields: { STAGE_C: "POC" } })
       expect(sim.account("acme.com")).toMatchObject({ name: "Acme 2", customFields: { STAGE_C: "POC" } })
@@ -281,4 +284,17 @@ describe("smaller points of the reference", () => {
       expect(sent[0]?.headers["content-type"]).toBe("application/json")
     }).pipe(Effect.provide(layer))
   })
+})
+
+describe("per-item failures of a deal push", () => {
+  it.effect("a deal Recotap fails is Rejected with its text; the others are Applied", () =>
+    Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const sim = yield* RecotapSimulator
+      sim.failItems("POST /deals", (deal) => (deal["externalDealId"] === "d-2" ? "Pipeline 'x' is archived" : undefined))
+      const result = yield* crm.deals.push([1, 2, 3].map((n) => ({ externalDealId: `d-${n}`, name: `Deal ${n}` })))
+      expect(result.outcomes.map((o) => o._tag)).toEqual(["Applied", "Rejected", "Applied"])
+      expect(result.outcomes[1]).toMatchObject({ status: "failed", error: "Pipeline 'x' is archived" })
+      expect(sim.deals().map((d) => d["externalDealId"])).toEqual(["d-1", "d-3"])
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 })
