@@ -15,7 +15,9 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
+import * as Exit from "effect/Exit"
 import { ApiKey, RecotapConfig, type RecotapConfigOptions, RecotapCrm, type SalesActivityInput } from "../src/index.js"
+import { RecotapSimulator, type Simulator } from "../src/simulator/index.js"
 
 /** A key that must never show up anywhere but in the header. */
 export const SECRET = "rk_live_5ecr3t-DO-NOT-LEAK-9f8e7d"
@@ -151,3 +153,30 @@ export const activity = (n: number): SalesActivityInput => ({
   ownerEmail: "rep@us.example",
   contacts: [{ email: "cto@acme.example" }]
 })
+
+/**
+ * Runs `program` against a fresh in-memory simulator of `revision` (TestClock-driven, see
+ * {@link settle}) with the real client configured by `config`; returns the simulator and the exit.
+ */
+export const onSim = <A, E>(
+  program: (sim: Simulator) => Effect.Effect<A, E, RecotapCrm>,
+  config: RecotapConfigOptions = {},
+  revision: "crm" | "external" = "crm"
+) =>
+  Effect.gen(function*() {
+    const sim = yield* RecotapSimulator
+    const exit = yield* settle(program(sim))
+    return { sim, exit }
+  }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config, revision })))
+
+/** The error of a failed exit; throws on anything else. */
+export const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
+  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a failure, got ${String(exit)}`)
+  return exit.cause.error
+}
+
+/** The value of a successful exit; throws on a failure. */
+export const successOf = <A, E>(exit: Exit.Exit<A, E>): A => {
+  if (Exit.isFailure(exit)) throw new Error(`expected a success, got ${String(exit)}`)
+  return exit.value
+}

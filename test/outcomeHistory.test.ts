@@ -5,31 +5,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import { type RecotapConfigOptions, RecotapCrm } from "../src/index.js"
-import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
-import { settle } from "./helpers.js"
-
-const onSim = <A, E>(
-  program: (sim: Simulator) => Effect.Effect<A, E, RecotapCrm>,
-  config: RecotapConfigOptions = {},
-  revision: "crm" | "external" = "crm"
-) =>
-  Effect.gen(function*() {
-    const sim = yield* RecotapSimulator
-    const exit = yield* settle(program(sim))
-    return { sim, exit }
-  }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config, revision })))
-
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a failure, got ${String(exit)}`)
-  return exit.cause.error
-}
-
-const successOf = <A, E>(exit: Exit.Exit<A, E>): A => {
-  if (Exit.isFailure(exit)) throw new Error(`expected a success, got ${String(exit)}`)
-  return exit.value
-}
+import { RecotapCrm } from "../src/index.js"
+import { Fault } from "../src/simulator/index.js"
+import { failureOf, onSim, successOf } from "./helpers.js"
 
 const deal = { externalDealId: "d-1", name: "Deal" }
 

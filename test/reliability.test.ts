@@ -13,31 +13,12 @@ import * as TestClock from "effect/TestClock"
 import {
   ApiKey,
   RecotapCallOptions,
-  type RecotapConfigOptions,
   RecotapCrm
 } from "../src/index.js"
-import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
-import { activity, crmWith, envelope, recordingLogger, recordingTracer, retryEvents, settle } from "./helpers.js"
+import { Fault, RecotapSimulator } from "../src/simulator/index.js"
+import { activity, crmWith, envelope, failureOf, onSim, recordingLogger, recordingTracer, retryEvents, settle } from "./helpers.js"
 
 const list = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
-
-/** Runs `program` against a fresh in-memory simulator, moving the TestClock until it is done. */
-const onSim = <A, E>(
-  program: (sim: Simulator) => Effect.Effect<A, E, RecotapCrm>,
-  config: RecotapConfigOptions = {},
-  revision: "crm" | "external" = "crm"
-) =>
-  Effect.gen(function*() {
-    const sim = yield* RecotapSimulator
-    const exit = yield* settle(program(sim))
-    return { sim, exit }
-  }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config, revision })))
-
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a failure, got ${String(exit)}`)
-  return exit.cause.error
-}
-
 
 describe("what is retried", () => {
   it.effect("a read succeeds on the 3rd attempt after two 503s", () =>
