@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -96,7 +97,19 @@ export interface RecotapSettings {
   readonly maxRedirects: number
   /** Allow a plain-http base URL that is not loopback (default false: the key would travel in clear). */
   readonly allowInsecureHttp: boolean
+  /** Applied to the client's `HttpClient` once it is composed (see {@link RecotapConfigOptions.transformClient}). */
+  readonly transformClient: TransformClient | undefined
 }
+
+/**
+ * A change to the client's `HttpClient`, applied once when the client is built: add a proxy's
+ * header, your own tracing or metrics, a circuit breaker. It receives the composed client (base
+ * URL, key header, JSON headers, redirect guard, typed connection errors) and must keep its
+ * error type; requests it sees carry the key in `X-Api-Key`.
+ */
+export type TransformClient = <E extends { readonly _tag: string }>(
+  client: HttpClient.HttpClient.With<E>
+) => HttpClient.HttpClient.With<E>
 
 /** What a caller may set; everything is optional. */
 export interface RecotapConfigOptions {
@@ -122,6 +135,11 @@ export interface RecotapConfigOptions {
   readonly maxResponseBytes?: number
   readonly maxRedirects?: number
   readonly allowInsecureHttp?: boolean
+  /**
+   * Applied to the client's `HttpClient` once it is composed, as `@effect/ai-openai` allows: e.g.
+   * `(client) => HttpClient.mapRequest(client, HttpClientRequest.setHeader("x-proxy", "eu"))`.
+   */
+  readonly transformClient?: TransformClient
 }
 
 const isLoopback = (url: URL) =>
@@ -212,7 +230,8 @@ const settings = (options: RecotapConfigOptions): RecotapSettings => {
     },
     maxResponseBytes: integer("maxResponseBytes", options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 1),
     maxRedirects: integer("maxRedirects", options.maxRedirects, 3, 0),
-    allowInsecureHttp
+    allowInsecureHttp,
+    transformClient: options.transformClient
   }
 }
 

@@ -98,6 +98,75 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   notProcessed: Schema.optional(Schema.Boolean),
   cause: Schema.optional(Schema.Defect)
 }) {
+  /** Parameters that cannot be sent: nothing was. */
+  static invalidRequest(method: string, url: string, detail: string): TransportError {
+    return new TransportError({ reason: "InvalidRequest", method, url, detail, notProcessed: true })
+  }
+
+  /** A body that is not JSON, not the documented shape, or too large. */
+  static decode(method: string, url: string, detail: string, status?: number): TransportError {
+    return new TransportError({ reason: "Decode", method, url, detail, ...(status === undefined ? {} : { status }) })
+  }
+
+  /** No complete answer in time. */
+  static timeout(method: string, url: string, detail: string): TransportError {
+    return new TransportError({ reason: "Timeout", method, url, detail })
+  }
+
+  /** A redirect refused: to another origin, a downgrade to http, or one too many. */
+  static redirect(method: string, url: string, status: number, detail: string): TransportError {
+    return new TransportError({ reason: "Redirect", method, url, status, detail })
+  }
+
+  /**
+   * The connection failed or was reset. `neverSent` when the cause proves the request did not
+   * leave (connection refused, host not found).
+   */
+  static transport(method: string, url: string, detail: string, cause: unknown, neverSent: boolean): TransportError {
+    return new TransportError({ reason: "Transport", method, url, detail, cause, ...(neverSent ? { notProcessed: true } : {}) })
+  }
+
+  /**
+   * An HTTP status the operation does not model. `notProcessed` when the status proves the
+   * request was refused before processing.
+   */
+  static status(
+    method: string,
+    url: string,
+    status: number,
+    detail: string,
+    extra: { readonly retryAfterMillis?: number | undefined; readonly notProcessed?: boolean | undefined } = {}
+  ): TransportError {
+    return new TransportError({
+      reason: "StatusCode",
+      method,
+      url,
+      status,
+      detail,
+      ...(extra.retryAfterMillis === undefined ? {} : { retryAfterMillis: extra.retryAfterMillis }),
+      ...(extra.notProcessed === true ? { notProcessed: true } : {})
+    })
+  }
+
+  /**
+   * The same error after `attempts` attempts, claiming `notProcessed` only if `everyNotProcessed`
+   * (a 503 after a 500 says nothing of what the 500 did). Field by field: `cause` is not an
+   * enumerable property of an error, so spreading would lose it.
+   */
+  withHistory(attempts: number, everyNotProcessed: boolean, detail: string = this.detail): TransportError {
+    return new TransportError({
+      reason: this.reason,
+      method: this.method,
+      url: this.url,
+      detail,
+      attempts,
+      ...(this.status === undefined ? {} : { status: this.status }),
+      ...(this.retryAfterMillis === undefined ? {} : { retryAfterMillis: this.retryAfterMillis }),
+      ...(everyNotProcessed && this.notProcessed === true ? { notProcessed: true } : {}),
+      ...(this.cause === undefined ? {} : { cause: this.cause })
+    })
+  }
+
   override get message(): string {
     const status = this.status === undefined ? "" : ` with status ${this.status}`
     const attempts = this.attempts === undefined || this.attempts === 1 ? "" : ` after ${this.attempts} attempts`

@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { ApiKey, type DealInput, RecotapConfig, RecotapCrm } from "../src/index.js"
-import { parseRetryAfter } from "../src/internal/retry.js"
+import { parseRetryAfter } from "../src/internal/pause.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
 import { activity, crmWith, envelope, errorEnvelope, fakeHttp, settle } from "./helpers.js"
 

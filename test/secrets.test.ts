@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import { ApiKey, RecotapConfig, RecotapCrm } from "../src/index.js"
+import { endpoint } from "../src/internal/endpoint.js"
 import { makePipeline } from "../src/internal/pipeline.js"
 import {
   account,
@@ -137,11 +138,17 @@ describe("the API key never leaks", () => {
         errorEnvelope(404, { message: "Not Found", customMessage: "Account not found" }),
         errorEnvelope(409, { message: "Conflict", customMessage: "Pipeline(s) already exist: smb-pipeline" })
       ]
-      const endpoint = { operation: "test.write", method: "POST", path: "/accounts", response: Schema.Unknown } as const
+      const write = endpoint({
+        operation: "test.write",
+        method: "POST",
+        path: "/accounts",
+        response: Schema.Unknown,
+        typed: ["BadRequest", "NotFound", "Conflict"]
+      })
       for (const answer of answers) {
         const http = fakeHttp(() => answer)
         const error = yield* Effect.flip(
-          Effect.flatMap(makePipeline, (pipeline) => pipeline.execute(endpoint, undefined)).pipe(
+          Effect.flatMap(makePipeline, (pipeline) => pipeline.execute(write, undefined)).pipe(
             Effect.provide(Layer.merge(http.layer, ApiKey.layer(Redacted.make(SECRET))))
           )
         )

@@ -18,9 +18,9 @@ import type { BulkOptions, BulkOutcome } from "../Bulk.js"
 import { normalizeDomain } from "../Domain.js"
 import type { Revision } from "../RecotapConfig.js"
 import type { AccountsApi } from "../RecotapCrm.js"
-import { BadRequest } from "../RecotapError.js"
-import { type BulkEndpoint, matchKey, matchResults, ResultsResponse, runBulk } from "./bulk.js"
-import { asTransportError, type Endpoint, type Pipeline } from "./pipeline.js"
+import { type BulkEndpoint, bulkEndpoint, matchKey, matchResults, resultDecoder, ResultsResponse, runBulk } from "./bulk.js"
+import { endpoint } from "./endpoint.js"
+import type { Pipeline } from "./pipeline.js"
 
 /** Most accounts in one push, and mappings in one PATCH. */
 export const MAX_ACCOUNTS_PER_REQUEST = 100
@@ -36,7 +36,9 @@ export const domainKey = (domain: string): string =>
 /** Pushing accounts, as the revision defines it. */
 const pushAccounts = (
   revision: Revision
-): BulkEndpoint<AccountInput, typeof ResultsResponse.Type, AccountPushResult, PushAccountsOptions> => ({
+): BulkEndpoint<AccountInput, typeof ResultsResponse.Type, AccountPushResult, PushAccountsOptions> => {
+  const decodeResult = resultDecoder(AccountPushResultSchema)
+  return bulkEndpoint({
   operation: "accounts.push",
   method: "POST",
   path: "/accounts",
@@ -67,13 +69,14 @@ const pushAccounts = (
   response: ResultsResponse,
   // The CRM revision names results by externalId; the live External one by rtp_aid and domain.
   outcomes: (raw, batch, broken) =>
-    matchResults(AccountPushResultSchema, raw.results, batch, (input, result) =>
+    matchResults(decodeResult, raw.results, batch, (input, result) =>
       result.externalId != null && input.externalId !== undefined
         ? matchKey(input.externalId, result.externalId)
         : matchKey(domainKey(input.domain), result.domain == null ? result.domain : domainKey(result.domain)), broken)
-})
+  })
+}
 
-const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingResponse, BulkOptions> = {
+const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingResponse, BulkOptions> = bulkEndpoint({
   operation: "accounts.mapExternalIds",
   method: "PATCH",
   path: "/accounts/external-ids",
@@ -107,75 +110,68 @@ const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingRe
         : { _tag: "Applied", index: item.index, input: item.input, status: "updated", result: raw }
     })
   }
-}
-
-/** `PUT /accounts/:id` with the ID already checked: the body carries only the custom fields. */
-const UpdateAccount: Endpoint<{ readonly segment: string } & AccountUpdate, unknown> = {
-  operation: "accounts.update",
-  method: "PUT",
-  path: (params) => `/accounts/${params.segment}`,
-  body: Schema.transform(AccountUpdate, Schema.Struct({ segment: Schema.String, ...AccountUpdate.fields }), {
-    strict: true,
-    decode: (body) => ({ segment: "", ...body }),
-    encode: ({ customFields }) => ({ customFields })
-  }),
-  invalidInput: "BadRequest",
-  // Documented `{ message }`; a 204 or an empty 200 is success too.
-  response: Schema.Unknown
-}
+})
 
 /**
- * The path segment of the account a revision addresses, or why the reference cannot be sent:
- * the other revision's key, a blank ID, or `.`/`..`, which URL parsing would collapse into
- * another path (`PUT /accounts/..` would reach `PUT /`).
+ * Why a reference cannot be sent to a revision, or `undefined`: the other revision's key, a
+ * blank ID, or `.`/`..`, which URL parsing would collapse into another path
+ * (`PUT /accounts/..` would reach `PUT /`).
  */
-const accountSegment = (revision: Revision, ref: AccountRef): { readonly property: string; readonly segment?: string; readonly problem?: string } => {
+const refProblem = (revision: Revision, ref: unknown): { readonly path: ReadonlyArray<string>; readonly message: string } | undefined => {
   const byExternalId = typeof ref === "object" && ref !== null && "externalId" in ref
   const byRtpAid = typeof ref === "object" && ref !== null && "rtpAid" in ref
-  if (byExternalId === byRtpAid) {
-    return { property: "ref", problem: "give exactly one of { externalId } or { rtpAid }" }
-  }
+  if (byExternalId === byRtpAid) return { path: [], message: "give exactly one of { externalId } or { rtpAid }" }
   const property = byExternalId ? "externalId" : "rtpAid"
-  const wanted = revision === "crm" ? "externalId" : "rtpAid"
-  if (property !== wanted) {
+  if (property !== (revision === "crm" ? "externalId" : "rtpAid")) {
     return {
-      property,
-      problem: revision === "crm"
+      path: [property],
+      message: revision === "crm"
         ? "the CRM revision addresses accounts by externalId (PUT /accounts/:externalId); rtpAid needs revision \"external\""
         : "the External revision addresses accounts by rtp_aid (PUT /accounts/:rtp_aid); externalId needs revision \"crm\""
     }
   }
-  const id: unknown = byExternalId
-    ? (ref as { readonly externalId: unknown }).externalId
-    : (ref as { readonly rtpAid: unknown }).rtpAid
-  if (typeof id !== "string" || id.trim() === "") return { property, problem: `${property} must not be empty` }
-  if (id === "." || id === "..") return { property, problem: `${property} "${id}" cannot be sent as a path segment` }
-  return { property, segment: encodeURIComponent(id) }
+  const id = (ref as Readonly<Record<string, unknown>>)[property]
+  if (typeof id !== "string" || id.trim() === "") return { path: [property], message: `${property} must not be empty` }
+  if (id === "." || id === "..") return { path: [property], message: `${property} "${id}" cannot be sent as a path segment` }
+  return undefined
+}
+
+/** The path segment of a reference: always exactly one segment. */
+const segmentOf = (ref: AccountRef): string => {
+  if (typeof ref !== "object" || ref === null) return ""
+  const id: unknown = "externalId" in ref ? ref.externalId : ref.rtpAid
+  return typeof id === "string" ? encodeURIComponent(id) : ""
+}
+
+/**
+ * `PUT /accounts/:externalId` or `PUT /accounts/:rtp_aid`, as a revision defines it. The
+ * reference travels in the path (checked by the body's schema, so that a bad one is a
+ * `BadRequest` before sending); the body carries only the custom fields.
+ */
+const updateAccount = (revision: Revision) => {
+  const Ref = Schema.Unknown.pipe(Schema.filter((ref) => refProblem(revision, ref) ?? true)) as unknown as Schema.Schema<AccountRef>
+  return endpoint({
+    operation: "accounts.update",
+    method: "PUT",
+    path: (params: { readonly ref: AccountRef } & AccountUpdate) => `/accounts/${segmentOf(params.ref)}`,
+    body: Schema.transform(AccountUpdate, Schema.Struct({ ref: Ref, ...AccountUpdate.fields }), {
+      strict: true,
+      decode: (body) => ({ ref: { externalId: "" }, ...body }),
+      encode: ({ customFields }) => ({ customFields })
+    }),
+    // Documented `{ message }`; a 204 or an empty 200 is success too.
+    response: Schema.Unknown,
+    typed: ["BadRequest", "NotFound"]
+  })
 }
 
 /** Builds the account writes over a pipeline. */
 export const makeAccountWrites = (pipeline: Pipeline): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
   const PushAccounts = pushAccounts(pipeline.revision)
+  const UpdateAccount = updateAccount(pipeline.revision)
   return {
     push: (accounts, options = {}) => runBulk(pipeline, PushAccounts, accounts, options),
-    update: (ref, update) => {
-      const { problem, property, segment } = accountSegment(pipeline.revision, ref)
-      if (segment === undefined) {
-        return Effect.fail(
-          new BadRequest({
-            method: "PUT",
-            url: `${pipeline.baseUrl}/accounts/:${pipeline.revision === "crm" ? "externalId" : "rtp_aid"}`,
-            serverMessage: "Bad Request",
-            origin: "client",
-            violations: [{ property, constraints: { accountRef: problem ?? "invalid" } }]
-          })
-        )
-      }
-      return pipeline.execute(UpdateAccount, { segment, ...update }).pipe(
-        Effect.asVoid,
-        Effect.catchTag("Conflict", (error) => Effect.fail(asTransportError(error)))
-      )
-    },
+    update: (ref, update) => Effect.asVoid(pipeline.execute(UpdateAccount, { ref, ...update })),
     mapExternalIds: (mappings, options = {}) => runBulk(pipeline, MapExternalIds, mappings, options)
   }
 }

@@ -16,20 +16,32 @@ import {
   type SyncAccountsParams,
   UnmappedAccount
 } from "../Account.js"
+import type { Revision } from "../RecotapConfig.js"
 import type { AccountsApi } from "../RecotapCrm.js"
 import { type ReadError, TransportError } from "../RecotapError.js"
 import { makeAccountWrites } from "./accountWrites.js"
 import { truncate } from "./envelope.js"
-import type { Endpoint, Pipeline } from "./pipeline.js"
+import { endpoint } from "./endpoint.js"
+import type { Pipeline } from "./pipeline.js"
 import { paginate } from "./paginate.js"
 
-const ListAccounts: Endpoint<ListAccountsParams, Accounts> = {
-  operation: "accounts.list",
-  method: "GET",
-  path: "/accounts",
-  query: ListAccountsParams,
-  response: Accounts
-}
+/**
+ * `GET /accounts` as a revision defines it. The `domains` filter is not sent where it is not
+ * documented: the CRM revision's server might refuse it, or ignore it and answer every account.
+ */
+const listAccounts = (revision: Revision) =>
+  endpoint({
+    operation: "accounts.list",
+    method: "GET",
+    path: "/accounts",
+    query: revision === "external" ? ListAccountsParams : ListAccountsParams.pipe(
+      Schema.filter((params) =>
+        params.domains === undefined ||
+        "the domains filter is documented only by the External revision (set revision: \"external\")"
+      )
+    ),
+    response: Accounts
+  })
 
 /** What one item of a page became. */
 type PageEvent = Exclude<AccountSyncEvent, { readonly _tag: "Completed" }>
@@ -58,31 +70,20 @@ const describeMalformed = (record: MalformedAccount): string => {
   return `account #${record.index} of its page${names.length === 0 ? "" : ` (${names.join(", ")})`}: ${record.error}`
 }
 
-const ListUnmapped: Endpoint<ListUnmappedParams, ReadonlyArray<UnmappedAccount>> = {
+const ListUnmapped = endpoint({
   operation: "accounts.listUnmapped",
   method: "GET",
   path: "/accounts/missing-external-ids",
   query: ListUnmappedParams,
   response: Schema.Array(UnmappedAccount)
-}
+})
 
 /** Builds the accounts resource over a pipeline. */
 export const makeAccounts = (pipeline: Pipeline): AccountsApi => {
-  const listUrl = `${pipeline.baseUrl}${ListAccounts.path}`
+  const ListAccounts = listAccounts(pipeline.revision)
+  const listUrl = `${pipeline.baseUrl}/accounts`
 
-  // Not sent where it is not documented: the CRM revision's server might refuse it, or ignore
-  // it and answer every account.
-  const domainsNotInRevision = new TransportError({
-    reason: "InvalidRequest",
-    method: "GET",
-    url: listUrl,
-    detail: "nothing sent: the domains filter is documented only by the External revision (set revision: \"external\")"
-  })
-
-  const list = (params: ListAccountsParams = {}): Effect.Effect<Accounts, ReadError> =>
-    pipeline.revision === "crm" && params.domains !== undefined
-      ? Effect.fail(domainsNotInRevision)
-      : pipeline.read(ListAccounts, params)
+  const list = (params: ListAccountsParams = {}) => pipeline.execute(ListAccounts, params)
 
   const pages = (params: ListAccountsParams = {}) => paginate(list, params, listUrl)
 
@@ -139,7 +140,7 @@ export const makeAccounts = (pipeline: Pipeline): AccountsApi => {
     list,
     pages,
     ...makeAccountWrites(pipeline),
-    listUnmapped: (params = {}) => pipeline.read(ListUnmapped, params),
+    listUnmapped: (params = {}) => pipeline.execute(ListUnmapped, params),
     stream,
     sync
   }

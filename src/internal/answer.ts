@@ -1,7 +1,7 @@
 /** Reading an HTTP answer: a decoded payload for a 2xx, the error a caller can act on otherwise. */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type * as Schema from "effect/Schema"
+import type * as ParseResult from "effect/ParseResult"
 import {
   BadRequest,
   Conflict,
@@ -11,9 +11,9 @@ import {
   type RecotapError,
   TransportError
 } from "../RecotapError.js"
-import { decodePayload, readErrorBody, summariseText, truncate } from "./envelope.js"
+import { readErrorBody, summariseText, truncate } from "./envelope.js"
 import { describeParseError } from "./parseError.js"
-import { parseRetryAfter } from "./retry.js"
+import { parseRetryAfter } from "./pause.js"
 
 /** Statuses a service answers before processing a request: it was not applied. */
 const REFUSED_BEFORE_PROCESSING: ReadonlyArray<number> = [429, 503]
@@ -44,7 +44,7 @@ const ROUTE_NOT_FOUND = /\bCannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/\
  * `message` without `customMessage`, or as a bare page), when the answer is one: this base URL
  * does not serve the endpoint, which says nothing about the record.
  */
-export const routeNotFound = (answer: Answer): string | undefined => {
+const routeNotFound = (answer: Answer): string | undefined => {
   if (answer.status !== 404) return undefined
   const details = Option.flatMap(parseJson(answer.text), readErrorBody)
   if (Option.isSome(details)) {
@@ -76,36 +76,35 @@ const failure = (answer: Answer): RecotapError => {
       return new NotFound(fields)
     case 409:
       return new Conflict(fields)
-    default: {
-      const retryAfter = parseRetryAfter(answer.headers["retry-after"], answer.receivedAt)
-      return new TransportError({
-        reason: "StatusCode",
-        method,
-        url,
-        status,
-        detail: said,
-        ...(Option.isSome(retryAfter) ? { retryAfterMillis: retryAfter.value } : {}),
-        ...(REFUSED_BEFORE_PROCESSING.includes(status) ? { notProcessed: true } : {})
+    default:
+      return TransportError.status(method, url, status, said, {
+        retryAfterMillis: Option.getOrUndefined(parseRetryAfter(answer.headers["retry-after"], answer.receivedAt)),
+        notProcessed: REFUSED_BEFORE_PROCESSING.includes(status)
       })
-    }
   }
 }
 
-/** Decodes a 2xx answer's payload with `schema`, or fails with the error its status means. */
-export const interpret = <A, I>(schema: Schema.Schema<A, I>) => {
-  const decode = decodePayload(schema)
-  return (answer: Answer): Effect.Effect<A, RecotapError> => {
-    if (answer.status < 200 || answer.status >= 300) return Effect.fail(failure(answer))
-    const decodeFailure = (detail: string) =>
-      new TransportError({ reason: "Decode", method: answer.method, url: answer.url, status: answer.status, detail })
-    // A 204, or an empty 200: the payload is `undefined`, which only a schema that allows it takes.
-    if (answer.text.trim() === "") {
-      return Effect.mapError(decode(undefined), () => decodeFailure("the response body is empty"))
-    }
-    return Option.match(parseJson(answer.text), {
-      onNone: () => Effect.fail(decodeFailure(`the response is not JSON: ${summariseText(answer.text)}`)),
-      onSome: (body) =>
-        Effect.mapError(decode(body), (error) => decodeFailure(`unexpected response shape: ${truncate(describeParseError(error))}`))
-    })
+/**
+ * Reads an answer: the payload of a 2xx decoded by `decode`, the error its status means
+ * otherwise. A 404 that is the framework's "no such route" becomes `noRoute`'s error.
+ */
+export const interpret = <A>(
+  answer: Answer,
+  decode: (body: unknown) => Either.Either<A, ParseResult.ParseError>,
+  noRoute: (answer: Answer, said: string) => TransportError
+): Either.Either<A, RecotapError> => {
+  if (answer.status < 200 || answer.status >= 300) {
+    const said = routeNotFound(answer)
+    return Either.left(said === undefined ? failure(answer) : noRoute(answer, said))
   }
+  const decodeFailure = (detail: string) => TransportError.decode(answer.method, answer.url, detail, answer.status)
+  // A 204, or an empty 200: the payload is `undefined`, which only a schema that allows it takes.
+  if (answer.text.trim() === "") {
+    return Either.mapLeft(decode(undefined), () => decodeFailure("the response body is empty"))
+  }
+  return Option.match(parseJson(answer.text), {
+    onNone: () => Either.left(decodeFailure(`the response is not JSON: ${summariseText(answer.text)}`)),
+    onSome: (body) =>
+      Either.mapLeft(decode(body), (error) => decodeFailure(`unexpected response shape: ${truncate(describeParseError(error))}`))
+  })
 }

@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import {
   type AppliedStatus,
@@ -13,9 +14,18 @@ import {
   type RejectedStatus,
   summarize
 } from "../Bulk.js"
-import { type BadRequest, type InvalidApiKey, type MissingApiKey, TransportError } from "../RecotapError.js"
+import {
+  type BadRequest,
+  type Conflict,
+  type InvalidApiKey,
+  type MissingApiKey,
+  type NotFound,
+  TransportError
+} from "../RecotapError.js"
+import type { PayloadDecoder, TypedStatus } from "./endpoint.js"
+import { decodePayload } from "./envelope.js"
 import { describeParseError } from "./parseError.js"
-import type { Endpoint, Pipeline } from "./pipeline.js"
+import type { Pipeline } from "./pipeline.js"
 import { provablyNotProcessed, type RetrySafety } from "./retry.js"
 
 /** An item that passed its schema: where it was in the input, as given, and as sent. */
@@ -28,8 +38,8 @@ export interface CheckedItem<I> {
 /** Builds an `Unknown`-making error for answers that do not account for an item. */
 export type Broken = (detail: string) => TransportError
 
-/** A bulk endpoint, declared once per resource. */
-export interface BulkEndpoint<I, Raw, R, Options> {
+/** What a bulk endpoint is, declared once per resource. */
+export interface BulkSpec<I, Raw, R, Options> {
   /** Operation name of the whole call, e.g. `accounts.push`; each request is `<operation>.batch`. */
   readonly operation: string
   readonly method: "POST" | "PATCH"
@@ -66,6 +76,26 @@ export interface BulkEndpoint<I, Raw, R, Options> {
   ) => ReadonlyArray<BulkOutcome<I, R>>
 }
 
+/** A declared bulk endpoint, its codecs compiled. */
+export interface BulkEndpoint<I, Raw, R, Options> extends BulkSpec<I, Raw, R, Options> {
+  /** Checks and encodes one item: what is sent, or why it cannot be. */
+  readonly encodeItem: (item: I) => Either.Either<unknown, ParseResult.ParseError>
+  readonly decode: PayloadDecoder<Raw>
+}
+
+/** Declares a bulk endpoint, compiling its codecs. */
+export const bulkEndpoint = <I, Raw, R, Options>(spec: BulkSpec<I, Raw, R, Options>): BulkEndpoint<I, Raw, R, Options> => ({
+  ...spec,
+  encodeItem: Schema.encodeEither(spec.item, { onExcessProperty: "error" }),
+  decode: decodePayload(spec.response)
+})
+
+/** Decodes one per-item result entry. */
+export type ResultDecoder<R> = (entry: unknown) => Either.Either<R, ParseResult.ParseError>
+
+/** Compiles the decoder of a per-item result schema. */
+export const resultDecoder = <R>(schema: Schema.Schema<R, any>): ResultDecoder<R> => Schema.decodeUnknownEither(schema)
+
 const APPLIED: ReadonlyArray<string> = ["created", "updated", "upserted"]
 const REJECTED: ReadonlyArray<string> = ["failed", "skipped"]
 
@@ -97,13 +127,12 @@ export const matchKey = (key: string, resultKey: string | null | undefined): Mat
  * or with a status this client does not know, is `Unknown`.
  */
 export const matchResults = <I, R extends ItemResult>(
-  schema: Schema.Schema<R, any>,
+  decode: ResultDecoder<R>,
   entries: ReadonlyArray<unknown>,
   batch: ReadonlyArray<CheckedItem<I>>,
   match: (input: I, result: R) => Match,
   broken: Broken
 ): ReadonlyArray<BulkOutcome<I, R>> => {
-  const decode = Schema.decodeUnknownEither(schema)
   const decoded = entries.map((entry) => decode(entry))
   const results = decoded.map((entry) => Either.getOrUndefined(entry))
   const unreadable = decoded.flatMap((entry) => (Either.isLeft(entry) ? [entry.left] : []))
@@ -145,9 +174,11 @@ export const resultsByKey = <I, R extends ItemResult>(
   schema: Schema.Schema<R, any>,
   inputKey: (input: I) => string,
   resultKey: (result: R) => string | null | undefined
-) =>
-(raw: typeof ResultsResponse.Type, batch: ReadonlyArray<CheckedItem<I>>, broken: Broken) =>
-  matchResults(schema, raw.results, batch, (input, result) => matchKey(inputKey(input), resultKey(result)), broken)
+) => {
+  const decode = resultDecoder(schema)
+  return (raw: typeof ResultsResponse.Type, batch: ReadonlyArray<CheckedItem<I>>, broken: Broken) =>
+    matchResults(decode, raw.results, batch, (input, result) => matchKey(inputKey(input), resultKey(result)), broken)
+}
 
 /** The messages of a 400 that concern one item of the batch (`accounts.3.domain`), or all of it. */
 const refusalFor = (error: BadRequest, position: number): string => {
@@ -156,22 +187,8 @@ const refusalFor = (error: BadRequest, position: number): string => {
   return messages.length > 0 ? messages.join("; ") : error.message
 }
 
-// One request endpoint per bulk endpoint, so that its decoder is compiled once.
-const batchRequests = new WeakMap<BulkEndpoint<any, any, any, any>, Endpoint<unknown, any>>()
-const batchRequestOf = <Raw>(endpoint: BulkEndpoint<any, Raw, any, any>): Endpoint<unknown, Raw> => {
-  let request = batchRequests.get(endpoint)
-  if (request === undefined) {
-    request = {
-      operation: `${endpoint.operation}.batch`,
-      method: endpoint.method,
-      path: endpoint.path,
-      body: Schema.Unknown,
-      response: endpoint.response
-    }
-    batchRequests.set(endpoint, request)
-  }
-  return request
-}
+/** Every refusal of a batch is an outcome of its items. */
+const TYPED: ReadonlySet<TypedStatus> = new Set(["BadRequest", "NotFound", "Conflict"])
 
 const isConcurrency = (n: unknown) => n === undefined || (typeof n === "number" && Number.isInteger(n) && n > 0)
 
@@ -187,13 +204,12 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
     const optionsProblem = isConcurrency(options.concurrency)
       ? endpoint.checkOptions?.(options)
       : "options.concurrency must be a positive integer"
-    const encode = Schema.encodeEither(endpoint.item, { onExcessProperty: "error" })
     const firstIndexOf = new Map<string, number>()
     /** The item ready to send, or why it is not. */
     const check = (input: I, index: number): CheckedItem<I> | BulkOutcome<I, R> => {
       const invalid = (error: string): BulkOutcome<I, R> => ({ _tag: "Invalid", index, input, error })
       if (optionsProblem !== undefined) return invalid(optionsProblem)
-      const encoded = encode(input)
+      const encoded = endpoint.encodeItem(input)
       if (Either.isLeft(encoded)) return invalid(describeParseError(encoded.left, 5))
       const problem = endpoint.checkItem?.(input)
       if (problem !== undefined) return invalid(problem)
@@ -220,7 +236,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
     // Set when the base URL does not serve the endpoint (a 404 that is no typed `NotFound`):
     // every later request would meet the same answer, so they are not sent.
     let unserved: TransportError | undefined
-    const request = batchRequestOf(endpoint)
+    const operation = `${endpoint.operation}.batch`
 
     const sendBatch = (batch: ReadonlyArray<CheckedItem<I>>) =>
       Effect.suspend((): Effect.Effect<ReadonlyArray<BulkOutcome<I, R>>, MissingApiKey | InvalidApiKey> => {
@@ -245,10 +261,19 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
             error
           }))
         if (unserved !== undefined) return Effect.succeed(lost(unserved))
-        return pipeline.execute(request, endpoint.body(batch.map((item) => item.encoded), options), safety).pipe(
+        return pipeline.send<Raw, BadRequest | NotFound | Conflict>({
+          operation,
+          method: endpoint.method,
+          path: endpoint.path,
+          query: {},
+          body: endpoint.body(batch.map((item) => item.encoded), options),
+          decode: endpoint.decode,
+          typed: TYPED,
+          safety
+        }).pipe(
           Effect.map((raw) =>
             endpoint.outcomes(raw, batch, (detail) =>
-              new TransportError({ reason: "Decode", method: endpoint.method, url, detail }))
+              TransportError.decode(endpoint.method, url, detail))
           ),
           Effect.catchTags({
             TransportError: (error) => {

@@ -3,13 +3,14 @@ import * as Schema from "effect/Schema"
 import { Pipeline, PipelineInput, PipelineResult } from "../DealStage.js"
 import type { DealStagesApi } from "../RecotapCrm.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
-import type { Endpoint, Pipeline as RequestPipeline } from "./pipeline.js"
+import { type BulkEndpoint, bulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
+import { endpoint } from "./endpoint.js"
+import type { Pipeline as RequestPipeline } from "./pipeline.js"
 
 /** Most pipelines in one request. */
 export const MAX_PIPELINES_PER_REQUEST = 20
 
-const PushDealStages: BulkEndpoint<PipelineInput, typeof ResultsResponse.Type, PipelineResult, BulkOptions> = {
+const PushDealStages: BulkEndpoint<PipelineInput, typeof ResultsResponse.Type, PipelineResult, BulkOptions> = bulkEndpoint({
   operation: "dealStages.push",
   method: "POST",
   path: "/deal-stages",
@@ -20,18 +21,18 @@ const PushDealStages: BulkEndpoint<PipelineInput, typeof ResultsResponse.Type, P
   body: (pipelines) => ({ pipelines }),
   response: ResultsResponse,
   outcomes: resultsByKey(PipelineResult, (input) => input.pipelineId, (result) => result.pipelineId)
-}
+})
 
 // Seen live as a bare array; the envelope is accepted too.
-const ListDealStages: Endpoint<void, ReadonlyArray<Pipeline>> = {
+const ListDealStages = endpoint({
   operation: "dealStages.list",
   method: "GET",
   path: "/deal-stages",
   response: Schema.Array(Pipeline)
-}
+})
 
 /** Builds the deal-stages resource over a pipeline. */
 export const makeDealStages = (pipeline: RequestPipeline): DealStagesApi => ({
   push: (pipelines, options = {}) => runBulk(pipeline, PushDealStages, pipelines, options),
-  list: () => pipeline.read(ListDealStages, undefined)
+  list: () => pipeline.execute(ListDealStages, undefined)
 })

@@ -2,13 +2,13 @@
 import { DealInput, DealResult } from "../Deal.js"
 import type { DealsApi } from "../RecotapCrm.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
+import { type BulkEndpoint, bulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
 import type { Pipeline } from "./pipeline.js"
 
 /** Most deals in one request. */
 export const MAX_DEALS_PER_REQUEST = 100
 
-const PushDeals: BulkEndpoint<DealInput, typeof ResultsResponse.Type, DealResult, BulkOptions> = {
+const PushDeals: BulkEndpoint<DealInput, typeof ResultsResponse.Type, DealResult, BulkOptions> = bulkEndpoint({
   operation: "deals.push",
   method: "POST",
   path: "/deals",
@@ -19,7 +19,7 @@ const PushDeals: BulkEndpoint<DealInput, typeof ResultsResponse.Type, DealResult
   body: (deals) => ({ deals }),
   response: ResultsResponse,
   outcomes: resultsByKey(DealResult, (input) => input.externalDealId, (result) => result.externalDealId)
-}
+})
 
 /** Builds the deals resource over a pipeline. */
 export const makeDeals = (pipeline: Pipeline): DealsApi => ({

@@ -6,24 +6,30 @@
  * Error: `{ statusCode, message, customMessage?, data? }` where `data` is the validation array,
  * `null`, or (as seen live) absent.
  */
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { Violation } from "../RecotapError.js"
 
-/** Decodes a success body, with or without the envelope. */
+/**
+ * Compiles the decoder of a success body, with or without the envelope: inside `data` first,
+ * then the body itself; the envelope's error is reported when both fail.
+ */
 export const decodePayload = <A, I>(schema: Schema.Schema<A, I>) => {
-  const bare = Schema.decodeUnknown(schema)
-  const enveloped = Schema.decodeUnknown(Schema.Struct({ data: schema }))
-  return (body: unknown): Effect.Effect<A, ParseResult.ParseError> =>
-    typeof body === "object" && body !== null && "data" in body
-      ? enveloped(body).pipe(
-        Effect.map((envelope) => envelope.data),
-        Effect.catchAll((envelopeError) => Effect.mapError(bare(body), () => envelopeError))
-      )
-      : bare(body)
+  const bare = Schema.decodeUnknownEither(schema)
+  return (body: unknown): Either.Either<A, ParseResult.ParseError> => {
+    if (typeof body !== "object" || body === null || !("data" in body)) return bare(body)
+    const enveloped = bare((body as { readonly data: unknown }).data)
+    if (Either.isRight(enveloped)) return enveloped
+    const whole = bare(body)
+    return Either.isRight(whole) ? whole : Either.left(envelopeError(body, enveloped.left))
+  }
 }
+
+// The envelope's error names its path: `data.<field>`.
+const envelopeError = (body: unknown, error: ParseResult.ParseError): ParseResult.ParseError =>
+  new ParseResult.ParseError({ issue: new ParseResult.Pointer("data", body, error.issue) })
 
 const ErrorBody = Schema.Struct({
   message: Schema.optional(Schema.Union(Schema.String, Schema.Array(Schema.String))),

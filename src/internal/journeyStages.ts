@@ -1,17 +1,18 @@
 /** The `journeyStages` resource: the workspace's journey-stage labels. */
 import * as Schema from "effect/Schema"
 import type { JourneyStagesApi } from "../RecotapCrm.js"
-import type { Endpoint, Pipeline } from "./pipeline.js"
+import { endpoint } from "./endpoint.js"
+import type { Pipeline } from "./pipeline.js"
 
 // Seen live as a bare array of labels, once as `{ data: [...] }`: both are accepted.
-const ListJourneyStages: Endpoint<void, ReadonlyArray<string>> = {
+const ListJourneyStages = endpoint({
   operation: "journeyStages.list",
   method: "GET",
   path: "/journey-stages",
   response: Schema.Array(Schema.String)
-}
+})
 
 /** Builds the journey-stages resource over a pipeline. */
 export const makeJourneyStages = (pipeline: Pipeline): JourneyStagesApi => ({
-  list: () => pipeline.read(ListJourneyStages, undefined)
+  list: () => pipeline.execute(ListJourneyStages, undefined)
 })

@@ -6,12 +6,12 @@
  *   provably was not processed: refused connection or unknown host (never sent), 429 or 503
  *   (refused before processing). Reads, PUT, PATCH and upserts are sent again on any transient failure.
  * - The wait is `Retry-After` when the server gives one (up to a cap; beyond it the call fails at
- *   once, saying when to come back), otherwise exponential backoff with jitter.
+ *   once, saying when to come back), otherwise exponential backoff with jitter. A `Retry-After`
+ *   or a 429 also pauses the whole client (see `pause.ts`).
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import type { RetryPolicy } from "../RecotapConfig.js"
 import { TransportError } from "../RecotapError.js"
@@ -33,20 +33,6 @@ export const provablyNotProcessed = (error: TransportError): boolean => error.no
 export const mayRetry = (error: TransportError, safety: RetrySafety): boolean =>
   isTransient(error) && (safety === "idempotent" || provablyNotProcessed(error))
 
-/**
- * Reads a `Retry-After` header: delay-seconds or an HTTP date, as milliseconds from `now`.
- * `None` when absent or unreadable.
- */
-export const parseRetryAfter = (header: string | undefined, now: number): Option.Option<number> => {
-  if (header === undefined) return Option.none()
-  const text = header.trim()
-  if (/^\d+$/.test(text)) return Option.some(Number(text) * 1000)
-  // An HTTP date starts with the day's name ("Sun, 06 Nov 1994 08:49:37 GMT"): anything else
-  // that Date.parse happens to read ("1.5", "-1") is not one.
-  const at = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN
-  return Number.isNaN(at) ? Option.none() : Option.some(Math.max(0, at - now))
-}
-
 /** Exponential backoff with jitter: between half and all of `min(maxDelay, baseDelay × 2^retry)`. */
 const backoff = (policy: RetryPolicy, retry: number): Effect.Effect<Duration.Duration> =>
   Effect.map(Random.next, (random) => {
@@ -61,22 +47,6 @@ export interface RetryHooks {
   /** Called when the server asked to wait (`Retry-After`, or a 429): the whole client slows down. */
   readonly onBackOff: (delay: Duration.Duration) => Effect.Effect<void>
 }
-
-// Field by field: `cause` is not an enumerable property of an error, so spreading would lose it.
-// `notProcessed` holds only when every attempt was certainly not processed: a 503 after a 500
-// says nothing about what the 500 did.
-const withHistory = (error: TransportError, attempts: number, everyNotProcessed: boolean, detail = error.detail) =>
-  new TransportError({
-    reason: error.reason,
-    method: error.method,
-    url: error.url,
-    detail,
-    attempts,
-    ...(error.status === undefined ? {} : { status: error.status }),
-    ...(error.retryAfterMillis === undefined ? {} : { retryAfterMillis: error.retryAfterMillis }),
-    ...(everyNotProcessed && error.notProcessed === true ? { notProcessed: true } : {}),
-    ...(error.cause === undefined ? {} : { cause: error.cause })
-  })
 
 /**
  * Runs `attempt` until it succeeds, fails with something that is not retried, or runs out of
@@ -100,12 +70,11 @@ export const retrying = <A, E>(
           // The server asked the client, not only this call, to wait.
           if (retryAfter !== undefined) yield* hooks.onBackOff(Duration.millis(retryAfter))
           if (attempts > policy.maxRetries || !mayRetry(error, safety)) {
-            return yield* Effect.fail(withHistory(error, attempts, everyNotProcessed))
+            return yield* Effect.fail(error.withHistory(attempts, everyNotProcessed))
           }
           if (retryAfter !== undefined && retryAfter > Duration.toMillis(policy.maxRetryAfter)) {
             const at = new Date((yield* Clock.currentTimeMillis) + retryAfter).toISOString()
-            return yield* Effect.fail(withHistory(
-              error,
+            return yield* Effect.fail(error.withHistory(
               attempts,
               everyNotProcessed,
               `${error.detail}; Recotap asks to retry after ${Duration.format(Duration.millis(retryAfter))} (at ${at}), ` +

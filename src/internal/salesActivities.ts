@@ -2,7 +2,7 @@
 import type { SalesActivitiesApi } from "../RecotapCrm.js"
 import { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
 import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
+import { type BulkEndpoint, bulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
 import type { Pipeline } from "./pipeline.js"
 
 /** Most activities in one request. */
@@ -13,7 +13,7 @@ const PushSalesActivities: BulkEndpoint<
   typeof ResultsResponse.Type,
   SalesActivityResult,
   BulkOptions
-> = {
+> = bulkEndpoint({
   operation: "salesActivities.push",
   method: "POST",
   path: "/sales-activities",
@@ -23,7 +23,7 @@ const PushSalesActivities: BulkEndpoint<
   body: (activities) => ({ activities }),
   response: ResultsResponse,
   outcomes: resultsByKey(SalesActivityResult, (input) => input.externalActivityId, (result) => result.externalActivityId)
-}
+})
 
 /** Builds the sales-activities resource over a pipeline. */
 export const makeSalesActivities = (pipeline: Pipeline): SalesActivitiesApi => ({

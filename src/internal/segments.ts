@@ -2,20 +2,21 @@
 import * as Stream from "effect/Stream"
 import type { SegmentsApi } from "../RecotapCrm.js"
 import { ListSegmentsParams, Segments } from "../Segment.js"
+import { endpoint } from "./endpoint.js"
 import { paginate } from "./paginate.js"
-import type { Endpoint, Pipeline } from "./pipeline.js"
+import type { Pipeline } from "./pipeline.js"
 
-const ListSegments: Endpoint<ListSegmentsParams, Segments> = {
+const ListSegments = endpoint({
   operation: "segments.list",
   method: "GET",
   path: "/segments",
   query: ListSegmentsParams,
   response: Segments
-}
+})
 
 /** Builds the segments resource over a pipeline. */
 export const makeSegments = (pipeline: Pipeline): SegmentsApi => {
-  const list = (params: ListSegmentsParams = {}) => pipeline.read(ListSegments, params)
-  const pages = (params: ListSegmentsParams = {}) => paginate(list, params, `${pipeline.baseUrl}${ListSegments.path}`)
+  const list = (params: ListSegmentsParams = {}) => pipeline.execute(ListSegments, params)
+  const pages = (params: ListSegmentsParams = {}) => paginate(list, params, `${pipeline.baseUrl}/segments`)
   return { list, pages, stream: (params) => Stream.mapConcat(pages(params), (page) => page.data) }
 }

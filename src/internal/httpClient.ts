@@ -1,0 +1,204 @@
+/**
+ * The Recotap `HttpClient`, composed once per `RecotapCrm` from small combinators over the
+ * platform's client: base URL, JSON headers, the `X-Api-Key` header, the key header redacted in
+ * the platform's spans, same-origin redirects only, connection failures as `TransportError`s,
+ * the Debug log line, and last the user's own `transformClient`.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type { ApiKeyService } from "../ApiKey.js"
+import type { RecotapSettings } from "../RecotapConfig.js"
+import { InvalidApiKey, MissingApiKey, TransportError } from "../RecotapError.js"
+import { truncate } from "./envelope.js"
+
+/** The header that carries the key. */
+export const API_KEY_HEADER = "x-api-key"
+
+/** What the Recotap client can fail with before an answer is read. */
+export type ClientError = TransportError | MissingApiKey | InvalidApiKey
+
+/** The Recotap client: a platform `HttpClient` whose failures are already typed. */
+export type RecotapHttpClient = HttpClient.HttpClient.With<ClientError>
+
+/** The full URL of a request, query included. */
+export const urlOf = (request: HttpClientRequest.HttpClientRequest): string =>
+  request.urlParams.length === 0 ? request.url : `${request.url}?${UrlParams.toString(request.urlParams)}`
+
+/** `fetch failed: connect ECONNREFUSED 127.0.0.1:9`: an error and its causes, one line. */
+export const describeCause = (cause: unknown): string => {
+  const parts: Array<string> = []
+  for (let current = cause, depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    parts.push(current instanceof Error ? current.message : String(current))
+    current = current instanceof Error ? current.cause : undefined
+  }
+  return parts.length === 0 ? "unknown cause" : truncate(parts.join(": "))
+}
+
+/** Connection errors that mean the request never left: nothing was sent. */
+const NEVER_SENT_CODES: ReadonlyArray<string> = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]
+
+/** Whether an error's cause chain holds a code that proves the request never left. */
+const neverSent = (cause: unknown): boolean => {
+  for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string" && NEVER_SENT_CODES.includes(code)) return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
+}
+
+const REDIRECTS: ReadonlyArray<number> = [301, 302, 303, 307, 308]
+
+/** Resolves the endpoints' paths against the base URL. */
+const withBaseUrl = (baseUrl: string) => <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E> =>
+  HttpClient.mapRequest(client, HttpClientRequest.prependUrl(baseUrl))
+
+/** Every request says JSON: `Accept`, and `Content-Type` on a GET too, as the reference's examples do. */
+const withJsonHeaders = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E> =>
+  HttpClient.mapRequest(client, (request) =>
+    HttpClientRequest.acceptJson(
+      request.body._tag === "Empty" ? HttpClientRequest.setHeader(request, "content-type", "application/json") : request
+    ))
+
+/**
+ * Sets `X-Api-Key`, the only place the key leaves its `Redacted`. A key that is a fixed value
+ * is used as is; a key source that is an effect must answer within the attempt's timeout.
+ */
+const withApiKey = (apiKey: ApiKeyService, timeout: Duration.Duration) => {
+  const set = (request: HttpClientRequest.HttpClientRequest, key: Redacted.Redacted<string>) =>
+    HttpClientRequest.setHeader(request, API_KEY_HEADER, Redacted.value(key))
+  // A fixed key (ApiKey.layer, layerConfig) is an already-resolved `Exit`: no timeout to arm.
+  const get: Effect.Effect<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey> = apiKey.get
+  if (Exit.isExit(get)) {
+    const fixed = get as Exit.Exit<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>
+    return HttpClient.mapRequestEffect((request: HttpClientRequest.HttpClientRequest) => Effect.map(fixed, (key) => set(request, key)))
+  }
+  const resolve = Effect.timeoutFail(get, {
+    duration: timeout,
+    onTimeout: () =>
+      new MissingApiKey({
+        reason: "SourceFailed",
+        detail: `the API key source did not answer within ${Duration.format(timeout)}`
+      })
+  })
+  return HttpClient.mapRequestEffect((request) => Effect.map(resolve, (value) => set(request, value)))
+}
+
+/** The key header is redacted in the platform's own spans, whatever the application configured. */
+const withKeyHeaderRedacted = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E> =>
+  HttpClient.transform(client, (effect) =>
+    Effect.locallyWith(
+      effect,
+      Headers.currentRedactedNames,
+      (names) => (names.includes(API_KEY_HEADER) ? names : [...names, API_KEY_HEADER])
+    ))
+
+/** `fetch` follows redirects itself, custom headers and all: make it hand them to us instead. */
+const withManualRedirects = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E> =>
+  HttpClient.transform(client, (effect) =>
+    Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+      Effect.provideService(effect, FetchHttpClient.RequestInit, {
+        ...Option.getOrElse(init, () => ({})),
+        redirect: "manual"
+      })))
+
+/**
+ * A connection failure (or a request the platform could not make) as a `TransportError`: the
+ * platform's error holds the request, headers included, so only its cause is kept.
+ */
+const withTransportErrors = (client: HttpClient.HttpClient): HttpClient.HttpClient.With<TransportError> =>
+  HttpClient.transform(client, (effect, request) =>
+    Effect.mapError(effect, (error: HttpClientError.HttpClientError) =>
+      TransportError.transport(
+        request.method,
+        urlOf(request),
+        `the request failed: ${describeCause(error.cause)}`,
+        error.cause,
+        neverSent(error.cause)
+      ))) as HttpClient.HttpClient.With<TransportError>
+
+/**
+ * Follows at most `max` redirects, and only to the base URL's origin, so that the key only ever
+ * goes there; a 303 becomes a body-less GET.
+ */
+const followSameOriginRedirects = (origin: string, max: number) =>
+<E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E | TransportError> => {
+  const follow = (
+    response: HttpClientResponse.HttpClientResponse,
+    request: HttpClientRequest.HttpClientRequest,
+    left: number
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | TransportError> => {
+    const location = response.headers["location"]
+    if (!REDIRECTS.includes(response.status) || location === undefined) return Effect.succeed(response)
+    const target = new URL(location, urlOf(request))
+    if (target.origin !== origin) {
+      const why = target.protocol === "http:" && origin.startsWith("https:") ? "a downgrade to http" : "another origin"
+      return Effect.fail(TransportError.redirect(
+        request.method,
+        urlOf(request),
+        response.status,
+        `refused to follow a redirect to ${why} (${target.origin}): the API key is only sent to ${origin}`
+      ))
+    }
+    if (left === 0) {
+      return Effect.fail(TransportError.redirect(request.method, urlOf(request), response.status, `more than ${max} redirects`))
+    }
+    const next = HttpClientRequest.setUrl(
+      response.status === 303
+        ? HttpClientRequest.setMethod(HttpClientRequest.setBody(request, HttpBody.empty), "GET")
+        : request,
+      target
+    )
+    return Effect.flatMap(client.execute(next), (answer) => follow(answer, next, left - 1))
+  }
+  return HttpClient.transform(client, (effect, request) => Effect.flatMap(effect, (response) => follow(response, request, max)))
+}
+
+/** One Debug line per request (method, URL, status, duration), built only when Debug is on. */
+const withDebugLog = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E> =>
+  HttpClient.transform(client, (effect, request) =>
+  Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
+    if (LogLevel.greaterThan(minimum, LogLevel.Debug)) return effect
+    return Effect.flatMap(Clock.currentTimeMillis, (start) =>
+      Effect.onExit(effect, (exit) =>
+        Effect.flatMap(Clock.currentTimeMillis, (end) =>
+          Effect.logDebug("Recotap request").pipe(Effect.annotateLogs({
+            method: request.method,
+            url: urlOf(request),
+            durationMs: end - start,
+            ...(Exit.isSuccess(exit) ? { status: exit.value.status } : { failed: "no usable answer" })
+          })))))
+  }))
+
+/** Composes the Recotap client over the platform's, once per `RecotapCrm`. */
+export const makeRecotapHttpClient = (
+  platform: HttpClient.HttpClient,
+  apiKey: ApiKeyService,
+  settings: RecotapSettings
+): RecotapHttpClient => {
+  // Innermost first: the redirect guard sees every hop, the key and the log line every request.
+  const sending = followSameOriginRedirects(new URL(settings.baseUrl).origin, settings.maxRedirects)(
+    withTransportErrors(withManualRedirects(withKeyHeaderRedacted(platform)) as HttpClient.HttpClient)
+  )
+  const client: RecotapHttpClient = sending.pipe(
+    withDebugLog,
+    withApiKey(apiKey, settings.timeout),
+    withJsonHeaders,
+    withBaseUrl(settings.baseUrl)
+  )
+  return settings.transformClient === undefined ? client : settings.transformClient(client)
+}

@@ -1,0 +1,67 @@
+/**
+ * When Recotap asks to slow down: reading `Retry-After`, and the pause it imposes on the whole
+ * client, so that one call's 429 slows every call of the client, not only itself.
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { TransportError } from "../RecotapError.js"
+
+/** Longest pause one answer can impose on the client: a broken `Retry-After` must not disable it for good. */
+export const MAX_PAUSE_MILLIS = 60 * 60 * 1000
+
+/**
+ * Reads a `Retry-After` header: delay-seconds or an HTTP date, as milliseconds from `now`.
+ * `None` when absent or unreadable.
+ */
+export const parseRetryAfter = (header: string | undefined, now: number): Option.Option<number> => {
+  if (header === undefined) return Option.none()
+  const text = header.trim()
+  if (/^\d+$/.test(text)) return Option.some(Number(text) * 1000)
+  // An HTTP date starts with the day's name ("Sun, 06 Nov 1994 08:49:37 GMT"): anything else
+  // that Date.parse happens to read ("1.5", "-1") is not one.
+  const at = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN
+  return Number.isNaN(at) ? Option.none() : Option.some(Math.max(0, at - now))
+}
+
+/** The client-wide pause of one client. */
+export interface Pause {
+  /**
+   * Waits until the pause is over. A pause longer than `maxWait` is not waited out: the request
+   * fails at once, unsent, as a 429 carrying the remaining `Retry-After`, so that it is handled
+   * like the original one.
+   */
+  readonly wait: (maxWait: Duration.Duration, method: string, url: () => string) => Effect.Effect<void, TransportError>
+  /** Holds every request of the client back for `delay` from now (at most {@link MAX_PAUSE_MILLIS}). */
+  readonly extend: (delay: Duration.Duration) => Effect.Effect<void>
+}
+
+/** A new pause, over until Recotap asks for one. */
+export const makePause = (): Pause => {
+  // One client's state, touched only between effects: a plain variable is enough.
+  let pausedUntil = 0
+  const wait = (maxWait: Duration.Duration, method: string, url: () => string): Effect.Effect<void, TransportError> =>
+    // Checked when run, and again after each wait: a 429 may have arrived (or extended the pause) meanwhile.
+    Effect.suspend(() => pausedUntil === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const until = pausedUntil
+      if (until <= now) return Effect.void
+      if (until - now > Duration.toMillis(maxWait)) {
+        return Effect.fail(TransportError.status(
+          method,
+          url(),
+          429,
+          `not sent: Recotap asked this client to pause until ${new Date(until).toISOString()}`,
+          { retryAfterMillis: until - now, notProcessed: true }
+        ))
+      }
+      return Effect.zipRight(Effect.sleep(Duration.millis(until - now)), wait(maxWait, method, url))
+    }))
+  return {
+    wait,
+    extend: (delay) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        pausedUntil = Math.max(pausedUntil, now + Math.min(Duration.toMillis(delay), MAX_PAUSE_MILLIS))
+      })
+  }
+}
