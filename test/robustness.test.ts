@@ -62,6 +62,23 @@ describe("paging that would never end", () => {
   })
 })
 
+describe("cycles longer than the cursors kept exactly", () => {
+  it.effect("a cycle of 40 cursors is caught within a few times its length, in bounded memory", () => {
+    let n = 0
+    const { layer, sent } = crmWith(() =>
+      envelope({ data: [], nextCursor: `c${n++ % 40}`, hasNextPage: true, syncTimestamp: "2026-01-01T00:00:00Z" })
+    )
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const error = yield* Effect.flip(Stream.runDrain(crm.accounts.pages()))
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "Decode" })
+      expect(error.message).toContain("earlier cursor")
+      expect(sent.length).toBeGreaterThan(40)
+      expect(sent.length).toBeLessThanOrEqual(3 * 40)
+    }).pipe(Effect.provide(layer))
+  })
+})
+
 describe("answers in shapes the docs only hint at", () => {
   it.effect("nested class-validator errors are flattened to the item's own message", () => {
     const { layer } = crmWith(() =>

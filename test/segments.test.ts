@@ -72,15 +72,18 @@ describe("segments", () => {
       expect(yield* collect(crm.segments.stream({ cursor: "seg-05" }))).toEqual(listed.slice(5))
     }).pipe(Effect.provide(segmentsLayer)))
 
-  it.effect("pages are fetched only as the consumer pulls them", () =>
+  it.effect("pages are fetched as the consumer pulls them, at most one ahead", () =>
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
       seed(sim)
       const crm = yield* RecotapCrm
       expect(yield* collect(Stream.take(crm.segments.stream({ limit: 3 }), 2))).toEqual(listed.slice(0, 2))
-      expect(sim.requests).toHaveLength(1)
+      expect(sim.requests.length).toBeGreaterThanOrEqual(1)
+      expect(sim.requests.length).toBeLessThanOrEqual(2)
+      sim.clearRequests()
       expect(yield* collect(Stream.take(crm.segments.stream({ limit: 3 }), 4))).toEqual(listed.slice(0, 4))
-      expect(sim.requests).toHaveLength(3)
+      expect(sim.requests.length).toBeGreaterThanOrEqual(2)
+      expect(sim.requests.length).toBeLessThanOrEqual(3)
     }).pipe(Effect.provide(segmentsLayer)))
 
   it.effect("list returns one page: the first with limit, or every segment with the default limit", () =>
