@@ -1,3 +1,5 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
@@ -66,6 +68,25 @@ describe("RecotapConfig", () => {
         }
       }))
   }
+
+  it.effect("transformClient changes the client's HttpClient once, for every request", () => {
+    let applied = 0
+    const { layer, sent } = crmWith(emptyPage, "k", {
+      retry: { maxRetries: 0 },
+      transformClient: (client) => {
+        applied += 1
+        return HttpClient.mapRequest(client, HttpClientRequest.setHeader("x-proxy-route", "eu"))
+      }
+    })
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      yield* crm.accounts.list()
+      yield* crm.segments.list()
+      expect(sent.map((r) => r.headers["x-proxy-route"])).toEqual(["eu", "eu"])
+      expect(sent[0]?.headers["x-api-key"]).toBe("k")
+      expect(applied).toBe(1)
+    }).pipe(Effect.provide(layer))
+  })
 
   it.effect("a non-positive timeout fails the layer", () =>
     Effect.gen(function*() {
