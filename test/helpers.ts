@@ -180,3 +180,95 @@ export const successOf = <A, E>(exit: Exit.Exit<A, E>): A => {
   if (Exit.isFailure(exit)) throw new Error(`expected a success, got ${String(exit)}`)
   return exit.value
 }
+
+// --- Helpers of the request-path tests (test/path.*.test.ts) ---
+
+/**
+ * A Response whose body arrives in the given chunks (text is UTF-8 encoded), one per read, with
+ * no Content-Length header unless `init` sets one.
+ */
+export const chunkedResponse = (parts: ReadonlyArray<string | Uint8Array>, init: ResponseInit = {}): Response => {
+  const encoder = new TextEncoder()
+  const queue = parts.map((part) => (typeof part === "string" ? encoder.encode(part) : part))
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = queue.shift()
+        if (next === undefined) controller.close()
+        else controller.enqueue(next)
+      }
+    }),
+    init
+  )
+}
+
+/** Cuts `text`'s UTF-8 bytes into chunks of `size` bytes (a multi-byte character may be split). */
+export const bytesInChunks = (text: string, size: number): ReadonlyArray<Uint8Array> => {
+  const bytes = new TextEncoder().encode(text)
+  const chunks: Array<Uint8Array> = []
+  for (let start = 0; start < bytes.length; start += size) chunks.push(bytes.slice(start, start + size))
+  return chunks
+}
+
+/** One request the fake client received, its body included. */
+export interface SentRequestWithBody extends SentRequest {
+  /** The body as text; `""` when the request has none. */
+  readonly body: string
+  /** The platform's kind of body: `Uint8Array` for JSON, `Empty` for none. */
+  readonly bodyKind: string
+}
+
+/** `crmWith`, whose handler (and `sent`) also see each request's body. */
+export const crmWithBodies = (
+  handler: (request: SentRequestWithBody) => Response | Effect.Effect<Response, unknown>,
+  key: string = SECRET,
+  config: RecotapConfigOptions = singleAttempt
+) => {
+  const sent: Array<SentRequestWithBody> = []
+  const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url: URL) => {
+    const body = request.body
+    const record: SentRequestWithBody = {
+      method: request.method,
+      url,
+      headers: { ...request.headers },
+      bodyKind: body._tag,
+      body: body._tag === "Uint8Array" ? new TextDecoder().decode(body.body) : body._tag === "Raw" ? String(body.body) : ""
+    }
+    sent.push(record)
+    const answer = handler(record)
+    return Effect.isEffect(answer)
+      ? Effect.mapBoth(answer, {
+        onFailure: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause }),
+        onSuccess: (response) => HttpClientResponse.fromWeb(request, response)
+      })
+      : Effect.succeed(HttpClientResponse.fromWeb(request, answer))
+  })
+  const layer = RecotapCrm.layer.pipe(
+    Layer.provide(Layer.mergeAll(
+      Layer.succeed(HttpClient.HttpClient, client),
+      ApiKey.layer(Redacted.make(key)),
+      Layer.orDie(RecotapConfig.layer(config))
+    ))
+  )
+  return { sent, layer }
+}
+
+/** A log line as the structured logger writes it. */
+export interface LogRecord {
+  readonly message: unknown
+  readonly logLevel: string
+  readonly annotations: Readonly<Record<string, unknown>>
+}
+
+/** The structured (JSON) lines of a {@link recordingLogger}. */
+export const logRecords = (lines: ReadonlyArray<string>): ReadonlyArray<LogRecord> =>
+  lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as LogRecord)
+
+/** A network failure as fetch reports it: `TypeError: fetch failed` caused by errors with these codes, outermost first. */
+export const networkFailure = (...codes: ReadonlyArray<string>): Error => {
+  let cause: Error | undefined
+  for (const code of [...codes].reverse()) {
+    cause = Object.assign(new Error(`${code} (simulated)`, cause === undefined ? {} : { cause }), { code })
+  }
+  return new TypeError("fetch failed", cause === undefined ? {} : { cause })
+}

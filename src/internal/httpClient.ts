@@ -51,14 +51,21 @@ export const describeCause = (cause: unknown): string => {
 /** Connection errors that mean the request never left: nothing was sent. */
 const NEVER_SENT_CODES: ReadonlyArray<string> = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]
 
-/** Whether an error's cause chain holds a code that proves the request never left. */
+/**
+ * Whether an error's cause chain proves the request never left: it holds codes, and every one
+ * of them says so (a reset whose cause mentions a DNS failure may have sent it).
+ */
 const neverSent = (cause: unknown): boolean => {
+  let codes = 0
   for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code
-    if (typeof code === "string" && NEVER_SENT_CODES.includes(code)) return true
+    if (typeof code === "string") {
+      if (!NEVER_SENT_CODES.includes(code)) return false
+      codes += 1
+    }
     current = (current as { cause?: unknown }).cause
   }
-  return false
+  return codes > 0
 }
 
 const REDIRECTS: ReadonlyArray<number> = [301, 302, 303, 307, 308]
