@@ -148,6 +148,23 @@ describe("the shared pause", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("another call waits out a pause as long as the client waits, late in the day too, without failing", () => {
+    // A's 429 is not retried (no retries), but its pause of exactly maxRetryAfter holds B back.
+    const server = timedServer((_, nth) => (nth === 1 ? tooManyRequests("60") : emptyPage()))
+    const { layer } = crmWith(server.handler, undefined, { retry: { maxRetries: 0 } })
+    return Effect.gen(function*() {
+      yield* TestClock.adjust("1 day")
+      const a = yield* Effect.flip(list(1))
+      expect(a).toMatchObject({ _tag: "TransportError", status: 429 })
+      const b = yield* Effect.fork(list(2))
+      yield* TestClock.adjust("59999 millis")
+      expect(server.arrivals).toHaveLength(1)
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(b)
+      expect(server.arrivals.map((r) => r.at - 86_400_000)).toEqual([0, 60_000])
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("a pause longer than the client waits fails the other calls at once, without sending them", () => {
     const server = timedServer((_, nth) => (nth === 1 ? tooManyRequests("300") : emptyPage()))
     const { layer } = crmWith(server.handler, undefined, withRetries)

@@ -118,6 +118,9 @@ describe("answers in shapes the docs only hint at", () => {
     expect(parseRetryAfter("7", 0)).toEqual(Option.some(7_000))
     expect(parseRetryAfter("Thu, 01 Jan 1970 00:00:05 GMT", 0)).toEqual(Option.some(5_000))
     for (const bogus of ["1.5", "-1", "soon", ""]) expect(parseRetryAfter(bogus, 0)).toEqual(Option.none())
+    // Surrounding white space is not part of the value; Date.parse reads "A 2026" or "J 5", which are no HTTP dates.
+    expect(parseRetryAfter(" 7 ", 0)).toEqual(Option.some(7_000))
+    for (const notADate of ["A 2026", "J 5"]) expect(parseRetryAfter(notADate, 0)).toEqual(Option.none())
   })
 })
 

@@ -10,7 +10,7 @@ const account = (i: number) => ({
   customFields: { CRM_STAGE_C: "POC", RENEWAL_DATE_C: null }
 })
 const body = JSON.stringify({ statusCode: 200, timestamp: "2026-04-30T10:00:00.000Z", path: "/api/v1/crm/accounts",
-  data: { data: Array.from({ length: 100 }, (_, i) => account(i)), nextCursor: "x", hasNextPage: false, syncTimestamp: "2026-04-30T10:00:00.000Z" } })
+  data: { data: Array.from({ length: Number(process.env.ACCOUNTS ?? 100) }, (_, i) => account(i)), nextCursor: "x", hasNextPage: false, syncTimestamp: "2026-04-30T10:00:00.000Z" } })
 const server = http.createServer((req, res) => { res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }); res.end(body) })
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
 const port = (server.address() as { port: number }).port

@@ -296,6 +296,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
         return { outcomes, summary: summarize(outcomes) }
       }),
       Effect.withSpan(`RecotapCrm.${endpoint.operation}`, {
+        captureStackTrace: false,
         attributes: { "recotap.operation": endpoint.operation, "recotap.items": given.length, "recotap.requests": batches.length }
       })
     )

@@ -225,6 +225,8 @@ export const makePipeline = Effect.gen(function*() {
     }).pipe(
       Effect.withSpan(`RecotapCrm.${outgoing.operation}`, {
         kind: "client",
+        // A stack trace per call costs more than the rest of the span; the operation names the place.
+        captureStackTrace: false,
         attributes: { "recotap.operation": outgoing.operation, "http.request.method": method, "url.full": url }
       })
     )

@@ -1,0 +1,30 @@
+// Mutation testing of the request path: `npm run mutation` (never part of `npm test`).
+// Each surviving mutant is a change to the code that no test notices; see the README's
+// Performance and tests section for the scores and the equivalent mutants excluded.
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  plugins: ["@stryker-mutator/vitest-runner"],
+  coverageAnalysis: "perTest",
+  mutate: [
+    "src/internal/pipeline.ts",
+    "src/internal/httpClient.ts",
+    "src/internal/body.ts",
+    "src/internal/answer.ts",
+    "src/internal/envelope.ts",
+    "src/internal/endpoint.ts",
+    "src/internal/retry.ts",
+    "src/internal/pause.ts",
+    "src/internal/rateLimiter.ts",
+    "src/internal/bulk.ts",
+    "src/internal/paginate.ts",
+    "src/ApiKey.ts"
+  ],
+  reporters: ["clear-text", "progress", "json"],
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  concurrency: 2,
+  timeoutMS: 30_000,
+  thresholds: { high: 90, low: 80, break: null },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always"
+}
