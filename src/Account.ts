@@ -16,6 +16,7 @@ import * as ParseResult from "effect/ParseResult"
 import type { BulkOptions } from "./Bulk.js"
 import * as Schema from "effect/Schema"
 import { truncate } from "./internal/envelope.js"
+import { fastDecoder } from "./internal/fastCodecs.js"
 import { CustomFieldValues, DateInput, Domains, Limit, NonBlankString } from "./internal/params.js"
 import { describeParseError } from "./internal/parseError.js"
 
@@ -89,7 +90,9 @@ export type MalformedAccount = typeof MalformedAccount.Type
 
 // Compiled once: every account of every page goes through them. Every problem of an account is
 // named (`errors: "all"`), not only the first.
-const decodeAccount = Schema.decodeUnknownEither(Account, { errors: "all" })
+// `decodeUnknownEither(Account, { errors: "all" })` with a fast path compiled from the schema
+// (see `internal/fastCodecs.ts`): the same accounts and the same errors, several times faster.
+const decodeAccountFast = fastDecoder(Account, { errors: "all" })
 const encodeAccount = Schema.encodeSync(Account)
 
 /** Why `raw` is not an account, naming the field (server text bounded). */
@@ -132,7 +135,7 @@ export const Accounts = Schema.transform(
       const data: Array<Account> = []
       const malformed: Array<MalformedAccount> = []
       items.forEach((raw, index) => {
-        const decoded = decodeAccount(raw)
+        const decoded = decodeAccountFast(raw)
         if (Either.isRight(decoded)) data.push(decoded.right)
         else malformed.push({ index, raw, error: malformedReason(raw, decoded.left) })
       })
