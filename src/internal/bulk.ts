@@ -24,6 +24,7 @@ import {
 } from "../RecotapError.js"
 import type { PayloadDecoder, TypedStatus } from "./endpoint.js"
 import { decodePayload } from "./envelope.js"
+import { fastItemEncoder, fastResultDecoder } from "./fastCodecs.js"
 import { describeParseError } from "./parseError.js"
 import type { Pipeline } from "./pipeline.js"
 import { provablyNotProcessed, type RetrySafety } from "./retry.js"
@@ -86,15 +87,15 @@ export interface BulkEndpoint<I, Raw, R, Options> extends BulkSpec<I, Raw, R, Op
 /** Declares a bulk endpoint, compiling its codecs. */
 export const bulkEndpoint = <I, Raw, R, Options>(spec: BulkSpec<I, Raw, R, Options>): BulkEndpoint<I, Raw, R, Options> => ({
   ...spec,
-  encodeItem: Schema.encodeEither(spec.item, { onExcessProperty: "error" }),
+  encodeItem: fastItemEncoder(spec.item),
   decode: decodePayload(spec.response)
 })
 
 /** Decodes one per-item result entry. */
 export type ResultDecoder<R> = (entry: unknown) => Either.Either<R, ParseResult.ParseError>
 
-/** Compiles the decoder of a per-item result schema. */
-export const resultDecoder = <R>(schema: Schema.Schema<R, any>): ResultDecoder<R> => Schema.decodeUnknownEither(schema)
+/** Compiles the decoder of a per-item result schema (with its fast path, see `fastCodecs.ts`). */
+export const resultDecoder = <R>(schema: Schema.Schema<R, any>): ResultDecoder<R> => fastResultDecoder(schema)
 
 const APPLIED: ReadonlyArray<string> = ["created", "updated", "upserted"]
 const REJECTED: ReadonlyArray<string> = ["failed", "skipped"]

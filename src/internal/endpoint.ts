@@ -5,9 +5,10 @@
  */
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import type { BadRequest, Conflict, NotFound } from "../RecotapError.js"
 import { decodePayload } from "./envelope.js"
+import { fastEncoder } from "./fastCodecs.js"
 import type { RetrySafety } from "./retry.js"
 
 /** HTTP methods the API uses. */
@@ -93,8 +94,8 @@ export const endpoint = <Params, A, const T extends TypedStatus = never>(
   spec: EndpointSpec<Params, A, T>
 ): Endpoint<Params, A, TypedError<T>> => {
   const options = { onExcessProperty: "error" } as const
-  const encodeQuery = spec.query === undefined ? undefined : Schema.encodeEither(spec.query, options)
-  const encodeBody = spec.body === undefined ? undefined : Schema.encodeEither(spec.body, options)
+  const encodeQuery = spec.query === undefined ? undefined : fastEncoder(spec.query, options)
+  const encodeBody = spec.body === undefined ? undefined : fastEncoder(spec.body, options)
   const path = spec.path
   return {
     operation: spec.operation,
