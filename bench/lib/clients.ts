@@ -8,8 +8,11 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Effect, Layer, Redacted } from "effect"
-import { ApiKey, RecotapConfig, RecotapCrm, type RecotapCrmService } from "effect-recotap"
+import type { RecotapCrmService } from "effect-recotap"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import { request as undiciRequest } from "undici"
+import { RESULTS_DIR } from "./harness.js"
 import type { PushInput } from "./accounts.js"
 
 export const KEY = "bench-key"
@@ -116,9 +119,17 @@ export const fetchPush = async (baseUrl: string, inputs: ReadonlyArray<PushInput
   return created
 }
 
+/**
+ * The package as users run it: compiled JavaScript (`npm run bench` compiles src into
+ * bench/results/dist first), not src through tsx's transform.
+ */
+const loadPackage = async (): Promise<typeof import("effect-recotap")> =>
+  import(pathToFileURL(path.join(RESULTS_DIR, "dist", "index.js")).href)
+
 /** `RecotapCrm` as the README builds it, against `baseUrl`, with retries off. */
-export const makeCrm = (baseUrl: string): Promise<RecotapCrmService> =>
-  Effect.runPromise(
+export const makeCrm = async (baseUrl: string): Promise<RecotapCrmService> => {
+  const { ApiKey, RecotapConfig, RecotapCrm } = await loadPackage()
+  return Effect.runPromise(
     Effect.provide(
       RecotapCrm,
       RecotapCrm.layer.pipe(
@@ -130,3 +141,4 @@ export const makeCrm = (baseUrl: string): Promise<RecotapCrmService> =>
       )
     )
   )
+}

@@ -88,25 +88,28 @@ export const makeAccounts = (pipeline: Pipeline): AccountsApi => {
   const pages = (params: ListAccountsParams = {}) => paginate(list, params, listUrl)
 
   const stream = (params: ListAccountsParams = {}, options: StreamAccountsOptions = {}): Stream.Stream<Account, ReadError> => {
-    const onMalformed = (record: MalformedAccount): Effect.Effect<ReadonlyArray<Account>, TransportError> =>
-      options.onMalformed === "fail"
-        ? Effect.fail(
-          new TransportError({
-            reason: "Decode",
-            method: "GET",
-            url: listUrl,
-            detail: `an account could not be read: ${describeMalformed(record)}`
-          })
+    if (options.onMalformed === "fail") {
+      // The accounts before an unreadable one are delivered, then the stream fails.
+      const failOn = (record: MalformedAccount) =>
+        Effect.fail(
+          TransportError.decode("GET", listUrl, `an account could not be read: ${describeMalformed(record)}`)
         )
-        : Effect.as(Effect.logWarning(`Recotap: skipped an account that could not be read: ${describeMalformed(record)}`), [])
-    return Stream.flatMap(pages(params), (page) =>
-      page.malformed.length === 0
-        ? Stream.fromIterable(page.data)
-        : Stream.fromIterable(pageEvents(page)).pipe(
-          Stream.mapConcatEffect((event) =>
-            event._tag === "Changed" ? Effect.succeed([event.account]) : onMalformed(event.record)
-          )
-        ))
+      return Stream.flatMap(pages(params), (page) =>
+        page.malformed.length === 0
+          ? Stream.fromIterable(page.data)
+          : Stream.fromIterable(pageEvents(page)).pipe(
+            Stream.mapConcatEffect((event) => event._tag === "Changed" ? Effect.succeed([event.account]) : failOn(event.record))
+          ))
+    }
+    // Skipped with a warning each: the page's readable accounts go on as they are.
+    return Stream.mapConcatEffect(pages(params), (page) =>
+      page.malformed.length === 0 ? Effect.succeed(page.data) : Effect.as(
+        Effect.forEach(page.malformed, (record) =>
+          Effect.logWarning(`Recotap: skipped an account that could not be read: ${describeMalformed(record)}`), {
+          discard: true
+        }),
+        page.data
+      ))
   }
 
   const sync = (params: SyncAccountsParams = {}): Stream.Stream<AccountSyncEvent, ReadError> =>

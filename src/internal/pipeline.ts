@@ -60,13 +60,22 @@ const MIN_SCRUBBED_KEY = 8
  * page) must not put it into an error, an outcome or a log line. A key shorter than
  * {@link MIN_SCRUBBED_KEY} is left alone: it would match ordinary text (real keys are far longer).
  */
-const scrub = (text: string, key: string | undefined): string => {
-  if (key === undefined || key.length < MIN_SCRUBBED_KEY) return text
-  let scrubbed = text
-  for (const form of [key, JSON.stringify(key).slice(1, -1), encodeURIComponent(key)]) {
-    if (scrubbed.includes(form)) scrubbed = scrubbed.replaceAll(form, REDACTED)
+const makeScrubber = () => {
+  // The forms of the last key seen: a key rarely changes, and most keys have a single form.
+  let lastKey: string | undefined
+  let forms: ReadonlyArray<string> = []
+  return (text: string, key: string | undefined): string => {
+    if (key === undefined || key.length < MIN_SCRUBBED_KEY) return text
+    if (key !== lastKey) {
+      forms = [...new Set([key, JSON.stringify(key).slice(1, -1), encodeURIComponent(key)])]
+      lastKey = key
+    }
+    let scrubbed = text
+    for (const form of forms) {
+      if (scrubbed.includes(form)) scrubbed = scrubbed.replaceAll(form, REDACTED)
+    }
+    return scrubbed
   }
-  return scrubbed
 }
 
 const STATUS_OF: Readonly<Record<TypedStatus, number>> = { BadRequest: 400, NotFound: 404, Conflict: 409 }
@@ -125,6 +134,7 @@ export const makePipeline = Effect.gen(function*() {
   const client = makeRecotapHttpClient(yield* HttpClient.HttpClient, yield* ApiKey, config)
   const limiter = yield* makeLimiter(config.rateLimit)
   const pause = makePause()
+  const scrub = makeScrubber()
   const other: Revision = config.revision === "crm" ? "external" : "crm"
 
   /**
