@@ -44,20 +44,22 @@ export const envelope = (data: unknown, path = "/api/v1/crm/accounts") =>
 export const errorEnvelope = (status: number, fields: Record<string, unknown>) =>
   json({ statusCode: status, timestamp: "2026-04-30T10:00:00.000Z", path: "/api/v1/crm/accounts", ...fields }, status)
 
+/** A handler's answer as the platform's client gives it: a failing handler stands for a network failure, as fetch reports it. */
+const respond = (request: HttpClientRequest.HttpClientRequest, answer: ReturnType<Handler>) =>
+  Effect.isEffect(answer)
+    ? Effect.mapBoth(answer, {
+      onFailure: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause }),
+      onSuccess: (response) => HttpClientResponse.fromWeb(request, response)
+    })
+    : Effect.succeed(HttpClientResponse.fromWeb(request, answer))
+
 /** A fake HttpClient that records every request and answers with `handler`. */
 export const fakeHttp = (handler: Handler) => {
   const sent: Array<SentRequest> = []
   const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url: URL) => {
     const record: SentRequest = { method: request.method, url, headers: { ...request.headers } }
     sent.push(record)
-    const answer = handler(record)
-    // A failing handler stands for a network failure, as fetch reports it.
-    return Effect.isEffect(answer)
-      ? Effect.mapBoth(answer, {
-        onFailure: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause }),
-        onSuccess: (response) => HttpClientResponse.fromWeb(request, response)
-      })
-      : Effect.succeed(HttpClientResponse.fromWeb(request, answer))
+    return respond(request, handler(record))
   })
   return { sent, layer: Layer.succeed(HttpClient.HttpClient, client) }
 }
@@ -235,13 +237,7 @@ export const crmWithBodies = (
       body: body._tag === "Uint8Array" ? new TextDecoder().decode(body.body) : body._tag === "Raw" ? String(body.body) : ""
     }
     sent.push(record)
-    const answer = handler(record)
-    return Effect.isEffect(answer)
-      ? Effect.mapBoth(answer, {
-        onFailure: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause }),
-        onSuccess: (response) => HttpClientResponse.fromWeb(request, response)
-      })
-      : Effect.succeed(HttpClientResponse.fromWeb(request, answer))
+    return respond(request, handler(record))
   })
   const layer = RecotapCrm.layer.pipe(
     Layer.provide(Layer.mergeAll(

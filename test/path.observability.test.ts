@@ -182,17 +182,22 @@ describe("the spans of a bulk write", () => {
     }))
 })
 
+/** A 503, then a connection reset, then an empty page. */
+const unavailableThenResetThenOk = () => {
+  let n = 0
+  return () => {
+    n += 1
+    if (n === 1) return errorEnvelope(503, { message: "Service Unavailable" })
+    if (n === 2) return Effect.fail(networkFailure("ECONNRESET"))
+    return emptyPage()
+  }
+}
+
 describe("the recotap.retry span events", () => {
   it.effect("on the operation's span: attempt, reason, delay in ms, and the status when there was one", () =>
     Effect.gen(function*() {
-      let n = 0
       const { spans } = yield* observe(
-        () => {
-          n += 1
-          if (n === 1) return errorEnvelope(503, { message: "Service Unavailable" })
-          if (n === 2) return Effect.fail(networkFailure("ECONNRESET"))
-          return emptyPage()
-        },
+        unavailableThenResetThenOk(),
         Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list()),
         {}
       )
@@ -243,14 +248,8 @@ describe("the Debug log lines", () => {
 
   it.effect("one per attempt: each with its own status; a failure without an answer has none", () =>
     Effect.gen(function*() {
-      let n = 0
       const { records } = yield* observe(
-        () => {
-          n += 1
-          if (n === 1) return errorEnvelope(503, { message: "Service Unavailable" })
-          if (n === 2) return Effect.fail(networkFailure("ECONNRESET"))
-          return emptyPage()
-        },
+        unavailableThenResetThenOk(),
         Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list()),
         {}
       )
