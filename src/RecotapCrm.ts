@@ -68,12 +68,13 @@ export interface AccountsApi {
    */
   readonly list: (params?: ListAccountsParams) => Effect.Effect<Accounts, ReadError>
   /**
-   * Every page from `params.cursor` (or the first) on, fetched as the consumer pulls. Each run of
-   * the stream starts from that cursor again.
+   * Every page from `params.cursor` (or the first) on: the first when the consumer first pulls,
+   * each next one while the consumer works on the previous (one page ahead). Each run of the
+   * stream starts from that cursor again.
    */
   readonly pages: (params?: ListAccountsParams) => Stream.Stream<Accounts, ReadError>
   /**
-   * Every account, page after page, fetched as the consumer pulls. An account that cannot be read
+   * Every account, page after page, one page fetched ahead (see `pages`). An account that cannot be read
    * is skipped with one warning log line (`onMalformed: "skip"`, the default), or fails the stream
    * with a `Decode` `TransportError` (`onMalformed: "fail"`).
    */
@@ -170,11 +171,12 @@ export interface SegmentsApi {
   /** One page of segments. */
   readonly list: (params?: ListSegmentsParams) => Effect.Effect<Segments, ReadError>
   /**
-   * Every page from `params.cursor` (or the first) on, fetched as the consumer pulls. Each run of
-   * the stream starts from that cursor again.
+   * Every page from `params.cursor` (or the first) on: the first when the consumer first pulls,
+   * each next one while the consumer works on the previous (one page ahead). Each run of the
+   * stream starts from that cursor again.
    */
   readonly pages: (params?: ListSegmentsParams) => Stream.Stream<Segments, ReadError>
-  /** Every segment, fetched as the consumer pulls; each run starts again. */
+  /** Every segment, page after page, one page fetched ahead; each run starts again. */
   readonly stream: (params?: ListSegmentsParams) => Stream.Stream<Segment, ReadError>
 }
 

@@ -3,7 +3,6 @@
  * the encoded side. Encoding checks the user's value, so bad input fails before anything is sent.
  */
 import * as DateTime from "effect/DateTime"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 // One function each: the server validates with these (through class-validator), so "valid here" means "valid there".
 // (CommonJS modules: their function is the `default` of what Node hands an ES module.)
@@ -17,19 +16,6 @@ const InstantFromSelf = Schema.declare(
   (u: unknown): u is InstantInput => (u instanceof Date && !Number.isNaN(u.getTime())) || DateTime.isDateTime(u),
   { identifier: "Instant", description: "a valid Date or DateTime" }
 )
-
-/** An instant, sent as an ISO 8601 UTC string. */
-export const Instant = Schema.transformOrFail(Schema.String, InstantFromSelf, {
-  strict: true,
-  decode: (text, _, ast) => {
-    const parsed = DateTime.make(text)
-    return parsed._tag === "Some"
-      ? ParseResult.succeed(parsed.value)
-      : ParseResult.fail(new ParseResult.Type(ast, text, "not an ISO 8601 date"))
-  },
-  encode: (instant) =>
-    ParseResult.succeed(instant instanceof Date ? instant.toISOString() : DateTime.formatIso(instant))
-})
 
 /** A page size: a positive integer, sent as decimal text. */
 export const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
