@@ -9,6 +9,13 @@ import * as Schema from "effect/Schema"
 import isEmailModule from "validator/lib/isEmail.js"
 import isISO8601Module from "validator/lib/isISO8601.js"
 
+// `validator` is CommonJS: its default import is the function in a CommonJS build and a module
+// object holding it in an ES module build; both carry it, so take whichever is callable.
+const callable = <F extends (...args: Array<never>) => unknown>(module: F | { readonly default: F }): F =>
+  typeof module === "function" ? module : module.default
+const validatorIsEmail = callable(isEmailModule)
+const validatorIsIso8601 = callable(isISO8601Module)
+
 /** A point in time a caller may give: a valid `Date` or any `DateTime`. */
 export type InstantInput = Date | DateTime.DateTime
 
@@ -38,7 +45,7 @@ export const NonBlankString = Schema.String.pipe(
  * `validator`'s `isEmail` with its default options (a top-level domain of two letters or more,
  * no trailing dot, no IP-literal domain, no consecutive dots).
  */
-export const isEmail = (value: unknown): value is string => typeof value === "string" && isEmailModule.default(value)
+export const isEmail = (value: unknown): value is string => typeof value === "string" && validatorIsEmail(value)
 
 /** An email address (the API's `must be an email`). */
 export const Email = Schema.String.pipe(
@@ -50,7 +57,7 @@ export const Email = Schema.String.pipe(
  * is `validator`'s `isISO8601` with its default options (`2026-04`, `2026-04-22 10:30:00`, a
  * `+05` offset and a lower-case `z` pass; hour 24 does not).
  */
-export const isIso8601 = (value: unknown): value is string => typeof value === "string" && isISO8601Module.default(value)
+export const isIso8601 = (value: unknown): value is string => typeof value === "string" && validatorIsIso8601(value)
 
 /** An ISO 8601 date or date-time string, as the API validates it. */
 export const Iso8601String = Schema.String.pipe(

@@ -4,6 +4,13 @@
 // thinks it accepts. (CommonJS modules: their function is the `default` of the default import.)
 import isEmailModule from "validator/lib/isEmail.js"
 import isISO8601Module from "validator/lib/isISO8601.js"
+
+// `validator` is CommonJS: its default import is the function in a CommonJS build and a module
+// object holding it in an ES module build; both carry it, so take whichever is callable.
+const callable = <F extends (...args: Array<never>) => unknown>(module: F | { readonly default: F }): F =>
+  typeof module === "function" ? module : module.default
+const validatorIsEmail = callable(isEmailModule)
+const validatorIsIso8601 = callable(isISO8601Module)
 import type { Checks } from "./wire.js"
 
 /** A plain JSON object (not an array, not null). */
@@ -19,7 +26,7 @@ export const isNonEmptyString = (value: unknown): value is string => typeof valu
  * options): e.g. `a@b.c` (one-letter top-level domain), `a..b@x.com`, `foo@bar.com.` and
  * `a@[1.2.3.4]` are refused.
  */
-export const isEmail = (value: unknown): value is string => typeof value === "string" && isEmailModule.default(value)
+export const isEmail = (value: unknown): value is string => typeof value === "string" && validatorIsEmail(value)
 
 /**
  * An ISO 8601 date or date-time as class-validator's `@IsISO8601()` accepts it (`validator`'s
@@ -27,7 +34,7 @@ export const isEmail = (value: unknown): value is string => typeof value === "st
  * lower-case `z` pass; hour `24` does not.
  */
 export const isIso8601 = (value: unknown): value is string =>
-  typeof value === "string" && isISO8601Module.default(value)
+  typeof value === "string" && validatorIsIso8601(value)
 
 /**
  * Checks that `body[field]` is an array of 1 to `max` objects, and each object with `checkItem`,

@@ -1,0 +1,118 @@
+// `npm run smoke`: the package as a user gets it. Packs it, installs the tarball with the peers
+// the README's install line names into fresh projects (ES modules under NodeNext and under
+// Bundler resolution, CommonJS under Node16), type-checks each with `strict` and
+// `skipLibCheck: false`, and runs each against the simulator's installed bin. The install must
+// print no warning. Needs the npm registry (or a warm npm cache) for the peers.
+import { execFileSync, spawn, spawnSync } from "node:child_process"
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+
+const root = resolve(import.meta.dirname, "..")
+const work = join(root, "tmp", "smoke")
+const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+
+/** The peers as the README's install line names them: `npm install effect-recotap effect@… @effect/platform@…`. */
+const readmePeers = () => {
+  const line = readFileSync(join(root, "README.md"), "utf8").split("\n").find((l) => l.startsWith("npm install effect-recotap "))
+  if (line === undefined) throw new Error("README.md has no `npm install effect-recotap …` line")
+  return line.split("#")[0].trim().split(/\s+/).slice(3)
+}
+
+const program = (importLine) => `${importLine}
+
+const baseUrl = process.argv[2] ?? ""
+
+const program = Effect.gen(function*() {
+  const crm = yield* RecotapCrm
+  const page = yield* crm.accounts.list({ limit: 5 })
+  const pushed = yield* crm.accounts.push([{ domain: "https://www.Smoke.example/", name: "Smoke", externalId: "smoke-1" }])
+  return \`listed \${page.data.length}, pushed \${pushed.summary.applied} (\${normalizeDomain("https://www.Smoke.example/")})\`
+}).pipe(
+  Effect.catchTags({
+    MissingApiKey: (e) => Effect.succeed(\`missing key: \${e.message}\`),
+    InvalidApiKey: (e) => Effect.succeed(\`invalid key: \${e.message}\`),
+    TransportError: (e: TransportError) => Effect.succeed(\`transport: \${e.message}\`)
+  })
+)
+
+const layer = RecotapCrm.layer.pipe(
+  Layer.provide(ApiKey.layer(Redacted.make(DEFAULT_SIMULATOR_KEY))),
+  Layer.provide(RecotapConfig.layer({ baseUrl, allowInsecureHttp: true })),
+  Layer.provide(FetchHttpClient.layer)
+)
+
+Effect.runPromise(program.pipe(Effect.provide(layer))).then((line) => console.log(line))
+`
+
+const esmImports = `import { FetchHttpClient } from "@effect/platform"
+import { Effect, Layer, Redacted } from "effect"
+import { ApiKey, RecotapConfig, RecotapCrm, type TransportError } from "effect-recotap"
+import { normalizeDomain } from "effect-recotap/Domain"
+import { DEFAULT_SIMULATOR_KEY } from "effect-recotap/simulator"`
+
+const common = { strict: true, skipLibCheck: false, target: "ES2022", types: ["node"], outDir: "out", rootDir: "." }
+const projects = [
+  { name: "esm-nodenext", type: "module", compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" }, source: program(esmImports) },
+  { name: "esm-bundler", type: "module", compilerOptions: { module: "ESNext", moduleResolution: "Bundler" }, source: program(esmImports) },
+  { name: "cjs-node16", type: "commonjs", compilerOptions: { module: "Node16", moduleResolution: "Node16" }, source: program(esmImports) }
+]
+
+/** Starts the installed simulator bin on a free loopback port; resolves with its base URL. */
+const startSimulator = (cwd) =>
+  new Promise((resolvePromise, reject) => {
+    const child = spawn(join(cwd, "node_modules", ".bin", "effect-recotap-simulator"), ["--port", "0"], { cwd })
+    let out = ""
+    child.stdout.on("data", (chunk) => {
+      out += chunk
+      const url = /listening on (\S+)/.exec(out)?.[1]
+      if (url !== undefined) resolvePromise({ url, stop: () => child.kill() })
+    })
+    child.on("exit", (code) => reject(new Error(`the simulator bin exited (${code}): ${out}`)))
+  })
+
+rmSync(work, { recursive: true, force: true })
+mkdirSync(work, { recursive: true })
+const tarball = join(work, run("npm", ["pack", "--silent", "--pack-destination", work], root).trim().split("\n").pop())
+const peers = readmePeers()
+console.log(`packed ${tarball}; peers from the README: ${peers.join(" ")}`)
+
+/** Installs into `dir`; the warning lines npm printed. */
+const npmInstallWarnings = (dir, specs) => {
+  const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...specs], { cwd: dir, encoding: "utf8" })
+  if (install.status !== 0) throw new Error(`npm install ${specs.join(" ")} failed:\n${install.stderr}`)
+  return `${install.stdout}\n${install.stderr}`.split("\n").filter((line) => /warn/i.test(line))
+}
+
+// What installing the peers alone prints (npm 11 lists packages whose install scripts it did not
+// run: \`@effect/platform\`'s optional \`msgpackr-extract\`): the package must add nothing to it.
+const baseline = join(work, "peers-alone")
+mkdirSync(baseline)
+writeFileSync(join(baseline, "package.json"), JSON.stringify({ name: "smoke-peers-alone", private: true }))
+const peersAlone = npmInstallWarnings(baseline, peers)
+if (peersAlone.length > 0) console.log(`the peers alone warn (not ours):\n${peersAlone.join("\n")}`)
+
+for (const project of projects) {
+  const dir = join(work, project.name)
+  mkdirSync(dir)
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `smoke-${project.name}`, private: true, type: project.type }))
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { ...common, ...project.compilerOptions }, include: ["main.ts"] }))
+  writeFileSync(join(dir, "main.ts"), project.source)
+  const warnings = npmInstallWarnings(dir, [tarball, ...peers]).filter((line) => !peersAlone.includes(line))
+  if (warnings.length > 0) throw new Error(`${project.name}: npm install warned:\n${warnings.join("\n")}`)
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--no-save", "typescript@~5.9.3", "@types/node@^20"], dir)
+  run("npx", ["tsc", "-p", "."], dir)
+  const simulator = await startSimulator(dir)
+  try {
+    const said = run("node", [join("out", "main.js"), simulator.url], dir).trim()
+    if (said !== "listed 0, pushed 1 (smoke.example)") throw new Error(`${project.name}: the program said "${said}"`)
+    console.log(`${project.name}: type-checked, ran against the simulator bin: ${said}`)
+  } finally {
+    simulator.stop()
+  }
+}
+
+// Plain `require` from JavaScript, with no TypeScript in between.
+const cjs = join(work, "cjs-node16")
+const required = run("node", ["-e", "const r = require('effect-recotap'); console.log(typeof r.RecotapCrm.layer, typeof require('effect-recotap/simulator').Simulator)"], cjs).trim()
+if (required !== "object function") throw new Error(`require("effect-recotap") gave: ${required}`)
+console.log(`require: ${required}`)
