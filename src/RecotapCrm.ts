@@ -45,7 +45,7 @@ import { ApiKey } from "./ApiKey.js"
 import type { BulkOptions, BulkResult } from "./Bulk.js"
 import type { CustomField, CustomFieldInput } from "./CustomField.js"
 import type { DealInput, DealResult } from "./Deal.js"
-import type { Pipeline, PipelineInput, PipelineResult } from "./DealStage.js"
+import type { DealPipeline, DealPipelineInput, DealPipelineResult } from "./DealStage.js"
 import { makeAccounts } from "./internal/accounts.js"
 import { makeCustomFields } from "./internal/customFields.js"
 import { makeDeals } from "./internal/deals.js"
@@ -147,11 +147,11 @@ export interface DealStagesApi {
    * A pipeline ID given twice in one call is `Invalid`.
    */
   readonly push: (
-    pipelines: Iterable<PipelineInput>,
+    pipelines: Iterable<DealPipelineInput>,
     options?: BulkOptions
-  ) => Effect.Effect<BulkResult<PipelineInput, PipelineResult>, MissingApiKey | InvalidApiKey>
+  ) => Effect.Effect<BulkResult<DealPipelineInput, DealPipelineResult>, MissingApiKey | InvalidApiKey>
   /** The registered pipelines. */
-  readonly list: () => Effect.Effect<ReadonlyArray<Pipeline>, ReadError>
+  readonly list: () => Effect.Effect<ReadonlyArray<DealPipeline>, ReadError>
 }
 
 /** Sales activities: calls and emails. */

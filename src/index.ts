@@ -1,18 +1,128 @@
 /**
  * effect-recotap: the Effect-native client for the Recotap CRM API.
  *
- * @module
+ * The root names only what is Recotap's: the service (`RecotapCrm`) and its layers, the key and
+ * settings services, the errors, and the schemas of what is sent and received. Every module is
+ * also a subpath of its own, whole (`effect-recotap/Bulk`, `effect-recotap/RecotapConfig`, ...),
+ * with the helpers and constants that would be too generic here.
+ *
+ * @since 0.1.0
  */
-export * from "./Account.js"
-export * from "./ApiKey.js"
-export * from "./Bulk.js"
-export * from "./CustomField.js"
-export * from "./Deal.js"
-export * from "./DealStage.js"
-export * from "./Domain.js"
-export * from "./RecotapCallOptions.js"
-export * from "./RecotapConfig.js"
-export * from "./RecotapCrm.js"
-export * from "./RecotapError.js"
-export * from "./SalesActivity.js"
-export * from "./Segment.js"
+
+export {
+  Account,
+  AccountInput,
+  AccountPushResult,
+  type AccountRef,
+  Accounts,
+  type AccountSyncEvent,
+  AccountUpdate,
+  ExternalIdMapping,
+  ListAccountsParams,
+  ListUnmappedParams,
+  MalformedAccount,
+  MappingResponse,
+  type PushAccountsOptions,
+  type StreamAccountsOptions,
+  type SyncAccountsParams,
+  UnmappedAccount
+} from "./Account.js"
+
+export {
+  API_KEY_CONFIG_NAME,
+  ApiKey,
+  type ApiKeyService
+} from "./ApiKey.js"
+
+/**
+ * Bulk outcomes and their helpers: `Bulk.unknownInputs(result)`, `Bulk.unavailableInputs(result)`,
+ * `Bulk.summarize(outcomes)`.
+ *
+ * @since 0.1.0
+ */
+export * as Bulk from "./Bulk.js"
+
+export {
+  type BulkOptions,
+  type BulkOutcome,
+  type BulkResult,
+  type BulkSummary
+} from "./Bulk.js"
+
+export {
+  CustomField,
+  customFieldKey,
+  CustomFieldInput,
+  LabelType
+} from "./CustomField.js"
+
+export {
+  type AssociatedAccount,
+  DealInput,
+  DealResult
+} from "./Deal.js"
+
+export {
+  DealPipeline,
+  DealPipelineInput,
+  DealPipelineResult,
+  DealStageInput
+} from "./DealStage.js"
+
+export {
+  normalizeDomain
+} from "./Domain.js"
+
+export {
+  RecotapCallOptions
+} from "./RecotapCallOptions.js"
+
+export {
+  type RateLimit,
+  RecotapConfig,
+  type RecotapConfigOptions,
+  type RecotapSettings,
+  type RetryPolicy,
+  type Revision,
+  type TransformClient
+} from "./RecotapConfig.js"
+
+export {
+  type AccountsApi,
+  type CustomFieldsApi,
+  type DealsApi,
+  type DealStagesApi,
+  type JourneyStagesApi,
+  RecotapCrm,
+  type RecotapCrmService,
+  type SalesActivitiesApi,
+  type SegmentsApi
+} from "./RecotapCrm.js"
+
+export {
+  BadRequest,
+  Conflict,
+  InvalidApiKey,
+  type InvalidApiKeyReason,
+  MissingApiKey,
+  type MissingApiKeyReason,
+  NotFound,
+  type ReadError,
+  type RecotapError,
+  TransportError,
+  type TransportErrorReason,
+  Violation
+} from "./RecotapError.js"
+
+export {
+  type CallActivity,
+  type EmailActivity,
+  SalesActivityInput,
+  SalesActivityResult
+} from "./SalesActivity.js"
+
+export {
+  ListSegmentsParams,
+  Segment,
+  Segments
+} from "./Segment.js"

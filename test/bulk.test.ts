@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
-import { type AccountInput, type PipelineInput, RecotapCrm } from "../src/index.js"
+import { type AccountInput, type DealPipelineInput, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
 import { crmWith, envelope, errorEnvelope, singleAttempt } from "./helpers.js"
 
@@ -70,7 +70,7 @@ describe("refusals", () => {
 
   it.effect("a pipeline ID repeated within one call is Invalid, so that its request is not refused whole", () =>
     Effect.gen(function*() {
-      const pipeline = (id: string): PipelineInput => ({ pipelineId: id, pipelineLabel: id, stages: [{ stageId: "s", stageLabel: "S" }] })
+      const pipeline = (id: string): DealPipelineInput => ({ pipelineId: id, pipelineLabel: id, stages: [{ stageId: "s", stageLabel: "S" }] })
       const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.dealStages.push([pipeline("a"), pipeline("b"), pipeline("a")]))
       expect(result.outcomes.map((o) => o._tag)).toEqual(["Applied", "Applied", "Invalid"])
       expect(result.outcomes[2]).toMatchObject({ error: "\"a\" repeats item #0 of this call" })

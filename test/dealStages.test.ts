@@ -1,13 +1,13 @@
 /** dealStages against the simulator: create-only pipelines in requests of 20, all or nothing per request, and the list. */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { type BulkOutcome, type PipelineInput, type PipelineResult, RecotapCrm } from "../src/index.js"
+import { type BulkOutcome, type DealPipelineInput, type DealPipelineResult, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
 
 const ROUTE = "POST /deal-stages"
 
 /** A valid pipeline with two stages. */
-const pipeline = (id: string, rest: Partial<PipelineInput> = {}): PipelineInput => ({
+const pipeline = (id: string, rest: Partial<DealPipelineInput> = {}): DealPipelineInput => ({
   pipelineId: id,
   pipelineLabel: `Pipeline ${id}`,
   stages: [{ stageId: "open", stageLabel: "Open" }, { stageId: "won", stageLabel: "Closed Won" }],
@@ -21,9 +21,9 @@ const pipelines = (count: number) => Array.from({ length: count }, (_, n) => pip
 const sentBatches = (sim: Simulator) =>
   sim.requests
     .filter((r) => r.route === ROUTE)
-    .map((r) => (r.body as { pipelines: ReadonlyArray<PipelineInput> }).pipelines.map((p) => p.pipelineId))
+    .map((r) => (r.body as { pipelines: ReadonlyArray<DealPipelineInput> }).pipelines.map((p) => p.pipelineId))
 
-const created = (input: PipelineInput, index: number): BulkOutcome<PipelineInput, PipelineResult> => ({
+const created = (input: DealPipelineInput, index: number): BulkOutcome<DealPipelineInput, DealPipelineResult> => ({
   _tag: "Applied",
   index,
   input,
@@ -94,12 +94,12 @@ describe("dealStages.push", () => {
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
       const crm = yield* RecotapCrm
-      const invalid: ReadonlyArray<readonly [PipelineInput, string]> = [
+      const invalid: ReadonlyArray<readonly [DealPipelineInput, string]> = [
         [
           pipeline("dup", { stages: [{ stageId: "a", stageLabel: "A" }, { stageId: "b", stageLabel: "B" }, { stageId: "a", stageLabel: "Again" }] }),
           "stages: stage IDs must be unique within a pipeline"
         ],
-        [pipeline("none", { stages: [] as unknown as PipelineInput["stages"] }), "stages.0: is missing"],
+        [pipeline("none", { stages: [] as unknown as DealPipelineInput["stages"] }), "stages.0: is missing"],
         [pipeline(" "), "pipelineId: must not be empty"],
         [pipeline("blank-label", { pipelineLabel: "" }), "pipelineLabel: must not be empty"],
         [pipeline("blank-stage", { stages: [{ stageId: "", stageLabel: "Open" }] }), "stages.0.stageId: must not be empty"]

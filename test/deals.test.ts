@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { singleAttempt } from "./helpers.js"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import { type BulkOutcome, type DealInput, type DealResult, RecotapCrm, unavailableInputs, unknownInputs } from "../src/index.js"
+import { Bulk, type BulkOutcome, type DealInput, type DealResult, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
 
 const ROUTE = "POST /deals"
@@ -201,12 +201,12 @@ describe("deals.push", () => {
             expect(outcome).toEqual(applied(input[i]!, i))
           }
         })
-        expect(unknownInputs(result)).toEqual(input.slice(100, 200))
+        expect(Bulk.unknownInputs(result)).toEqual(input.slice(100, 200))
         expect(sentBatches(sim).map((b) => b.length)).toEqual([100, 100, 50])
         expect(sim.deals()).toHaveLength(stored ? 250 : 150)
 
         // Deals are upserts: resending the unknown ones is safe.
-        const resent = yield* crm.deals.push(unknownInputs(result))
+        const resent = yield* crm.deals.push(Bulk.unknownInputs(result))
         expect(resent.summary).toEqual({ total: 100, applied: 100, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 })
         expect(sim.deals()).toHaveLength(250)
       }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
@@ -222,7 +222,7 @@ describe("deals.push", () => {
 
       expect(result.summary).toEqual({ total: 250, applied: 150, rejected: 0, invalid: 0, unavailable: 100, unknown: 0 })
       expect(result.outcomes[150]).toMatchObject({ _tag: "Unavailable", error: { _tag: "TransportError", status: 503 } })
-      expect(unavailableInputs(result)).toEqual(input.slice(100, 200))
+      expect(Bulk.unavailableInputs(result)).toEqual(input.slice(100, 200))
       expect(sim.deals()).toHaveLength(150)
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
 

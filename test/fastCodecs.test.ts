@@ -29,7 +29,7 @@ import {
   MappingResponse
 } from "../src/Account.js"
 import { DealInput, DealResult } from "../src/Deal.js"
-import { Pipeline, PipelineInput, PipelineResult } from "../src/DealStage.js"
+import { DealPipeline, DealPipelineInput, DealPipelineResult } from "../src/DealStage.js"
 import {
   compileFast,
   fastDecoder,
@@ -540,10 +540,10 @@ const codecs: ReadonlyArray<Codec> = [
     realistic: resultOf("externalActivityId")
   },
   {
-    name: "PipelineResult (decode)",
-    schema: PipelineResult,
+    name: "DealPipelineResult (decode)",
+    schema: DealPipelineResult,
     isDecoding: true,
-    valid: Arbitrary.make(Schema.encodedSchema(PipelineResult)),
+    valid: Arbitrary.make(Schema.encodedSchema(DealPipelineResult)),
     realistic: resultOf("pipelineId")
   },
   {
@@ -580,11 +580,11 @@ const codecs: ReadonlyArray<Codec> = [
     realistic: activityInput
   },
   {
-    name: "PipelineInput (encode, onExcessProperty: error)",
-    schema: PipelineInput,
+    name: "DealPipelineInput (encode, onExcessProperty: error)",
+    schema: DealPipelineInput,
     isDecoding: false,
     options: ITEM,
-    valid: Arbitrary.make(PipelineInput),
+    valid: Arbitrary.make(DealPipelineInput),
     realistic: pipelineInput
   }
 ]
@@ -613,10 +613,10 @@ const moreCodecs: ReadonlyArray<Codec> = [
     })
   },
   {
-    name: "Pipeline (decode)",
-    schema: Pipeline,
+    name: "DealPipeline (decode)",
+    schema: DealPipeline,
     isDecoding: true,
-    valid: Arbitrary.make(Schema.encodedSchema(Pipeline)),
+    valid: Arbitrary.make(Schema.encodedSchema(DealPipeline)),
     realistic: fc.record({
       pipelineId: word,
       pipelineLabel: word,

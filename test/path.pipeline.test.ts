@@ -9,7 +9,8 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { BASE_URLS, RecotapCallOptions, RecotapCrm } from "../src/index.js"
+import { RecotapCallOptions, RecotapCrm } from "../src/index.js"
+import { BASE_URLS } from "../src/RecotapConfig.js"
 import { crmWith, envelope, errorEnvelope, json, recordingTracer } from "./helpers.js"
 
 const list = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())

@@ -20,7 +20,7 @@ import type { Revision } from "../RecotapConfig.js"
 import type { AccountsApi } from "../RecotapCrm.js"
 import { type BulkEndpoint, bulkEndpoint, matchKey, matchResults, resultDecoder, ResultsResponse, runBulk } from "./bulk.js"
 import { endpoint } from "./endpoint.js"
-import type { Pipeline } from "./pipeline.js"
+import type { RequestPath } from "./pipeline.js"
 
 /** Most accounts in one push, and mappings in one PATCH. */
 export const MAX_ACCOUNTS_PER_REQUEST = 100
@@ -166,7 +166,7 @@ const updateAccount = (revision: Revision) => {
 }
 
 /** Builds the account writes over a pipeline. */
-export const makeAccountWrites = (pipeline: Pipeline): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
+export const makeAccountWrites = (pipeline: RequestPath): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
   const PushAccounts = pushAccounts(pipeline.revision)
   const UpdateAccount = updateAccount(pipeline.revision)
   return {

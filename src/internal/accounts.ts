@@ -22,7 +22,7 @@ import { type ReadError, TransportError } from "../RecotapError.js"
 import { makeAccountWrites } from "./accountWrites.js"
 import { truncate } from "./envelope.js"
 import { endpoint } from "./endpoint.js"
-import type { Pipeline } from "./pipeline.js"
+import type { RequestPath } from "./pipeline.js"
 import { paginate } from "./paginate.js"
 
 /**
@@ -79,7 +79,7 @@ const ListUnmapped = endpoint({
 })
 
 /** Builds the accounts resource over a pipeline. */
-export const makeAccounts = (pipeline: Pipeline): AccountsApi => {
+export const makeAccounts = (pipeline: RequestPath): AccountsApi => {
   const ListAccounts = listAccounts(pipeline.revision)
   const listUrl = `${pipeline.baseUrl}/accounts`
 

@@ -26,7 +26,7 @@ import type { PayloadDecoder, TypedStatus } from "./endpoint.js"
 import { decodePayload } from "./envelope.js"
 import { fastItemEncoder, fastResultDecoder } from "./fastCodecs.js"
 import { describeParseError } from "./parseError.js"
-import type { Pipeline } from "./pipeline.js"
+import type { RequestPath } from "./pipeline.js"
 import { provablyNotProcessed, type RetrySafety } from "./retry.js"
 
 /** An item that passed its schema: where it was in the input, as given, and as sent. */
@@ -195,7 +195,7 @@ const isConcurrency = (n: unknown) => n === undefined || (typeof n === "number" 
 
 /** Runs a bulk write. Fails only when the key is missing or refused: everything else is an outcome. */
 export const runBulk = <I, Raw, R, Options extends BulkOptions>(
-  pipeline: Pipeline,
+  pipeline: RequestPath,
   endpoint: BulkEndpoint<I, Raw, R, Options>,
   inputs: Iterable<I>,
   options: Options

@@ -4,7 +4,7 @@ import * as Schema from "effect/Schema"
 import { CustomField, CustomFieldInput } from "../CustomField.js"
 import type { CustomFieldsApi } from "../RecotapCrm.js"
 import { endpoint } from "./endpoint.js"
-import type { Pipeline } from "./pipeline.js"
+import type { RequestPath } from "./pipeline.js"
 
 const ListCustomFields = endpoint({
   operation: "customFields.list",
@@ -39,7 +39,7 @@ const CreateCustomField = endpoint({
 })
 
 /** Builds the custom-fields resource over a pipeline. */
-export const makeCustomFields = (pipeline: Pipeline): CustomFieldsApi => ({
+export const makeCustomFields = (pipeline: RequestPath): CustomFieldsApi => ({
   list: () => pipeline.execute(ListCustomFields, undefined),
   create: (input) => pipeline.execute(CreateCustomField, input)
 })

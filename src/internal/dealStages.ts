@@ -1,26 +1,26 @@
 /** The `dealStages` resource: register pipelines in bulk (create-only), list them. */
 import * as Schema from "effect/Schema"
-import { Pipeline, PipelineInput, PipelineResult } from "../DealStage.js"
+import { DealPipeline, DealPipelineInput, DealPipelineResult } from "../DealStage.js"
 import type { DealStagesApi } from "../RecotapCrm.js"
 import type { BulkOptions } from "../Bulk.js"
 import { type BulkEndpoint, bulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
 import { endpoint } from "./endpoint.js"
-import type { Pipeline as RequestPipeline } from "./pipeline.js"
+import type { RequestPath } from "./pipeline.js"
 
 /** Most pipelines in one request. */
 export const MAX_PIPELINES_PER_REQUEST = 20
 
-const PushDealStages: BulkEndpoint<PipelineInput, typeof ResultsResponse.Type, PipelineResult, BulkOptions> = bulkEndpoint({
+const PushDealStages: BulkEndpoint<DealPipelineInput, typeof ResultsResponse.Type, DealPipelineResult, BulkOptions> = bulkEndpoint({
   operation: "dealStages.push",
   method: "POST",
   path: "/deal-stages",
   safety: () => "createOnly",
   uniqueKey: (pipeline) => pipeline.pipelineId,
   maxPerRequest: MAX_PIPELINES_PER_REQUEST,
-  item: PipelineInput,
+  item: DealPipelineInput,
   body: (pipelines) => ({ pipelines }),
   response: ResultsResponse,
-  outcomes: resultsByKey(PipelineResult, (input) => input.pipelineId, (result) => result.pipelineId)
+  outcomes: resultsByKey(DealPipelineResult, (input) => input.pipelineId, (result) => result.pipelineId)
 })
 
 // Seen live as a bare array; the envelope is accepted too.
@@ -28,11 +28,11 @@ const ListDealStages = endpoint({
   operation: "dealStages.list",
   method: "GET",
   path: "/deal-stages",
-  response: Schema.Array(Pipeline)
+  response: Schema.Array(DealPipeline)
 })
 
 /** Builds the deal-stages resource over a pipeline. */
-export const makeDealStages = (pipeline: RequestPipeline): DealStagesApi => ({
+export const makeDealStages = (pipeline: RequestPath): DealStagesApi => ({
   push: (pipelines, options = {}) => runBulk(pipeline, PushDealStages, pipelines, options),
   list: () => pipeline.execute(ListDealStages, undefined)
 })

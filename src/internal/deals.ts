@@ -3,7 +3,7 @@ import { DealInput, DealResult } from "../Deal.js"
 import type { DealsApi } from "../RecotapCrm.js"
 import type { BulkOptions } from "../Bulk.js"
 import { type BulkEndpoint, bulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
-import type { Pipeline } from "./pipeline.js"
+import type { RequestPath } from "./pipeline.js"
 
 /** Most deals in one request. */
 export const MAX_DEALS_PER_REQUEST = 100
@@ -22,6 +22,6 @@ const PushDeals: BulkEndpoint<DealInput, typeof ResultsResponse.Type, DealResult
 })
 
 /** Builds the deals resource over a pipeline. */
-export const makeDeals = (pipeline: Pipeline): DealsApi => ({
+export const makeDeals = (pipeline: RequestPath): DealsApi => ({
   push: (deals, options = {}) => runBulk(pipeline, PushDeals, deals, options)
 })

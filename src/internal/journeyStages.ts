@@ -2,7 +2,7 @@
 import * as Schema from "effect/Schema"
 import type { JourneyStagesApi } from "../RecotapCrm.js"
 import { endpoint } from "./endpoint.js"
-import type { Pipeline } from "./pipeline.js"
+import type { RequestPath } from "./pipeline.js"
 
 // Seen live as a bare array of labels, once as `{ data: [...] }`: both are accepted.
 const ListJourneyStages = endpoint({
@@ -13,6 +13,6 @@ const ListJourneyStages = endpoint({
 })
 
 /** Builds the journey-stages resource over a pipeline. */
-export const makeJourneyStages = (pipeline: Pipeline): JourneyStagesApi => ({
+export const makeJourneyStages = (pipeline: RequestPath): JourneyStagesApi => ({
   list: () => pipeline.execute(ListJourneyStages, undefined)
 })

@@ -280,4 +280,4 @@ const invalidInput = (method: string, url: string, error: ParseResult.ParseError
     : TransportError.invalidRequest(method, url, `the request could not be built: ${describeParseError(error)}`)
 
 /** The request path of one client. */
-export type Pipeline = Effect.Effect.Success<typeof makePipeline>
+export type RequestPath = Effect.Effect.Success<typeof makePipeline>

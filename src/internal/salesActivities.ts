@@ -3,7 +3,7 @@ import type { SalesActivitiesApi } from "../RecotapCrm.js"
 import { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
 import type { BulkOptions } from "../Bulk.js"
 import { type BulkEndpoint, bulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
-import type { Pipeline } from "./pipeline.js"
+import type { RequestPath } from "./pipeline.js"
 
 /** Most activities in one request. */
 export const MAX_ACTIVITIES_PER_REQUEST = 50
@@ -26,6 +26,6 @@ const PushSalesActivities: BulkEndpoint<
 })
 
 /** Builds the sales-activities resource over a pipeline. */
-export const makeSalesActivities = (pipeline: Pipeline): SalesActivitiesApi => ({
+export const makeSalesActivities = (pipeline: RequestPath): SalesActivitiesApi => ({
   push: (activities, options = {}) => runBulk(pipeline, PushSalesActivities, activities, options)
 })

@@ -4,7 +4,7 @@ import type { SegmentsApi } from "../RecotapCrm.js"
 import { ListSegmentsParams, Segments } from "../Segment.js"
 import { endpoint } from "./endpoint.js"
 import { paginate } from "./paginate.js"
-import type { Pipeline } from "./pipeline.js"
+import type { RequestPath } from "./pipeline.js"
 
 const ListSegments = endpoint({
   operation: "segments.list",
@@ -15,7 +15,7 @@ const ListSegments = endpoint({
 })
 
 /** Builds the segments resource over a pipeline. */
-export const makeSegments = (pipeline: Pipeline): SegmentsApi => {
+export const makeSegments = (pipeline: RequestPath): SegmentsApi => {
   const list = (params: ListSegmentsParams = {}) => pipeline.execute(ListSegments, params)
   const pages = (params: ListSegmentsParams = {}) => paginate(list, params, `${pipeline.baseUrl}/segments`)
   return { list, pages, stream: (params) => Stream.mapConcat(pages(params), (page) => page.data) }

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "@effect/vitest"
+import { existsSync, readFileSync } from "node:fs"
+import * as Root from "../src/index.js"
+
+const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  readonly exports: Record<string, unknown>
+}
+
+describe("the package root", () => {
+  it("holds exactly the Recotap names users import (the surface changes only on purpose)", () => {
+    expect(Object.keys(Root).sort()).toEqual([
+      "API_KEY_CONFIG_NAME",
+      "Account",
+      "AccountInput",
+      "AccountPushResult",
+      "AccountUpdate",
+      "Accounts",
+      "ApiKey",
+      "BadRequest",
+      "Bulk",
+      "Conflict",
+      "CustomField",
+      "CustomFieldInput",
+      "DealInput",
+      "DealPipeline",
+      "DealPipelineInput",
+      "DealPipelineResult",
+      "DealResult",
+      "DealStageInput",
+      "ExternalIdMapping",
+      "InvalidApiKey",
+      "LabelType",
+      "ListAccountsParams",
+      "ListSegmentsParams",
+      "ListUnmappedParams",
+      "MalformedAccount",
+      "MappingResponse",
+      "MissingApiKey",
+      "NotFound",
+      "RecotapCallOptions",
+      "RecotapConfig",
+      "RecotapCrm",
+      "SalesActivityInput",
+      "SalesActivityResult",
+      "Segment",
+      "Segments",
+      "TransportError",
+      "UnmappedAccount",
+      "Violation",
+      "customFieldKey",
+      "normalizeDomain"
+    ])
+  })
+
+  it("has no generic name: those live in their module's subpath", () => {
+    const generic = ["make", "validate", "summarize", "parseBaseUrl", "resolveSettings", "Pipeline", "Contact", "CallOptions"]
+    for (const name of generic) expect(Root).not.toHaveProperty(name)
+    expect(Object.keys(Root.Bulk).sort()).toEqual(["summarize", "unavailableInputs", "unknownInputs"])
+  })
+})
+
+describe("the subpath exports", () => {
+  it("name every public module, each with an ES module and a CommonJS build and their types", () => {
+    const modules = Object.keys(packageJson.exports).filter((key) => key !== "." && key !== "./package.json")
+    expect(modules).toEqual([
+      "./Account",
+      "./ApiKey",
+      "./Bulk",
+      "./CustomField",
+      "./Deal",
+      "./DealStage",
+      "./Domain",
+      "./RecotapCallOptions",
+      "./RecotapConfig",
+      "./RecotapCrm",
+      "./RecotapError",
+      "./SalesActivity",
+      "./Segment",
+      "./simulator"
+    ])
+    for (const key of ["."].concat(modules)) {
+      const file = key === "." ? "index" : key === "./simulator" ? "simulator/index" : key.slice(2)
+      expect(packageJson.exports[key]).toEqual({
+        import: { types: `./dist/esm/${file}.d.ts`, default: `./dist/esm/${file}.js` },
+        require: { types: `./dist/cjs/${file}.d.ts`, default: `./dist/cjs/${file}.js` }
+      })
+      // The source each entry is built from exists.
+      expect(existsSync(new URL(`../src/${file}.ts`, import.meta.url))).toBe(true)
+    }
+  })
+})
