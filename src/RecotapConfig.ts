@@ -14,6 +14,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 
 /**
  * Which revision of Recotap's API the client speaks (the API reference, §0):
@@ -252,6 +253,20 @@ const toLayer = (options: RecotapConfigOptions, path: ReadonlyArray<string>) =>
   })
 
 /**
+ * Where `RecotapConfig.layerConfig` reads each setting from: a `Config` per setting, each
+ * defaulting to its `RECOTAP_*` name.
+ */
+export interface RecotapConfigFromConfig {
+  readonly revision?: Config.Config<Revision>
+  readonly sandbox?: Config.Config<boolean>
+  readonly baseUrl?: Config.Config<string>
+  readonly timeout?: Config.Config<Duration.Duration>
+  readonly deadline?: Config.Config<Duration.Duration>
+  readonly maxRetries?: Config.Config<number>
+  readonly allowInsecureHttp?: Config.Config<boolean>
+}
+
+/**
  * Client settings. Optional: without it, the client uses the defaults (see the README's
  * Configuration and Reliability sections).
  *
@@ -261,7 +276,7 @@ const toLayer = (options: RecotapConfigOptions, path: ReadonlyArray<string>) =>
  * RecotapConfig.layer({ baseUrl: "https://sandboxapi.reco-tap.com/api/v1", timeout: "10 seconds" })
  * // from the environment: RECOTAP_REVISION, RECOTAP_SANDBOX, RECOTAP_BASE_URL, RECOTAP_TIMEOUT,
  * // RECOTAP_DEADLINE, RECOTAP_MAX_RETRIES, RECOTAP_ALLOW_INSECURE_HTTP
- * RecotapConfig.layerConfig
+ * RecotapConfig.layerConfig()
  * ```
  */
 export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-recotap/RecotapConfig", {
@@ -273,32 +288,41 @@ export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-re
   }
 
   /**
-   * Settings read from Config, each optional: `RECOTAP_REVISION` (`crm` or `external`),
-   * `RECOTAP_SANDBOX` (a boolean), `RECOTAP_BASE_URL`, `RECOTAP_TIMEOUT` and
+   * Settings read from Config, each optional: by default `RECOTAP_REVISION` (`crm` or
+   * `external`), `RECOTAP_SANDBOX` (a boolean), `RECOTAP_BASE_URL`, `RECOTAP_TIMEOUT` and
    * `RECOTAP_DEADLINE` (durations such as `10 seconds`), `RECOTAP_MAX_RETRIES`,
-   * `RECOTAP_ALLOW_INSECURE_HTTP`. An invalid value fails the layer with a `ConfigError`.
+   * `RECOTAP_ALLOW_INSECURE_HTTP`. Give a `Config` for a setting to read it from elsewhere
+   * (another name, a nested config, a constant); a setting whose Config finds no value keeps its
+   * default. An invalid value fails the layer with a `ConfigError`.
+   *
+   * @example
+   * ```ts
+   * RecotapConfig.layerConfig({ baseUrl: Config.string("CRM_BASE_URL"), timeout: Config.succeed(Duration.seconds(5)) })
+   * ```
    */
-  static readonly layerConfig: Layer.Layer<RecotapConfig, ConfigError.ConfigError> = Layer.effect(
-    RecotapConfig,
-    Effect.gen(function*() {
-      const revision = yield* Config.option(Config.literal(...REVISIONS)("RECOTAP_REVISION"))
-      const sandbox = yield* Config.option(Config.boolean("RECOTAP_SANDBOX"))
-      const baseUrl = yield* Config.option(Config.string("RECOTAP_BASE_URL"))
-      const timeout = yield* Config.option(Config.duration("RECOTAP_TIMEOUT"))
-      const deadline = yield* Config.option(Config.duration("RECOTAP_DEADLINE"))
-      const maxRetries = yield* Config.option(Config.integer("RECOTAP_MAX_RETRIES"))
-      const allowInsecureHttp = yield* Config.option(Config.boolean("RECOTAP_ALLOW_INSECURE_HTTP"))
-      const given = <K extends string, A>(key: K, value: { _tag: "Some"; value: A } | { _tag: "None" }) =>
-        value._tag === "Some" ? { [key]: value.value } as { [P in K]: A } : {}
-      return yield* toLayer({
-        ...given("revision", revision),
-        ...given("sandbox", sandbox),
-        ...given("baseUrl", baseUrl),
-        ...given("timeout", timeout),
-        ...given("deadline", deadline),
-        ...given("allowInsecureHttp", allowInsecureHttp),
-        ...(maxRetries._tag === "Some" ? { retry: { maxRetries: maxRetries.value } } : {})
-      }, [])
-    })
-  )
+  static layerConfig(options: RecotapConfigFromConfig = {}): Layer.Layer<RecotapConfig, ConfigError.ConfigError> {
+    return Layer.effect(
+      RecotapConfig,
+      Effect.gen(function*() {
+        const read = <A>(config: Config.Config<A> | undefined, fallback: Config.Config<A>) =>
+          Effect.map(Config.option(config ?? fallback), Option.getOrUndefined)
+        const revision = yield* read(options.revision, Config.literal(...REVISIONS)("RECOTAP_REVISION"))
+        const sandbox = yield* read(options.sandbox, Config.boolean("RECOTAP_SANDBOX"))
+        const baseUrl = yield* read(options.baseUrl, Config.string("RECOTAP_BASE_URL"))
+        const timeout = yield* read(options.timeout, Config.duration("RECOTAP_TIMEOUT"))
+        const deadline = yield* read(options.deadline, Config.duration("RECOTAP_DEADLINE"))
+        const maxRetries = yield* read(options.maxRetries, Config.integer("RECOTAP_MAX_RETRIES"))
+        const allowInsecureHttp = yield* read(options.allowInsecureHttp, Config.boolean("RECOTAP_ALLOW_INSECURE_HTTP"))
+        return yield* toLayer({
+          ...(revision === undefined ? {} : { revision }),
+          ...(sandbox === undefined ? {} : { sandbox }),
+          ...(baseUrl === undefined ? {} : { baseUrl }),
+          ...(timeout === undefined ? {} : { timeout }),
+          ...(deadline === undefined ? {} : { deadline }),
+          ...(allowInsecureHttp === undefined ? {} : { allowInsecureHttp }),
+          ...(maxRetries === undefined ? {} : { retry: { maxRetries } })
+        }, [])
+      })
+    )
+  }
 }

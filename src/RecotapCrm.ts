@@ -19,10 +19,12 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
 import type {
   Account,
@@ -54,7 +56,8 @@ import { makePipeline } from "./internal/pipeline.js"
 import { makeSalesActivities } from "./internal/salesActivities.js"
 import { makeJourneyStages } from "./internal/journeyStages.js"
 import { makeSegments } from "./internal/segments.js"
-import { RecotapConfig } from "./RecotapConfig.js"
+import { type PartialRecotapCrm, testService } from "./internal/testService.js"
+import { RecotapConfig, type RecotapConfigFromConfig } from "./RecotapConfig.js"
 import type { BadRequest, Conflict, InvalidApiKey, MissingApiKey, NotFound, ReadError } from "./RecotapError.js"
 import type { SalesActivityInput, SalesActivityResult } from "./SalesActivity.js"
 import type { ListSegmentsParams, Segment, Segments } from "./Segment.js"
@@ -212,21 +215,60 @@ export const make: Effect.Effect<RecotapCrmService, never, HttpClient.HttpClient
 })
 
 /**
+ * Where `RecotapCrm.layerConfig` reads the key and the settings from: `apiKey` (by default
+ * `RECOTAP_API_KEY`) and each `RecotapConfig.layerConfig` setting.
+ */
+export interface RecotapCrmFromConfig extends RecotapConfigFromConfig {
+  readonly apiKey?: Config.Config<Redacted.Redacted<string>>
+}
+
+/**
  * The Recotap CRM client. `const crm = yield* RecotapCrm`.
  *
  * Layers:
  * - `RecotapCrm.layer`: needs `HttpClient` and `ApiKey` (and reads `RecotapConfig` if given);
  *   the layer to combine with a test `HttpClient` or the simulator.
- * - `RecotapCrm.layerConfig`: key and settings from Config; needs an `HttpClient`.
- * - `RecotapCrm.live`: `layerConfig` over the platform's fetch client: production in one line.
+ * - `RecotapCrm.layerConfig(options?)`: key and settings from Config; needs an `HttpClient`.
+ * - `RecotapCrm.live`: `layerConfig()` over the platform's fetch client: production in one line.
+ * - `RecotapCrm.layerTest(methods)`: a stand-in made of the methods a test gives.
  */
 export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<RecotapCrm, RecotapCrmService>() {
   static readonly layer: Layer.Layer<RecotapCrm, never, HttpClient.HttpClient | ApiKey> = Layer.effect(RecotapCrm, make)
 
-  static readonly layerConfig: Layer.Layer<RecotapCrm, ConfigError.ConfigError, HttpClient.HttpClient> = RecotapCrm
-    .layer.pipe(Layer.provide(Layer.merge(ApiKey.layerConfig(), RecotapConfig.layerConfig)))
+  /**
+   * The client with its key and settings read from Config: `RECOTAP_API_KEY` and the
+   * `RECOTAP_*` settings by default, or the `Config` given for each.
+   *
+   * @example
+   * ```ts
+   * RecotapCrm.layerConfig({ apiKey: Config.redacted("CRM_RECOTAP_KEY") })
+   * ```
+   */
+  static layerConfig(
+    options: RecotapCrmFromConfig = {}
+  ): Layer.Layer<RecotapCrm, ConfigError.ConfigError, HttpClient.HttpClient> {
+    const { apiKey, ...settings } = options
+    return RecotapCrm.layer.pipe(
+      Layer.provide(Layer.merge(ApiKey.layerConfig(apiKey), RecotapConfig.layerConfig(settings)))
+    )
+  }
 
-  static readonly live: Layer.Layer<RecotapCrm, ConfigError.ConfigError> = RecotapCrm.layerConfig.pipe(
+  /** `layerConfig()` over the platform's fetch client: production in one line. */
+  static readonly live: Layer.Layer<RecotapCrm, ConfigError.ConfigError> = RecotapCrm.layerConfig().pipe(
     Layer.provide(FetchHttpClient.layer)
   )
+
+  /**
+   * A stand-in for tests, made of the methods given; calling any other method dies with a
+   * message naming it (`RecotapCrm.layerTest: deals.push was called, ...`), as an `Effect` or a
+   * `Stream`, whichever the method returns.
+   *
+   * @example
+   * ```ts
+   * RecotapCrm.layerTest({ journeyStages: { list: () => Effect.succeed(["Aware", "Customer"]) } })
+   * ```
+   */
+  static layerTest(methods: PartialRecotapCrm): Layer.Layer<RecotapCrm> {
+    return Layer.succeed(RecotapCrm, testService(methods))
+  }
 }

@@ -36,7 +36,7 @@ describe("RecotapConfig", () => {
       yield* Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
       expect(sent[0]?.url.toString()).toBe("https://sandboxapi.reco-tap.com/api/v1/accounts")
     }).pipe(
-      Effect.provide(Layer.provideMerge(layer, RecotapConfig.layerConfig)),
+      Effect.provide(Layer.provideMerge(layer, RecotapConfig.layerConfig())),
       Effect.provide(withEnv({ RECOTAP_BASE_URL: "https://sandboxapi.reco-tap.com/api/v1/", RECOTAP_TIMEOUT: "5 seconds" }))
     )
   })
@@ -61,7 +61,7 @@ describe("RecotapConfig", () => {
       Effect.gen(function*() {
         const fromCode = yield* Effect.exit(Layer.build(RecotapConfig.layer({ baseUrl: url })).pipe(Effect.scoped))
         const fromEnv = yield* Effect.exit(
-          Layer.build(RecotapConfig.layerConfig).pipe(Effect.scoped, Effect.provide(withEnv({ RECOTAP_BASE_URL: url })))
+          Layer.build(RecotapConfig.layerConfig()).pipe(Effect.scoped, Effect.provide(withEnv({ RECOTAP_BASE_URL: url })))
         )
         for (const exit of [fromCode, fromEnv]) {
           expect(Exit.isFailure(exit)).toBe(true)

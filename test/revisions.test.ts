@@ -49,7 +49,7 @@ describe("the revision setting", () => {
     Effect.gen(function*() {
       const read = (env: Record<string, string>) =>
         Effect.exit(Effect.flatMap(RecotapConfig, Effect.succeed).pipe(
-          Effect.provide(RecotapConfig.layerConfig),
+          Effect.provide(RecotapConfig.layerConfig()),
           Effect.provide(withEnv(env))
         ))
       expect(yield* read({ RECOTAP_REVISION: "external" })).toMatchObject({
