@@ -23,13 +23,13 @@ export const readText = (response: HttpClientResponse.HttpClientResponse, cap: n
       detail: `the response body could not be read: ${describeCause(cause)}`,
       cause
     })
-  const declared = response.headers["content-length"]
-  // A compressed body's declared length is not what it inflates to: that one is read chunk by chunk.
-  if (declared !== undefined && response.headers["content-encoding"] === undefined) {
-    const size = Number(declared)
-    if (Number.isFinite(size) && size > cap) return Effect.fail(tooLarge())
+  // The declared length: none (NaN) without a usable Content-Length, or when the body is
+  // compressed, as its declared length is not what it inflates to: those are read chunk by chunk.
+  const size = response.headers["content-encoding"] === undefined ? Number(response.headers["content-length"]) : Number.NaN
+  if (Number.isFinite(size)) {
+    if (size > cap) return Effect.fail(tooLarge())
     // fetch holds the body to its declared length: one read is enough.
-    if (Number.isFinite(size)) return Effect.mapError(response.text, (error) => unreadable(error.cause))
+    return Effect.mapError(response.text, (error) => unreadable(error.cause))
   }
   return response.stream.pipe(
     Stream.catchAll((error) => (error.reason === "EmptyBody" ? Stream.empty : Stream.fail(unreadable(error.cause)))),

@@ -78,6 +78,7 @@ const withBaseUrl = (baseUrl: string) => <E>(client: HttpClient.HttpClient.With<
 const withJsonHeaders = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E> =>
   HttpClient.mapRequest(client, (request) =>
     HttpClientRequest.acceptJson(
+      // Stryker disable next-line ConditionalExpression: equivalent, every body sent is JSON, its Content-Type already application/json
       request.body._tag === "Empty" ? HttpClientRequest.setHeader(request, "content-type", "application/json") : request
     ))
 
@@ -90,6 +91,7 @@ const withApiKey = (apiKey: ApiKeyService, timeout: Duration.Duration) => {
     HttpClientRequest.setHeader(request, API_KEY_HEADER, Redacted.value(key))
   // A fixed key (ApiKey.layer, layerConfig) is an already-resolved `Exit`: no timeout to arm.
   const get: Effect.Effect<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey> = apiKey.get
+  // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent, a cost (a fixed key answers at once: no timeout could fire)
   if (Exit.isExit(get)) {
     const fixed = get as Exit.Exit<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>
     return HttpClient.mapRequestEffect((request: HttpClientRequest.HttpClientRequest) => Effect.map(fixed, (key) => set(request, key)))
@@ -119,7 +121,7 @@ const withManualRedirects = <E>(client: HttpClient.HttpClient.With<E>): HttpClie
   HttpClient.transform(client, (effect) =>
     Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
       Effect.provideService(effect, FetchHttpClient.RequestInit, {
-        ...Option.getOrElse(init, () => ({})),
+        ...Option.getOrUndefined(init),
         redirect: "manual"
       })))
 
@@ -179,6 +181,7 @@ const followSameOriginRedirects = (origin: string, max: number) =>
 const withDebugLog = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E> =>
   HttpClient.transform(client, (effect, request) =>
   Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
+    // Stryker disable next-line ConditionalExpression: equivalent, a cost (a Debug line below the minimum level is dropped anyway)
     if (LogLevel.greaterThan(minimum, LogLevel.Debug)) return effect
     return Effect.flatMap(Clock.currentTimeMillis, (start) =>
       Effect.onExit(effect, (exit) =>
