@@ -23,7 +23,8 @@ const makeBucket = (limit: RateLimit) =>
     return SynchronizedRef.modifyEffect(state, (bucket) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const tokens = Math.min(limit.requests, bucket.tokens + (now - bucket.at) * perMilli) - 1
-        const readyAt = tokens >= 0 ? now : now + Math.ceil(-tokens / perMilli)
+        // With a token left, `readyAt` is now or earlier: no wait.
+        const readyAt = now + Math.ceil(-tokens / perMilli)
         return [readyAt, { tokens, at: now }] as const
       })).pipe(Effect.flatMap(sleepUntil))
   })
@@ -32,6 +33,7 @@ const makeBucket = (limit: RateLimit) =>
 export const makeLimiter = (limit: RateLimit | undefined): Effect.Effect<Limiter | undefined> =>
   limit === undefined ? Effect.succeed(undefined) : Effect.gen(function*() {
     const takeToken = yield* makeBucket(limit)
+    // Stryker disable next-line ConditionalExpression: equivalent, a shortcut (a semaphore of `undefined` permits never blocks)
     const slots = limit.maxConcurrent === undefined ? undefined : yield* Effect.makeSemaphore(limit.maxConcurrent)
     return <A, E, R>(request: Effect.Effect<A, E, R>) => {
       const paced = Effect.zipRight(takeToken, request)
