@@ -38,7 +38,13 @@ const wireAccount = (i: number): unknown => ({
 
 const pushResult = (i: number): unknown =>
   i % 10 === 0
-    ? { externalId: `crm-${i}`, rtp_aid: null, domain: `company${i}.com`, status: "failed", error: "domain already exists" }
+    ? {
+      externalId: `crm-${i}`,
+      rtp_aid: null,
+      domain: `company${i}.com`,
+      status: "failed",
+      error: "domain already exists"
+    }
     : { externalId: `crm-${i}`, rtp_aid: `rtp_${i}`, domain: `company${i}.com`, status: "created", error: null }
 
 const accountInput = (i: number): AccountInput => ({

@@ -14,9 +14,9 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { KEY } from "./lib/clients.js"
 import { gc, holds, killChildren, RESULTS_DIR, ROOT_DIR, type RowResult, startServer } from "./lib/harness.js"
 import { fmt, fmtSummary } from "./lib/stats.js"
-import { KEY } from "./lib/clients.js"
 import type { Context } from "./rows/context.js"
 import { list20msRow, listRow } from "./rows/list.js"
 import { allocRow, rssRow } from "./rows/memory.js"
@@ -40,7 +40,9 @@ const ROWS: ReadonlyArray<readonly [string, (context: Context) => Promise<Omit<R
 
 const args = process.argv.slice(2)
 if (args.includes("--help") || args.includes("-h")) {
-  console.log(`usage: npm run bench -- [--quick] [--only ${ROWS.map(([id]) => id).join(",")}] [--out file.json] [--check]`)
+  console.log(
+    `usage: npm run bench -- [--quick] [--only ${ROWS.map(([id]) => id).join(",")}] [--out file.json] [--check]`
+  )
   process.exit(0)
 }
 const quick = args.includes("--quick")
@@ -49,7 +51,9 @@ const valueOf = (flag: string) => {
   const at = args.indexOf(flag)
   return at >= 0 ? args[at + 1] : undefined
 }
-const only = args.flatMap((arg, i) => (args[i - 1] === "--only" ? arg.split(",") : [])).map((id) => id.trim()).filter((id) => id !== "")
+const only = args.flatMap((arg, i) => (args[i - 1] === "--only" ? arg.split(",") : [])).map((id) => id.trim()).filter((
+  id
+) => id !== "")
 const unknown = only.filter((id) => !ROWS.some(([known]) => known === id))
 if (unknown.length > 0) {
   console.error(`unknown row(s): ${unknown.join(", ")}; rows: ${ROWS.map(([id]) => id).join(", ")}`)
@@ -79,12 +83,16 @@ const report = () => {
     for (const figure of row.figures) {
       const verdict = holds(figure)
       const unit = figure.unit ?? ""
-      const measured = figure.spread === undefined ? `${fmt(figure.value)}${unit}` : `${fmtSummary(figure.spread)}${unit}`
+      const measured = figure.spread === undefined
+        ? `${fmt(figure.value)}${unit}`
+        : `${fmtSummary(figure.spread)}${unit}`
       table.push([
         figure.label,
         figure.before ?? "",
         figure.note === undefined ? measured : `${measured}  [${figure.note}]`,
-        figure.target === undefined ? "" : (figure.target.text ?? `${figure.target.op === "<=" ? "≤" : "≥"} ${figure.target.value}${unit}`),
+        figure.target === undefined
+          ? ""
+          : (figure.target.text ?? `${figure.target.op === "<=" ? "≤" : "≥"} ${figure.target.value}${unit}`),
         verdict === undefined ? "" : verdict ? "yes" : "NO"
       ])
     }
@@ -123,14 +131,26 @@ const printRow = (row: RowResult) => {
   }
   log(`${row.id}: done in ${fmt(row.durationMs / 1000, 1)} s`)
   for (const variant of row.variants) {
-    console.log(`    ${`${variant.name}, ${variant.metric}`.padEnd(56)} ${fmtSummary(variant.summary)} ${variant.unit}  (n=${variant.summary.n}, IQR ${fmt(variant.summary.q1)}-${fmt(variant.summary.q3)})`)
+    console.log(
+      `    ${`${variant.name}, ${variant.metric}`.padEnd(56)} ${
+        fmtSummary(variant.summary)
+      } ${variant.unit}  (n=${variant.summary.n}, IQR ${fmt(variant.summary.q1)}-${fmt(variant.summary.q3)})`
+    )
   }
   for (const figure of row.figures) {
     const verdict = holds(figure)
     const spread = figure.spread
-    console.log(`  = ${figure.label.trim()}: ${fmt(figure.value)}${figure.unit ?? ""}${
-      spread === undefined ? "" : ` (min-max ${fmt(spread.min)}-${fmt(spread.max)}, IQR ${fmt(spread.q1)}-${fmt(spread.q3)}, n=${spread.n})`
-    }${figure.target === undefined ? "" : `, target ${figure.target.op} ${figure.target.value}: ${verdict === true ? "holds" : "does NOT hold"}`}`)
+    console.log(
+      `  = ${figure.label.trim()}: ${fmt(figure.value)}${figure.unit ?? ""}${
+        spread === undefined
+          ? ""
+          : ` (min-max ${fmt(spread.min)}-${fmt(spread.max)}, IQR ${fmt(spread.q1)}-${fmt(spread.q3)}, n=${spread.n})`
+      }${
+        figure.target === undefined
+          ? ""
+          : `, target ${figure.target.op} ${figure.target.value}: ${verdict === true ? "holds" : "does NOT hold"}`
+      }`
+    )
   }
   for (const note of row.notes) console.log(`    note: ${note}`)
 }
@@ -143,8 +163,18 @@ const cleanUp = () => {
 }
 
 const main = async () => {
-  log(`effect-recotap benchmarks, ${quick ? "quick" : "full"} run; Node ${process.version}, ${os.cpus().length} cores, load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`)
-  if (gc === undefined) log("note: gc() is not exposed (run through npm run bench, which passes --expose-gc): runs are not separated by a collection")
+  log(
+    `effect-recotap benchmarks, ${
+      quick ? "quick" : "full"
+    } run; Node ${process.version}, ${os.cpus().length} cores, load average ${
+      loadAtStart.map((l) => l.toFixed(2)).join(" ")
+    }`
+  )
+  if (gc === undefined) {
+    log(
+      "note: gc() is not exposed (run through npm run bench, which passes --expose-gc): runs are not separated by a collection"
+    )
+  }
   server = await startServer(KEY)
   log(`bench server (own process) on ${server.origin}`)
   const context: Context = { quick, server, log }
@@ -159,7 +189,9 @@ const main = async () => {
         durationMs: performance.now() - t0,
         notes: [
           ...result.notes,
-          `bench server: ${after.requests - before.requests} requests, ${fmt((after.cpuMicros - before.cpuMicros) / 1e6, 1)} s CPU during this row`
+          `bench server: ${after.requests - before.requests} requests, ${
+            fmt((after.cpuMicros - before.cpuMicros) / 1e6, 1)
+          } s CPU during this row`
         ]
       })
     } catch (error) {
@@ -179,7 +211,11 @@ const main = async () => {
   cleanUp()
   writeJson(true)
   console.log(`\n${report()}\n`)
-  log(`load average now ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} (other work on this machine skews absolute figures; ratios are paired per round)`)
+  log(
+    `load average now ${
+      os.loadavg().map((l) => l.toFixed(2)).join(" ")
+    } (other work on this machine skews absolute figures; ratios are paired per round)`
+  )
   log(`results: ${path.relative(ROOT_DIR, out)}`)
   const failed = rows.some((row) => row.error !== undefined)
   const missed = rows.some((row) => row.figures.some((figure) => holds(figure) === false))

@@ -73,7 +73,9 @@ const buildPage = (path: string, offset: number, limit: number, total: number): 
   for (let i = offset; i < end; i++) items.push(JSON.stringify(accountAt(i)))
   const last = end > offset ? end - 1 : offset - 1
   const nextCursor = last >= 0 ? JSON.stringify(rtpAidOf(last)) : "null"
-  const data = `{"data":[${items.join(",")}],"nextCursor":${nextCursor},"hasNextPage":${end < total},"syncTimestamp":"${STARTED}"}`
+  const data = `{"data":[${items.join(",")}],"nextCursor":${nextCursor},"hasNextPage":${
+    end < total
+  },"syncTimestamp":"${STARTED}"}`
   return Buffer.from(envelope(200, path, data))
 }
 
@@ -117,7 +119,9 @@ const listAccounts = (url: URL, apiPath: string, total: number, latency: number,
   let offset = 0
   if (cursor !== null) {
     const index = indexOfRtpAid(cursor)
-    if (index === undefined) return send(response, 400, errorBody(400, apiPath, "Bad Request", "Invalid cursor"), latency)
+    if (index === undefined) {
+      return send(response, 400, errorBody(400, apiPath, "Bad Request", "Invalid cursor"), latency)
+    }
     offset = index + 1
   }
   send(response, 200, pageOf(apiPath, offset, limit, total), latency)
@@ -133,13 +137,21 @@ const pushAccounts = (body: string, apiPath: string, latency: number, response: 
   }
   const accounts = (parsed as { accounts?: unknown } | null)?.accounts
   if (!Array.isArray(accounts) || accounts.length < 1 || accounts.length > 100) {
-    return send(response, 400, JSON.stringify({
-      statusCode: 400,
-      timestamp: new Date().toISOString(),
-      path: apiPath,
-      message: "Bad Request",
-      data: [{ property: "accounts", constraints: { arrayMaxSize: "accounts must contain no more than 100 elements" } }]
-    }), latency)
+    return send(
+      response,
+      400,
+      JSON.stringify({
+        statusCode: 400,
+        timestamp: new Date().toISOString(),
+        path: apiPath,
+        message: "Bad Request",
+        data: [{
+          property: "accounts",
+          constraints: { arrayMaxSize: "accounts must contain no more than 100 elements" }
+        }]
+      }),
+      latency
+    )
   }
   const results = accounts.map((item: { externalId?: unknown; domain?: unknown }) => ({
     externalId: typeof item.externalId === "string" ? item.externalId : null,
@@ -171,7 +183,12 @@ const server = http.createServer((request, response) => {
     if (isAccounts && request.method === "POST") {
       return pushAccounts(Buffer.concat(chunks).toString("utf8"), apiPath, latency, response)
     }
-    send(response, 404, JSON.stringify({ message: `Cannot ${request.method} ${apiPath}`, error: "Not Found", statusCode: 404 }), 0)
+    send(
+      response,
+      404,
+      JSON.stringify({ message: `Cannot ${request.method} ${apiPath}`, error: "Not Found", statusCode: 404 }),
+      0
+    )
   })
 })
 // Connections stay open between rounds: every variant reuses its pool as a real client would.

@@ -49,7 +49,9 @@ const printTable = (title: string, accounts: ReadonlyArray<Account>) => {
   ]
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((r) => r[column]!.length)))
   const line = (cells: ReadonlyArray<string>) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()
-  return Console.log([`\n${title}`, line(rows[0]!), line(widths.map((w) => "-".repeat(w))), ...rows.slice(1).map(line)].join("\n"))
+  return Console.log(
+    [`\n${title}`, line(rows[0]!), line(widths.map((w) => "-".repeat(w))), ...rows.slice(1).map(line)].join("\n")
+  )
 }
 
 /** Pushes the custom fields and the sample accounts (upserting, so the demo can run twice). */
@@ -65,7 +67,9 @@ const pushSamples = (segmentId: string | undefined) =>
     const pushed = yield* crm.accounts.push(sampleAccounts, { upsert: true, ...(segmentId ? { segmentId } : {}) })
     yield* Console.log(`pushed ${pushed.summary.total} accounts: ${JSON.stringify(pushed.summary)}`)
     for (const outcome of pushed.outcomes) {
-      if (outcome._tag !== "Applied") yield* Console.log(`  #${outcome.index} ${outcome._tag}: ${String(outcome.error)}`)
+      if (outcome._tag !== "Applied") {
+        yield* Console.log(`  #${outcome.index} ${outcome._tag}: ${String(outcome.error)}`)
+      }
     }
   })
 
@@ -92,7 +96,9 @@ const pullTwice = (waitForScoring: Effect.Effect<void>) =>
   Effect.gen(function*() {
     const first = yield* syncOnce(Option.none())
     yield* printTable(`Full sync: ${first.changed.length} accounts`, first.changed)
-    yield* Console.log(`checkpoint: ${Option.match(first.checkpoint, { onNone: () => "-", onSome: DateTime.formatIso })}`)
+    yield* Console.log(
+      `checkpoint: ${Option.match(first.checkpoint, { onNone: () => "-", onSome: DateTime.formatIso })}`
+    )
     yield* waitForScoring
     const second = yield* syncOnce(first.checkpoint)
     yield* printTable(`Delta sync since the checkpoint: ${second.changed.length} changed`, second.changed)

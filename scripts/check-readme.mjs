@@ -24,7 +24,8 @@ for (let i = 0; i < lines.length; i++) {
   i = end
 }
 
-const snippet = (code, context) => `import { Chunk, Config, DateTime, Duration, Effect, Layer, Option, Redacted, Schedule, Stream } from "effect"
+const snippet = (code, context) =>
+  `import { Chunk, Config, DateTime, Duration, Effect, Layer, Option, Redacted, Schedule, Stream } from "effect"
 import { ApiKey, Bulk, customFieldKey, RecotapCallOptions, RecotapConfig, RecotapCrm } from "effect-recotap"
 
 ${context}
@@ -42,11 +43,14 @@ const files = samples.map(({ line, code, context }) => {
   writeFileSync(file, /^import /m.test(code) ? `${code}\n${context}\n\nexport {}\n` : snippet(code, context))
   return file
 })
-writeFileSync(join(out, "tsconfig.json"), JSON.stringify({
-  extends: "../../tsconfig.json",
-  compilerOptions: { noEmit: true, noUnusedLocals: false, baseUrl: "../.." },
-  include: ["*.ts"]
-}))
+writeFileSync(
+  join(out, "tsconfig.json"),
+  JSON.stringify({
+    extends: "../../tsconfig.json",
+    compilerOptions: { noEmit: true, noUnusedLocals: false, baseUrl: "../.." },
+    include: ["*.ts"]
+  })
+)
 try {
   execFileSync("npx", ["tsc", "-p", out], { cwd: root, stdio: "inherit" })
 } catch {

@@ -9,16 +9,20 @@ import { join, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
 const work = join(root, "tmp", "smoke")
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
 
 /** The peers as the README's install line names them: `npm install effect-recotap effect@… @effect/platform@…`. */
 const readmePeers = () => {
-  const line = readFileSync(join(root, "README.md"), "utf8").split("\n").find((l) => l.startsWith("npm install effect-recotap "))
+  const line = readFileSync(join(root, "README.md"), "utf8").split("\n").find((l) =>
+    l.startsWith("npm install effect-recotap ")
+  )
   if (line === undefined) throw new Error("README.md has no `npm install effect-recotap …` line")
   return line.split("#")[0].trim().split(/\s+/).slice(3)
 }
 
-const program = (importLine) => `${importLine}
+const program = (importLine) =>
+  `${importLine}
 
 const baseUrl = process.argv[2] ?? ""
 
@@ -52,9 +56,24 @@ import { DEFAULT_SIMULATOR_KEY } from "effect-recotap/simulator"`
 
 const common = { strict: true, skipLibCheck: false, target: "ES2022", types: ["node"], outDir: "out", rootDir: "." }
 const projects = [
-  { name: "esm-nodenext", type: "module", compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" }, source: program(esmImports) },
-  { name: "esm-bundler", type: "module", compilerOptions: { module: "ESNext", moduleResolution: "Bundler" }, source: program(esmImports) },
-  { name: "cjs-node16", type: "commonjs", compilerOptions: { module: "Node16", moduleResolution: "Node16" }, source: program(esmImports) }
+  {
+    name: "esm-nodenext",
+    type: "module",
+    compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" },
+    source: program(esmImports)
+  },
+  {
+    name: "esm-bundler",
+    type: "module",
+    compilerOptions: { module: "ESNext", moduleResolution: "Bundler" },
+    source: program(esmImports)
+  },
+  {
+    name: "cjs-node16",
+    type: "commonjs",
+    compilerOptions: { module: "Node16", moduleResolution: "Node16" },
+    source: program(esmImports)
+  }
 ]
 
 /** Starts the installed simulator bin on a free loopback port; resolves with its base URL. */
@@ -78,7 +97,10 @@ console.log(`packed ${tarball}; peers from the README: ${peers.join(" ")}`)
 
 /** Installs into `dir`; the warning lines npm printed. */
 const npmInstallWarnings = (dir, specs) => {
-  const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...specs], { cwd: dir, encoding: "utf8" })
+  const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...specs], {
+    cwd: dir,
+    encoding: "utf8"
+  })
   if (install.status !== 0) throw new Error(`npm install ${specs.join(" ")} failed:\n${install.stderr}`)
   return `${install.stdout}\n${install.stderr}`.split("\n").filter((line) => /warn/i.test(line))
 }
@@ -94,12 +116,26 @@ if (peersAlone.length > 0) console.log(`the peers alone warn (not ours):\n${peer
 for (const project of projects) {
   const dir = join(work, project.name)
   mkdirSync(dir)
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `smoke-${project.name}`, private: true, type: project.type }))
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { ...common, ...project.compilerOptions }, include: ["main.ts"] }))
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: `smoke-${project.name}`, private: true, type: project.type })
+  )
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { ...common, ...project.compilerOptions }, include: ["main.ts"] })
+  )
   writeFileSync(join(dir, "main.ts"), project.source)
   const warnings = npmInstallWarnings(dir, [tarball, ...peers]).filter((line) => !peersAlone.includes(line))
   if (warnings.length > 0) throw new Error(`${project.name}: npm install warned:\n${warnings.join("\n")}`)
-  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--no-save", "typescript@~5.9.3", "@types/node@^20"], dir)
+  run("npm", [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    "--prefer-offline",
+    "--no-save",
+    "typescript@~5.9.3",
+    "@types/node@^20"
+  ], dir)
   run("npx", ["tsc", "-p", "."], dir)
   const simulator = await startSimulator(dir)
   try {
@@ -113,6 +149,9 @@ for (const project of projects) {
 
 // Plain `require` from JavaScript, with no TypeScript in between.
 const cjs = join(work, "cjs-node16")
-const required = run("node", ["-e", "const r = require('effect-recotap'); console.log(typeof r.RecotapCrm.layer, typeof require('effect-recotap/simulator').Simulator)"], cjs).trim()
+const required = run("node", [
+  "-e",
+  "const r = require('effect-recotap'); console.log(typeof r.RecotapCrm.layer, typeof require('effect-recotap/simulator').Simulator)"
+], cjs).trim()
 if (required !== "object function") throw new Error(`require("effect-recotap") gave: ${required}`)
 console.log(`require: ${required}`)

@@ -96,7 +96,9 @@ export interface BulkResult<I, R> {
 }
 
 /** Counts outcomes by tag. */
-export const summarize = (outcomes: ReadonlyArray<{ readonly _tag: BulkOutcome<unknown, unknown>["_tag"] }>): BulkSummary => {
+export const summarize = (
+  outcomes: ReadonlyArray<{ readonly _tag: BulkOutcome<unknown, unknown>["_tag"] }>
+): BulkSummary => {
   const count = (tag: BulkOutcome<unknown, unknown>["_tag"]) => outcomes.filter((o) => o._tag === tag).length
   return {
     total: outcomes.length,

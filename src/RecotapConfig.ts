@@ -178,9 +178,19 @@ class Invalid {
   constructor(readonly message: string) {}
 }
 
-const duration = (name: string, input: Duration.DurationInput | undefined, fallback: Duration.Duration, allowZero = false) => {
+const duration = (
+  name: string,
+  input: Duration.DurationInput | undefined,
+  fallback: Duration.Duration,
+  allowZero = false
+) => {
   const decoded = Duration.decodeUnknown(input ?? fallback)
-  if (decoded._tag === "None" || (allowZero ? Duration.lessThan(decoded.value, Duration.zero) : !Duration.greaterThan(decoded.value, Duration.zero))) {
+  if (
+    decoded._tag === "None" ||
+    (allowZero
+      ? Duration.lessThan(decoded.value, Duration.zero)
+      : !Duration.greaterThan(decoded.value, Duration.zero))
+  ) {
     throw new Invalid(`${name} must be a ${allowZero ? "non-negative" : "positive"} duration`)
   }
   return decoded.value

@@ -123,7 +123,14 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
    * leave (connection refused, host not found).
    */
   static transport(method: string, url: string, detail: string, cause: unknown, neverSent: boolean): TransportError {
-    return new TransportError({ reason: "Transport", method, url, detail, cause, ...(neverSent ? { notProcessed: true } : {}) })
+    return new TransportError({
+      reason: "Transport",
+      method,
+      url,
+      detail,
+      cause,
+      ...(neverSent ? { notProcessed: true } : {})
+    })
   }
 
   /**

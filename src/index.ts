@@ -28,11 +28,7 @@ export {
   UnmappedAccount
 } from "./Account.js"
 
-export {
-  API_KEY_CONFIG_NAME,
-  ApiKey,
-  type ApiKeyService
-} from "./ApiKey.js"
+export { API_KEY_CONFIG_NAME, ApiKey, type ApiKeyService } from "./ApiKey.js"
 
 /**
  * Bulk outcomes and their helpers: `Bulk.unknownInputs(result)`, `Bulk.unavailableInputs(result)`,
@@ -42,40 +38,17 @@ export {
  */
 export * as Bulk from "./Bulk.js"
 
-export {
-  type BulkOptions,
-  type BulkOutcome,
-  type BulkResult,
-  type BulkSummary
-} from "./Bulk.js"
+export { type BulkOptions, type BulkOutcome, type BulkResult, type BulkSummary } from "./Bulk.js"
 
-export {
-  CustomField,
-  customFieldKey,
-  CustomFieldInput,
-  LabelType
-} from "./CustomField.js"
+export { CustomField, CustomFieldInput, customFieldKey, LabelType } from "./CustomField.js"
 
-export {
-  type AssociatedAccount,
-  DealInput,
-  DealResult
-} from "./Deal.js"
+export { type AssociatedAccount, DealInput, DealResult } from "./Deal.js"
 
-export {
-  DealPipeline,
-  DealPipelineInput,
-  DealPipelineResult,
-  DealStageInput
-} from "./DealStage.js"
+export { DealPipeline, DealPipelineInput, DealPipelineResult, DealStageInput } from "./DealStage.js"
 
-export {
-  normalizeDomain
-} from "./Domain.js"
+export { normalizeDomain } from "./Domain.js"
 
-export {
-  RecotapCallOptions
-} from "./RecotapCallOptions.js"
+export { RecotapCallOptions } from "./RecotapCallOptions.js"
 
 export {
   type RateLimit,
@@ -114,15 +87,6 @@ export {
   Violation
 } from "./RecotapError.js"
 
-export {
-  type CallActivity,
-  type EmailActivity,
-  SalesActivityInput,
-  SalesActivityResult
-} from "./SalesActivity.js"
+export { type CallActivity, type EmailActivity, SalesActivityInput, SalesActivityResult } from "./SalesActivity.js"
 
-export {
-  ListSegmentsParams,
-  Segment,
-  Segments
-} from "./Segment.js"
+export { ListSegmentsParams, Segment, Segments } from "./Segment.js"

@@ -38,7 +38,12 @@ describe("ApiKey", () => {
     ["a key with a carriage return", ApiKey.layer(Redacted.make("abc\r")), "InvalidApiKey", "NotAHeaderValue"],
     ["a key with a control character", ApiKey.layer(Redacted.make("abc\u0000def")), "InvalidApiKey", "NotAHeaderValue"],
     ["a non-ASCII key", ApiKey.layer(Redacted.make("clé-secrète")), "InvalidApiKey", "NotAHeaderValue"],
-    ["a source that yields nothing", ApiKey.layerEffect(Effect.succeed(Option.none())), "MissingApiKey", "NotConfigured"],
+    [
+      "a source that yields nothing",
+      ApiKey.layerEffect(Effect.succeed(Option.none())),
+      "MissingApiKey",
+      "NotConfigured"
+    ],
     ["a source that fails", ApiKey.layerEffect(Effect.fail("vault sealed")), "MissingApiKey", "SourceFailed"]
   ]
   for (const [name, keyLayer, tag, reason] of refused) {
@@ -83,7 +88,12 @@ describe("401 answers", () => {
       "InvalidApiKey",
       "Invalid API key"
     ],
-    ["live wording", json({ message: "Unauthorized access", statusCode: 401 }, 401), "InvalidApiKey", "Unauthorized access"],
+    [
+      "live wording",
+      json({ message: "Unauthorized access", statusCode: 401 }, 401),
+      "InvalidApiKey",
+      "Unauthorized access"
+    ],
     ["no body at all", new Response(null, { status: 401 }), "InvalidApiKey", "an empty body"]
   ]
   for (const [name, response, tag, text] of answers) {

@@ -7,11 +7,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { RecotapConfig, RecotapCrm } from "../src/index.js"
-import { DEFAULT_BASE_URL } from "../src/RecotapConfig.js"
-import * as Redacted from "effect/Redacted"
 import { ApiKey } from "../src/index.js"
+import { DEFAULT_BASE_URL } from "../src/RecotapConfig.js"
 import { crmWith, envelope, fakeHttp } from "./helpers.js"
 
 const emptyPage = () => envelope({ data: [], nextCursor: null, hasNextPage: false })
@@ -37,7 +37,9 @@ describe("RecotapConfig", () => {
       expect(sent[0]?.url.toString()).toBe("https://sandboxapi.reco-tap.com/api/v1/accounts")
     }).pipe(
       Effect.provide(Layer.provideMerge(layer, RecotapConfig.layerConfig())),
-      Effect.provide(withEnv({ RECOTAP_BASE_URL: "https://sandboxapi.reco-tap.com/api/v1/", RECOTAP_TIMEOUT: "5 seconds" }))
+      Effect.provide(
+        withEnv({ RECOTAP_BASE_URL: "https://sandboxapi.reco-tap.com/api/v1/", RECOTAP_TIMEOUT: "5 seconds" })
+      )
     )
   })
 
@@ -61,7 +63,10 @@ describe("RecotapConfig", () => {
       Effect.gen(function*() {
         const fromCode = yield* Effect.exit(Layer.build(RecotapConfig.layer({ baseUrl: url })).pipe(Effect.scoped))
         const fromEnv = yield* Effect.exit(
-          Layer.build(RecotapConfig.layerConfig()).pipe(Effect.scoped, Effect.provide(withEnv({ RECOTAP_BASE_URL: url })))
+          Layer.build(RecotapConfig.layerConfig()).pipe(
+            Effect.scoped,
+            Effect.provide(withEnv({ RECOTAP_BASE_URL: url }))
+          )
         )
         for (const exit of [fromCode, fromEnv]) {
           expect(Exit.isFailure(exit)).toBe(true)

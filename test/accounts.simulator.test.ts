@@ -9,10 +9,14 @@ import { RecotapSimulator, type Simulator } from "../src/simulator/index.js"
 
 const seed = (sim: Simulator, count: number) =>
   sim.seedAccounts(
-    Array.from({ length: count }, (_, i) => ({ name: `Company ${i}`, domain: `company${i}.com`, externalId: `crm-${i}` }))
+    Array.from(
+      { length: count },
+      (_, i) => ({ name: `Company ${i}`, domain: `company${i}.com`, externalId: `crm-${i}` })
+    )
   )
 
-const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
+  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
 const changedDomains = (events: ReadonlyArray<AccountSyncEvent>) =>
   events.flatMap((e) => (e._tag === "Changed" ? [e.account.domain] : []))

@@ -137,7 +137,11 @@ describe("accounts.list", () => {
 
   it.effect("a 400 on a read is a TransportError with the server's text", () => {
     const { layer } = crmWith(() =>
-      errorEnvelope(400, { message: "Bad Request", customMessage: "lastSync must be a valid ISO 8601 date string", data: null })
+      errorEnvelope(400, {
+        message: "Bad Request",
+        customMessage: "lastSync must be a valid ISO 8601 date string",
+        data: null
+      })
     )
     return Effect.gen(function*() {
       const error = yield* Effect.flip(list())
@@ -299,7 +303,9 @@ describe("accounts.sync", () => {
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const seen: Array<string> = []
-      const error = yield* Effect.flip(Stream.runForEach(crm.accounts.sync(), (e) => Effect.sync(() => seen.push(e._tag))))
+      const error = yield* Effect.flip(
+        Stream.runForEach(crm.accounts.sync(), (e) => Effect.sync(() => seen.push(e._tag)))
+      )
       expect(error).toMatchObject({ _tag: "TransportError", status: 500 })
       expect(seen).toEqual(["Changed", "Changed"])
     }).pipe(Effect.provide(layer))

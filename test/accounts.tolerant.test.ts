@@ -13,7 +13,8 @@ import * as TestClock from "effect/TestClock"
 import { type Account, type AccountSyncEvent, RecotapCrm } from "../src/index.js"
 import { account, crmWith, envelope, recordingLogger, type SentRequest } from "./helpers.js"
 
-const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
+  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
 const without = (record: Record<string, unknown>, key: string) => {
   const { [key]: _, ...rest } = record
@@ -105,7 +106,9 @@ describe("accounts.list reads each account on its own", () => {
   })
 
   it.effect("every problem of an account is named, not only the first", () => {
-    const { layer } = crmWith(() => envelope({ data: [{ name: "acme", rtp_account_score: "n/a" }], hasNextPage: false }))
+    const { layer } = crmWith(() =>
+      envelope({ data: [{ name: "acme", rtp_account_score: "n/a" }], hasNextPage: false })
+    )
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const [record] = (yield* crm.accounts.list()).malformed
@@ -119,7 +122,12 @@ describe("accounts.list reads each account on its own", () => {
     const { layer } = crmWith(() => envelope({ data: [account(1)], hasNextPage: false, syncTimestamp: null }))
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
-      expect(yield* crm.accounts.list()).toEqual({ data: [account(1)], malformed: [], nextCursor: null, hasNextPage: false })
+      expect(yield* crm.accounts.list()).toEqual({
+        data: [account(1)],
+        malformed: [],
+        nextCursor: null,
+        hasNextPage: false
+      })
     }).pipe(Effect.provide(layer))
   })
 
@@ -188,7 +196,10 @@ describe("accounts.stream with accounts that cannot be read", () => {
       const crm = yield* RecotapCrm
       const seen: Array<string> = []
       const error = yield* Effect.flip(
-        Stream.runForEach(crm.accounts.stream({ limit: 9 }, { onMalformed: "fail" }), (a) => Effect.sync(() => seen.push(a.rtp_aid)))
+        Stream.runForEach(
+          crm.accounts.stream({ limit: 9 }, { onMalformed: "fail" }),
+          (a) => Effect.sync(() => seen.push(a.rtp_aid))
+        )
       )
       expect(error).toMatchObject({ _tag: "TransportError", reason: "Decode", method: "GET" })
       expect(error.message).toContain("#1 ")
@@ -200,7 +211,9 @@ describe("accounts.stream with accounts that cannot be read", () => {
   })
 
   it.effect("fail mode passes pages with nothing malformed untouched", () => {
-    const { layer } = crmWith(() => envelope({ data: [account(1), { ...account(2), rtp_account_score: "5" }], hasNextPage: false }))
+    const { layer } = crmWith(() =>
+      envelope({ data: [account(1), { ...account(2), rtp_account_score: "5" }], hasNextPage: false })
+    )
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
       expect(yield* collect(crm.accounts.stream({}, { onMalformed: "fail" }))).toEqual([
@@ -213,7 +226,9 @@ describe("accounts.stream with accounts that cannot be read", () => {
 
 describe("accounts.sync with accounts that cannot be read", () => {
   const changedOrMalformed = (events: ReadonlyArray<AccountSyncEvent>) =>
-    events.map((e) => (e._tag === "Changed" ? e.account.rtp_aid : e._tag === "Malformed" ? `malformed #${e.record.index}` : e._tag))
+    events.map((
+      e
+    ) => (e._tag === "Changed" ? e.account.rtp_aid : e._tag === "Malformed" ? `malformed #${e.record.index}` : e._tag))
 
   it.effect("emits Changed and Malformed in page order, then Completed with the counts and the checkpoint", () => {
     const { layer } = crmWith(twoPages("2026-05-01T00:00:00.000Z"))
@@ -240,7 +255,9 @@ describe("accounts.sync with accounts that cannot be read", () => {
       const completed = events.at(-1)
       expect(completed).toMatchObject({ _tag: "Completed", changed: allReadable.length, malformed: unreadable.length })
       // The checkpoint advances all the same.
-      expect(completed?._tag === "Completed" && DateTime.formatIso(completed.checkpoint)).toBe("2026-05-01T00:00:00.000Z")
+      expect(completed?._tag === "Completed" && DateTime.formatIso(completed.checkpoint)).toBe(
+        "2026-05-01T00:00:00.000Z"
+      )
     }).pipe(Effect.provide(layer))
   })
 
@@ -252,12 +269,16 @@ describe("accounts.sync with accounts that cannot be read", () => {
       const events = yield* collect(crm.accounts.sync())
       const completed = events.at(-1)
       expect(completed).toMatchObject({ _tag: "Completed", changed: allReadable.length, malformed: unreadable.length })
-      expect(completed?._tag === "Completed" && DateTime.formatIso(completed.checkpoint)).toBe("2026-06-04T17:40:21.000Z")
+      expect(completed?._tag === "Completed" && DateTime.formatIso(completed.checkpoint)).toBe(
+        "2026-06-04T17:40:21.000Z"
+      )
     }).pipe(Effect.provide(layer))
   })
 
   it.effect("a sync with nothing odd counts zero malformed", () => {
-    const { layer } = crmWith(() => envelope({ data: [account(1)], hasNextPage: false, syncTimestamp: "2026-05-01T00:00:00Z" }))
+    const { layer } = crmWith(() =>
+      envelope({ data: [account(1)], hasNextPage: false, syncTimestamp: "2026-05-01T00:00:00Z" })
+    )
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const events = yield* collect(crm.accounts.sync())
@@ -267,7 +288,8 @@ describe("accounts.sync with accounts that cannot be read", () => {
 })
 
 describe("lastSync as an ISO 8601 string", () => {
-  const empty = () => envelope({ data: [], nextCursor: null, hasNextPage: false, syncTimestamp: "2026-05-01T00:00:00.000Z" })
+  const empty = () =>
+    envelope({ data: [], nextCursor: null, hasNextPage: false, syncTimestamp: "2026-05-01T00:00:00.000Z" })
 
   it.effect("is sent as given, by list, stream and sync; a Date is still sent as ISO UTC", () => {
     const { layer, sent } = crmWith(empty)

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { type AccountInput, type RecotapConfigOptions, RecotapCrm } from "../src/index.js"
-import { singleAttempt } from "./helpers.js"
 import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
+import { singleAttempt } from "./helpers.js"
 
 const accounts = (count: number, from = 0): Array<AccountInput> =>
   Array.from({ length: count }, (_, i) => ({
@@ -30,7 +30,14 @@ describe("accounts.push", () => {
         const input = accounts(250)
         const result = yield* crm.accounts.push(input)
         expect(sentCount(sim)).toEqual([100, 100, 50])
-        expect(result.summary).toEqual({ total: 250, applied: 250, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 })
+        expect(result.summary).toEqual({
+          total: 250,
+          applied: 250,
+          rejected: 0,
+          invalid: 0,
+          unavailable: 0,
+          unknown: 0
+        })
         result.outcomes.forEach((outcome, i) => {
           expect(outcome).toMatchObject({ _tag: "Applied", index: i, status: "created", input: input[i] })
         })
@@ -44,7 +51,10 @@ describe("accounts.push", () => {
     withCrm((sim, crm) =>
       Effect.gen(function*() {
         const result = yield* crm.accounts.push([])
-        expect(result).toEqual({ outcomes: [], summary: { total: 0, applied: 0, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 } })
+        expect(result).toEqual({
+          outcomes: [],
+          summary: { total: 0, applied: 0, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 }
+        })
         expect(sim.requests).toHaveLength(0)
       })
     ))
@@ -60,7 +70,14 @@ describe("accounts.push", () => {
           ...accounts(1, 2)
         ]
         const result = yield* crm.accounts.push(input)
-        expect(result.outcomes.map((o) => o._tag)).toEqual(["Applied", "Applied", "Invalid", "Invalid", "Invalid", "Applied"])
+        expect(result.outcomes.map((o) => o._tag)).toEqual([
+          "Applied",
+          "Applied",
+          "Invalid",
+          "Invalid",
+          "Invalid",
+          "Applied"
+        ])
         const reasons = result.outcomes.flatMap((o) => (o._tag === "Invalid" ? [o.error] : []))
         expect(reasons[0]).toContain("domain")
         expect(reasons[1]).toContain("website")
@@ -85,7 +102,9 @@ describe("accounts.push", () => {
           ["Applied", "created"]
         ])
         expect(again.outcomes[0]).toMatchObject({ error: "Account with externalId 'crm-0' already exists" })
-        expect(again.outcomes[1]).toMatchObject({ error: expect.stringContaining("Custom field key(s) not found: NOPE_C") })
+        expect(again.outcomes[1]).toMatchObject({
+          error: expect.stringContaining("Custom field key(s) not found: NOPE_C")
+        })
       })
     ))
 
@@ -137,7 +156,10 @@ describe("accounts.push", () => {
         // The truncated answer came after processing: applied, but the client cannot know.
         expect(new Set(kinds.slice(200, 300))).toEqual(new Set(["Unknown"]))
         const unknown = result.outcomes[250]
-        expect(unknown?._tag === "Unknown" && unknown.error).toMatchObject({ _tag: "TransportError", reason: "Transport" })
+        expect(unknown?._tag === "Unknown" && unknown.error).toMatchObject({
+          _tag: "TransportError",
+          reason: "Transport"
+        })
         expect(sim.accounts()).toHaveLength(200)
         expect(sim.accounts().at(-1)?.externalId).toBe("crm-299")
       }), singleAttempt))
@@ -160,7 +182,12 @@ describe("accounts.update", () => {
           { label: "Crm Stage", labelType: "singleLineText" },
           { label: "Renewal Date", labelType: "date" }
         ])
-        sim.seedAccounts([{ name: "Acme", domain: "acme.com", externalId: "crm/1", customFields: { CRM_STAGE_C: "POC" } }])
+        sim.seedAccounts([{
+          name: "Acme",
+          domain: "acme.com",
+          externalId: "crm/1",
+          customFields: { CRM_STAGE_C: "POC" }
+        }])
         yield* crm.accounts.update({ externalId: "crm/1" }, { customFields: { RENEWAL_DATE_C: "2027-01-01" } })
         expect(sim.account("crm/1").customFields).toEqual({ CRM_STAGE_C: "POC", RENEWAL_DATE_C: "2027-01-01" })
         const put = sim.requests.at(-1)
@@ -174,8 +201,13 @@ describe("accounts.update", () => {
       Effect.gen(function*() {
         sim.seedAccounts([{ name: "Acme", domain: "acme.com", externalId: "crm-1" }])
         const missing = yield* Effect.flip(crm.accounts.update({ externalId: "crm-404" }, { customFields: {} }))
-        expect(missing).toMatchObject({ _tag: "NotFound", customMessage: "Account with externalId 'crm-404' not found" })
-        const unknownKey = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: { NOPE_C: 1 } }))
+        expect(missing).toMatchObject({
+          _tag: "NotFound",
+          customMessage: "Account with externalId 'crm-404' not found"
+        })
+        const unknownKey = yield* Effect.flip(
+          crm.accounts.update({ externalId: "crm-1" }, { customFields: { NOPE_C: 1 } })
+        )
         expect(unknownKey).toMatchObject({ _tag: "BadRequest", origin: "server" })
         expect(unknownKey.message).toContain("Custom field key(s) not found: NOPE_C")
       })
@@ -187,7 +219,9 @@ describe("accounts.update", () => {
         const blankId = yield* Effect.flip(crm.accounts.update({ externalId: " " }, { customFields: {} }))
         expect(blankId).toMatchObject({ _tag: "BadRequest", origin: "client" })
         expect(blankId.message).toContain("externalId")
-        const extra = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: {}, name: "x" } as never))
+        const extra = yield* Effect.flip(
+          crm.accounts.update({ externalId: "crm-1" }, { customFields: {}, name: "x" } as never)
+        )
         expect(extra.message).toContain("name")
         expect(sim.requests).toHaveLength(0)
       })

@@ -27,7 +27,9 @@ describe("matching Recotap's answer to the items", () => {
     return Effect.gen(function*() {
       const result = yield* pushDeals(4)
       expect(result.outcomes.map((o) => o._tag)).toEqual(["Applied", "Unknown", "Applied", "Unknown"])
-      expect(result.outcomes[1]?._tag === "Unknown" && result.outcomes[1].error.message).toContain("no result for this item")
+      expect(result.outcomes[1]?._tag === "Unknown" && result.outcomes[1].error.message).toContain(
+        "no result for this item"
+      )
       expect(result.outcomes[3]?._tag === "Unknown" && result.outcomes[3].error.message).toContain("queued")
       expect(result.outcomes[2]).toMatchObject({ index: 2, result: { externalDealId: "deal-2" } })
     }).pipe(Effect.provide(layer))
@@ -63,15 +65,23 @@ describe("refusals", () => {
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
       sim.faults.script("POST /deals", Fault.status(400))
-      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(Array.from({ length: 150 }, (_, i) => deal(i))))
+      const result = yield* Effect.flatMap(RecotapCrm, (crm) =>
+        crm.deals.push(Array.from({ length: 150 }, (_, i) => deal(i))))
       expect(sim.requests).toHaveLength(2)
       expect(result.summary).toMatchObject({ rejected: 100, applied: 50 })
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
 
   it.effect("a pipeline ID repeated within one call is Invalid, so that its request is not refused whole", () =>
     Effect.gen(function*() {
-      const pipeline = (id: string): DealPipelineInput => ({ pipelineId: id, pipelineLabel: id, stages: [{ stageId: "s", stageLabel: "S" }] })
-      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.dealStages.push([pipeline("a"), pipeline("b"), pipeline("a")]))
+      const pipeline = (id: string): DealPipelineInput => ({
+        pipelineId: id,
+        pipelineLabel: id,
+        stages: [{ stageId: "s", stageLabel: "S" }]
+      })
+      const result = yield* Effect.flatMap(
+        RecotapCrm,
+        (crm) => crm.dealStages.push([pipeline("a"), pipeline("b"), pipeline("a")])
+      )
       expect(result.outcomes.map((o) => o._tag)).toEqual(["Applied", "Applied", "Invalid"])
       expect(result.outcomes[2]).toMatchObject({ error: "\"a\" repeats item #0 of this call" })
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
@@ -84,7 +94,10 @@ describe("options", () => {
       const crm = yield* RecotapCrm
       const zero = yield* crm.deals.push([deal(1)], { concurrency: 0 })
       const blank = yield* crm.accounts.push([{ externalId: "a", name: "A", domain: "a.com" }], { segmentId: "" })
-      expect(zero.outcomes[0]).toMatchObject({ _tag: "Invalid", error: "options.concurrency must be a positive integer" })
+      expect(zero.outcomes[0]).toMatchObject({
+        _tag: "Invalid",
+        error: "options.concurrency must be a positive integer"
+      })
       expect(blank.outcomes[0]).toMatchObject({ _tag: "Invalid", error: "options.segmentId must not be blank" })
       expect(sent).toHaveLength(0)
     }).pipe(Effect.provide(layer))
@@ -104,7 +117,10 @@ describe("options", () => {
     )
     return Effect.gen(function*() {
       const fiber = yield* Effect.fork(
-        Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(Array.from({ length: 450 }, (_, i) => deal(i)), { concurrency: 2 }))
+        Effect.flatMap(
+          RecotapCrm,
+          (crm) => crm.deals.push(Array.from({ length: 450 }, (_, i) => deal(i)), { concurrency: 2 })
+        )
       )
       for (let i = 0; i < 5; i++) yield* TestClock.adjust("1 second")
       const result = yield* Fiber.join(fiber)
@@ -129,12 +145,22 @@ describe("options", () => {
 // Items of three kinds (valid, invalid, duplicate of an earlier one) and a script of faults for
 // the requests, so that every kind of outcome appears.
 const itemPlan = FastCheck.constantFrom("valid", "valid", "valid", "invalid", "duplicate")
-const faultPlan = FastCheck.constantFrom(undefined, Fault.status(503), Fault.reset(), Fault.truncated(), Fault.status(400))
+const faultPlan = FastCheck.constantFrom(
+  undefined,
+  Fault.status(503),
+  Fault.reset(),
+  Fault.truncated(),
+  Fault.status(400)
+)
 
 describe("the one-outcome-per-item law", () => {
   it.effect.prop(
     "every input gets exactly one outcome, in order, consistent with what Recotap stored",
-    [FastCheck.array(itemPlan, { maxLength: 260 }), FastCheck.array(faultPlan, { maxLength: 4 }), FastCheck.integer({ min: 1, max: 3 })],
+    [
+      FastCheck.array(itemPlan, { maxLength: 260 }),
+      FastCheck.array(faultPlan, { maxLength: 4 }),
+      FastCheck.integer({ min: 1, max: 3 })
+    ],
     ([plans, faults, concurrency]) =>
       Effect.gen(function*() {
         const sim = yield* RecotapSimulator

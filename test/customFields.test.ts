@@ -1,7 +1,6 @@
 /** Custom fields against the simulator: the active definitions, creation with the derived key, and every refusal. */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { singleAttempt } from "./helpers.js"
 import {
   type BadRequest,
   type Conflict,
@@ -14,6 +13,7 @@ import {
   type TransportError
 } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
+import { singleAttempt } from "./helpers.js"
 
 const LIST = "GET /accounts/custom-fields"
 const CREATE = "POST /accounts/custom-field"
@@ -98,7 +98,9 @@ describe("customFields.create", () => {
         labelType: "multiSelection",
         options: ["EMEA", "AMER", "APAC"]
       })
-      expect(created).toEqual(field("Regions", "REGIONS_C", { labelType: "multiSelection", options: ["EMEA", "AMER", "APAC"] }))
+      expect(created).toEqual(
+        field("Regions", "REGIONS_C", { labelType: "multiSelection", options: ["EMEA", "AMER", "APAC"] })
+      )
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 
   it.effect("an active field with the same key is a Conflict that names the key; nothing changes", () =>
@@ -107,7 +109,9 @@ describe("customFields.create", () => {
       sim.seedCustomFields([{ label: "Contract Value", labelType: "number" }])
       const crm = yield* RecotapCrm
       // Another label, the same derived key.
-      const error = yield* Effect.flip(crm.customFields.create({ label: "contract value", labelType: "singleLineText" }))
+      const error = yield* Effect.flip(
+        crm.customFields.create({ label: "contract value", labelType: "singleLineText" })
+      )
       expect(error._tag).toBe("Conflict")
       expect(error.message).toContain("CONTRACT_VALUE_C")
       expect(sim.customFields()).toEqual([field("Contract Value", "CONTRACT_VALUE_C")])
@@ -124,10 +128,30 @@ describe("customFields.create", () => {
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 
   const invalidInputs: ReadonlyArray<readonly [string, unknown, string, string]> = [
-    ["a single selection without options", { label: "Tier", labelType: "singleSelection" }, "options", "a singleSelection field needs at least one option"],
-    ["a multi selection with no option", { label: "Tags", labelType: "multiSelection", options: [] }, "options", "a multiSelection field needs at least one option"],
-    ["options on a number field", { label: "Score", labelType: "number", options: ["1"] }, "options", "options are only for selection fields, not number"],
-    ["a blank option", { label: "Tier", labelType: "singleSelection", options: ["Gold", " "] }, "options.1", "must not be empty"],
+    [
+      "a single selection without options",
+      { label: "Tier", labelType: "singleSelection" },
+      "options",
+      "a singleSelection field needs at least one option"
+    ],
+    [
+      "a multi selection with no option",
+      { label: "Tags", labelType: "multiSelection", options: [] },
+      "options",
+      "a multiSelection field needs at least one option"
+    ],
+    [
+      "options on a number field",
+      { label: "Score", labelType: "number", options: ["1"] },
+      "options",
+      "options are only for selection fields, not number"
+    ],
+    [
+      "a blank option",
+      { label: "Tier", labelType: "singleSelection", options: ["Gold", " "] },
+      "options.1",
+      "must not be empty"
+    ],
     ["a blank label", { label: "   ", labelType: "singleLineText" }, "label", "must not be empty"],
     ["an unknown label type", { label: "Flag", labelType: "checkbox" }, "labelType", "checkbox"],
     ["an unknown property", { label: "Flag", labelType: "number", colour: "red" }, "colour", "is unexpected"]

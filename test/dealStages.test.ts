@@ -15,7 +15,8 @@ const pipeline = (id: string, rest: Partial<DealPipelineInput> = {}): DealPipeli
 })
 
 /** `count` pipelines `p-00`, `p-01`, ... */
-const pipelines = (count: number) => Array.from({ length: count }, (_, n) => pipeline(`p-${String(n).padStart(2, "0")}`))
+const pipelines = (count: number) =>
+  Array.from({ length: count }, (_, n) => pipeline(`p-${String(n).padStart(2, "0")}`))
 
 /** The pipeline IDs of each `POST /deal-stages` request. */
 const sentBatches = (sim: Simulator) =>
@@ -86,7 +87,9 @@ describe("dealStages.push", () => {
         ["Rejected", 1, "refused"],
         ["Rejected", 2, "refused"]
       ])
-      expect(again.outcomes[0]?._tag === "Rejected" && again.outcomes[0].error).toContain("Pipeline(s) already exist: p-00, p-01.")
+      expect(again.outcomes[0]?._tag === "Rejected" && again.outcomes[0].error).toContain(
+        "Pipeline(s) already exist: p-00, p-01."
+      )
       expect(sim.pipelines().map((p) => p.pipelineId)).toEqual(["p-00", "p-01"])
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 
@@ -96,13 +99,21 @@ describe("dealStages.push", () => {
       const crm = yield* RecotapCrm
       const invalid: ReadonlyArray<readonly [DealPipelineInput, string]> = [
         [
-          pipeline("dup", { stages: [{ stageId: "a", stageLabel: "A" }, { stageId: "b", stageLabel: "B" }, { stageId: "a", stageLabel: "Again" }] }),
+          pipeline("dup", {
+            stages: [{ stageId: "a", stageLabel: "A" }, { stageId: "b", stageLabel: "B" }, {
+              stageId: "a",
+              stageLabel: "Again"
+            }]
+          }),
           "stages: stage IDs must be unique within a pipeline"
         ],
         [pipeline("none", { stages: [] as unknown as DealPipelineInput["stages"] }), "stages.0: is missing"],
         [pipeline(" "), "pipelineId: must not be empty"],
         [pipeline("blank-label", { pipelineLabel: "" }), "pipelineLabel: must not be empty"],
-        [pipeline("blank-stage", { stages: [{ stageId: "", stageLabel: "Open" }] }), "stages.0.stageId: must not be empty"]
+        [
+          pipeline("blank-stage", { stages: [{ stageId: "", stageLabel: "Open" }] }),
+          "stages.0.stageId: must not be empty"
+        ]
       ]
       const input = [pipeline("ok-1"), ...invalid.map(([p]) => p), pipeline("ok-2")]
       const result = yield* crm.dealStages.push(input)
@@ -153,7 +164,10 @@ describe("dealStages.list", () => {
     Effect.gen(function*() {
       const crm = yield* RecotapCrm
       expect(yield* crm.dealStages.list()).toEqual([])
-      const input = [pipeline("smb-pipeline"), pipeline("enterprise-pipeline", { stages: [{ stageId: "s1", stageLabel: "Qualified" }] })]
+      const input = [
+        pipeline("smb-pipeline"),
+        pipeline("enterprise-pipeline", { stages: [{ stageId: "s1", stageLabel: "Qualified" }] })
+      ]
       yield* crm.dealStages.push(input)
       expect(yield* crm.dealStages.list()).toEqual(input)
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))

@@ -1,10 +1,10 @@
 /** deals.push against the simulator: batching, upserts, dates on the wire, local checks and partial failures. */
 import { describe, expect, it } from "@effect/vitest"
-import { singleAttempt } from "./helpers.js"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import { Bulk, type BulkOutcome, type DealInput, type DealResult, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
+import { singleAttempt } from "./helpers.js"
 
 const ROUTE = "POST /deals"
 
@@ -20,7 +20,9 @@ const deals = (count: number) => Array.from({ length: count }, (_, n) => deal(n)
 
 /** The `POST /deals` requests the simulator received, as the lists of deals they carried. */
 const sentBatches = (sim: Simulator) =>
-  sim.requests.filter((r) => r.route === ROUTE).map((r) => (r.body as { deals: ReadonlyArray<Record<string, unknown>> }).deals)
+  sim.requests.filter((r) => r.route === ROUTE).map((r) =>
+    (r.body as { deals: ReadonlyArray<Record<string, unknown>> }).deals
+  )
 
 const applied = (input: DealInput, index: number): BulkOutcome<DealInput, DealResult> => ({
   _tag: "Applied",
@@ -88,7 +90,10 @@ describe("deals.push", () => {
         ownerEmail: "rita@seller.com",
         ownerId: "u-7",
         dealCurrencyCode: "EUR",
-        associatedAccounts: [{ domain: "https://www.Acme.com/pricing", name: "Acme" }, { externalId: "crm-404", domain: "nowhere.io" }]
+        associatedAccounts: [{ domain: "https://www.Acme.com/pricing", name: "Acme" }, {
+          externalId: "crm-404",
+          domain: "nowhere.io"
+        }]
       })
       const result = yield* crm.deals.push([full])
       expect(result.outcomes).toEqual([applied(full, 0)])
@@ -104,7 +109,10 @@ describe("deals.push", () => {
       const table: ReadonlyArray<readonly [NonNullable<DealInput["startDate"]>, string]> = [
         [new Date("2026-04-22T10:30:00Z"), "2026-04-22T10:30:00.000Z"],
         [DateTime.unsafeMake("2026-06-30T00:00:00Z"), "2026-06-30T00:00:00.000Z"],
-        [DateTime.unsafeMakeZoned(new Date("2026-07-01T08:00:00Z"), { timeZone: "Europe/Paris" }), "2026-07-01T08:00:00.000Z"],
+        [
+          DateTime.unsafeMakeZoned(new Date("2026-07-01T08:00:00Z"), { timeZone: "Europe/Paris" }),
+          "2026-07-01T08:00:00.000Z"
+        ],
         ["2026-04-22", "2026-04-22"],
         ["2026-05-01T09:00:00+02:00", "2026-05-01T09:00:00+02:00"]
       ]
@@ -129,7 +137,10 @@ describe("deals.push", () => {
         [deal(6, { startDate: new Date("not a date") }), "startDate: Expected string | Instant, actual Invalid Date"],
         [deal(7, { amount: Number.NaN }), "amount: Expected a finite number, actual NaN"],
         [{ ...deal(8), closeDate: "2026-06-30" } as DealInput, "closeDate: is unexpected"],
-        [deal(9, { associatedAccounts: [{ domain: "acme.com", website: "acme.com" } as { domain: string }] }), "associatedAccounts.0.website: is unexpected"]
+        [
+          deal(9, { associatedAccounts: [{ domain: "acme.com", website: "acme.com" } as { domain: string }] }),
+          "associatedAccounts.0.website: is unexpected"
+        ]
       ]
       // Valid deals around and between the invalid ones.
       const input = [deal(0), ...invalid.flatMap(([bad], i) => [bad, deal(100 + i)])]
@@ -191,7 +202,14 @@ describe("deals.push", () => {
         const input = deals(250)
         const result = yield* crm.deals.push(input)
 
-        expect(result.summary).toEqual({ total: 250, applied: 150, rejected: 0, invalid: 0, unavailable: 0, unknown: 100 })
+        expect(result.summary).toEqual({
+          total: 250,
+          applied: 150,
+          rejected: 0,
+          invalid: 0,
+          unavailable: 0,
+          unknown: 100
+        })
         result.outcomes.forEach((outcome, i) => {
           if (i >= 100 && i < 200) {
             expect(outcome).toMatchObject({ _tag: "Unknown", index: i, error: { _tag: "TransportError", reason } })
@@ -207,7 +225,14 @@ describe("deals.push", () => {
 
         // Deals are upserts: resending the unknown ones is safe.
         const resent = yield* crm.deals.push(Bulk.unknownInputs(result))
-        expect(resent.summary).toEqual({ total: 100, applied: 100, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 })
+        expect(resent.summary).toEqual({
+          total: 100,
+          applied: 100,
+          rejected: 0,
+          invalid: 0,
+          unavailable: 0,
+          unknown: 0
+        })
         expect(sim.deals()).toHaveLength(250)
       }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
   }
@@ -220,8 +245,18 @@ describe("deals.push", () => {
       const input = deals(250)
       const result = yield* crm.deals.push(input)
 
-      expect(result.summary).toEqual({ total: 250, applied: 150, rejected: 0, invalid: 0, unavailable: 100, unknown: 0 })
-      expect(result.outcomes[150]).toMatchObject({ _tag: "Unavailable", error: { _tag: "TransportError", status: 503 } })
+      expect(result.summary).toEqual({
+        total: 250,
+        applied: 150,
+        rejected: 0,
+        invalid: 0,
+        unavailable: 100,
+        unknown: 0
+      })
+      expect(result.outcomes[150]).toMatchObject({
+        _tag: "Unavailable",
+        error: { _tag: "TransportError", status: 503 }
+      })
       expect(Bulk.unavailableInputs(result)).toEqual(input.slice(100, 200))
       expect(sim.deals()).toHaveLength(150)
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))

@@ -18,7 +18,7 @@ import * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as Schema from "effect/Schema"
-import * as AST from "effect/SchemaAST"
+import type * as AST from "effect/SchemaAST"
 import {
   Account,
   AccountInput,
@@ -255,7 +255,9 @@ const mutation = (names: ReadonlyArray<string>): fc.Arbitrary<Mutation> =>
       "hole",
       "empty"
     ),
-    key: names.length > 0 ? fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 5 })) : fc.string({ maxLength: 5 }),
+    key: names.length > 0
+      ? fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 5 }))
+      : fc.string({ maxLength: 5 }),
     value: odd
   })
 
@@ -319,7 +321,9 @@ const mutate = (root: unknown, m: Mutation): unknown => {
     case "inherit": {
       if (Array.isArray(node)) return root
       const child = Object.create({ [m.key]: m.value })
-      for (const key of Reflect.ownKeys(node)) Object.defineProperty(child, key, Object.getOwnPropertyDescriptor(node, key)!)
+      for (const key of Reflect.ownKeys(node)) {
+        Object.defineProperty(child, key, Object.getOwnPropertyDescriptor(node, key)!)
+      }
       return put(child)
     }
     case "nullProto": {
@@ -342,9 +346,10 @@ const mutate = (root: unknown, m: Mutation): unknown => {
 
 const mutated = (codec: Codec): fc.Arbitrary<unknown> => {
   const names = [...namesOf(codec.schema.ast)]
-  return fc.tuple(fc.oneof(codec.valid, codec.realistic), fc.array(mutation(names), { minLength: 1, maxLength: 3 })).map(
-    ([value, mutations]) => mutations.reduce(mutate, copy(value))
-  )
+  return fc.tuple(fc.oneof(codec.valid, codec.realistic), fc.array(mutation(names), { minLength: 1, maxLength: 3 }))
+    .map(
+      ([value, mutations]) => mutations.reduce(mutate, copy(value))
+    )
 }
 
 const anything: fc.Arbitrary<unknown> = fc.oneof(
@@ -358,9 +363,14 @@ const anything: fc.Arbitrary<unknown> = fc.oneof(
 // ---------------------------------------------------------------------------------------------
 
 const word = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._-]{0,15}$/)
-const domain = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/), fc.constantFrom("com", "io", "co.uk", "de"))
+const domain = fc.tuple(
+  fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/),
+  fc.constantFrom("com", "io", "co.uk", "de")
+)
   .map(([name, tld]) => `${name}.${tld}`)
-const email = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9.]{0,8}[a-z0-9]$/), domain).map(([local, at]) => `${local}@${at}`)
+const email = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9.]{0,8}[a-z0-9]$/), domain).map(([local, at]) =>
+  `${local}@${at}`
+)
   .filter((address) => !address.includes(".."))
 const isoText = fc.date({ min: new Date("2000-01-01"), max: new Date("2099-12-31"), noInvalidDate: true }).map((d) =>
   d.toISOString()
@@ -608,7 +618,11 @@ const moreCodecs: ReadonlyArray<Codec> = [
     schema: MappingResponse,
     isDecoding: true,
     valid: Arbitrary.make(Schema.encodedSchema(MappingResponse)),
-    realistic: fc.record({ matched: fc.nat(100), updated: fc.nat(100), notFound: fc.option(fc.array(domain), { nil: null }) }, {
+    realistic: fc.record({
+      matched: fc.nat(100),
+      updated: fc.nat(100),
+      notFound: fc.option(fc.array(domain), { nil: null })
+    }, {
       requiredKeys: ["matched", "updated"]
     })
   },
@@ -681,15 +695,25 @@ const synthetic: ReadonlyArray<readonly [string, Schema.Schema<any, any>]> = [
   ],
   [
     "a record with fields",
-    Schema.Struct({ id: Schema.Number }, Schema.Record({ key: Schema.String, value: Schema.Union(Schema.Number, Schema.String) }))
+    Schema.Struct(
+      { id: Schema.Number },
+      Schema.Record({ key: Schema.String, value: Schema.Union(Schema.Number, Schema.String) })
+    )
   ],
   [
     "enums and literals",
-    Schema.Struct({ e: Schema.Enums(Color), l: Schema.Literal(1, "1", true, null), big: Schema.optional(Schema.BigIntFromSelf) })
+    Schema.Struct({
+      e: Schema.Enums(Color),
+      l: Schema.Literal(1, "1", true, null),
+      big: Schema.optional(Schema.BigIntFromSelf)
+    })
   ],
   ["a class", Person],
   ["dates", Schema.Struct({ at: Schema.DateTimeUtc, d: Schema.optional(Schema.Date) })],
-  ["nested arrays with filters", Schema.Array(Schema.NonEmptyArray(Schema.Struct({ n: Schema.Int.pipe(Schema.positive()) })))]
+  [
+    "nested arrays with filters",
+    Schema.Array(Schema.NonEmptyArray(Schema.Struct({ n: Schema.Int.pipe(Schema.positive()) })))
+  ]
 ]
 
 const syntheticCodecs: ReadonlyArray<Codec> = synthetic.flatMap(([name, schema]) => {
@@ -705,7 +729,14 @@ const syntheticCodecs: ReadonlyArray<Codec> = synthetic.flatMap(([name, schema])
       valid: encoded,
       realistic: encoded
     },
-    { name: `${name} (encode, onExcessProperty: error)`, schema, isDecoding: false, options: ITEM, valid: type, realistic: type }
+    {
+      name: `${name} (encode, onExcessProperty: error)`,
+      schema,
+      isDecoding: false,
+      options: ITEM,
+      valid: type,
+      realistic: type
+    }
   ]
 })
 
@@ -807,7 +838,9 @@ describe("cases the fast path leaves to the schema", () => {
   })
 
   it("a `__proto__` custom-field key", () => {
-    const raw = JSON.parse(`{"name":"Acme","domain":"acme.com","rtp_aid":"a1","customFields":{"__proto__":{"x":1},"tier":"A"}}`)
+    const raw = JSON.parse(
+      `{"name":"Acme","domain":"acme.com","rtp_aid":"a1","customFields":{"__proto__":{"x":1},"tier":"A"}}`
+    )
     expect(decode.fast(raw)).toBe(unsure)
     expect(decode(raw)).toStrictEqual(Schema.decodeUnknownEither(Account, { errors: "all" })(raw))
   })
@@ -819,15 +852,16 @@ describe("cases the fast path leaves to the schema", () => {
   })
 
   it("numeric text, null and missing scores are read on the fast path, as the schema reads them", () => {
-    expect(decode.fast({ ...base, rtp_account_score: " 12.5 ", rtp_g2_intent_score: null, externalId: null })).toStrictEqual({
-      ...base,
-      rtp_account_score: 12.5,
-      rtp_journey_stage: "",
-      rtp_advertising_activity_score: 0,
-      rtp_website_intent_score: 0,
-      rtp_g2_intent_score: 0,
-      rtp_bombora_intent_score: 0
-    })
+    expect(decode.fast({ ...base, rtp_account_score: " 12.5 ", rtp_g2_intent_score: null, externalId: null }))
+      .toStrictEqual({
+        ...base,
+        rtp_account_score: 12.5,
+        rtp_journey_stage: "",
+        rtp_advertising_activity_score: 0,
+        rtp_website_intent_score: 0,
+        rtp_g2_intent_score: 0,
+        rtp_bombora_intent_score: 0
+      })
   })
 
   it("options the fast path does not mirror: always the schema", () => {

@@ -41,7 +41,13 @@ const rows: ReadonlyArray<Row> = [
     upsert: "Unavailable",
     createOnly: "Unavailable"
   },
-  { name: "429, Retry-After: 2", faults: [Fault.rateLimited(2)], read: { requests: 2 }, upsert: "Applied", createOnly: "Applied" },
+  {
+    name: "429, Retry-After: 2",
+    faults: [Fault.rateLimited(2)],
+    read: { requests: 2 },
+    upsert: "Applied",
+    createOnly: "Applied"
+  },
   {
     name: "429, Retry-After as a date 2 s ahead",
     faults: [Fault.rateLimited(new Date(NOW + 2_000))],
@@ -58,9 +64,27 @@ const rows: ReadonlyArray<Row> = [
     // Recotap asked the whole client to pause for 5 minutes: the next request is not sent either.
     rest: "Unavailable"
   },
-  { name: "latency beyond the timeout", faults: [Fault.latency(60_000)], read: { requests: 2 }, upsert: "Applied", createOnly: "Unknown" },
-  { name: "a connection reset", faults: [Fault.reset()], read: { requests: 2 }, upsert: "Applied", createOnly: "Unknown" },
-  { name: "a truncated body", faults: [Fault.truncated()], read: { requests: 2 }, upsert: "Applied", createOnly: "Unknown" },
+  {
+    name: "latency beyond the timeout",
+    faults: [Fault.latency(60_000)],
+    read: { requests: 2 },
+    upsert: "Applied",
+    createOnly: "Unknown"
+  },
+  {
+    name: "a connection reset",
+    faults: [Fault.reset()],
+    read: { requests: 2 },
+    upsert: "Applied",
+    createOnly: "Unknown"
+  },
+  {
+    name: "a truncated body",
+    faults: [Fault.truncated()],
+    read: { requests: 2 },
+    upsert: "Applied",
+    createOnly: "Unknown"
+  },
   {
     name: "a body that is not JSON",
     faults: [Fault.malformedJson()],
@@ -68,7 +92,13 @@ const rows: ReadonlyArray<Row> = [
     upsert: "Unknown",
     createOnly: "Unknown"
   },
-  { name: "an HTML proxy page", faults: [Fault.html(502)], read: { requests: 2 }, upsert: "Applied", createOnly: "Unknown" },
+  {
+    name: "an HTML proxy page",
+    faults: [Fault.html(502)],
+    read: { requests: 2 },
+    upsert: "Applied",
+    createOnly: "Unknown"
+  },
   {
     name: "a redirect to another origin",
     faults: [Fault.redirect("https://elsewhere.example")],
@@ -76,7 +106,13 @@ const rows: ReadonlyArray<Row> = [
     upsert: "Unknown",
     createOnly: "Unknown"
   },
-  { name: "a same-origin redirect", faults: [Fault.redirect()], read: { requests: 2 }, upsert: "Applied", createOnly: "Applied" },
+  {
+    name: "a same-origin redirect",
+    faults: [Fault.redirect()],
+    read: { requests: 2 },
+    upsert: "Applied",
+    createOnly: "Applied"
+  },
   {
     name: "an oversized body",
     faults: [Fault.oversized(2_000_000)],
@@ -86,7 +122,10 @@ const rows: ReadonlyArray<Row> = [
   }
 ]
 
-const deals: ReadonlyArray<DealInput> = Array.from({ length: 150 }, (_, i) => ({ externalDealId: `d-${i}`, name: `Deal ${i}` }))
+const deals: ReadonlyArray<DealInput> = Array.from(
+  { length: 150 },
+  (_, i) => ({ externalDealId: `d-${i}`, name: `Deal ${i}` })
+)
 const activities: ReadonlyArray<SalesActivityInput> = Array.from({ length: 60 }, (_, i) => activity(i))
 
 const stringify = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? String(v) : v)) ?? ""
@@ -116,7 +155,9 @@ const run = <A, E>(route: string, faults: ReadonlyArray<Fault>, program: Effect.
     expect(sim.requests.filter((r) => r.origin !== "https://simulator.recotap.invalid")).toEqual([])
     return { exit, sim }
   }).pipe(
-    Effect.provide(RecotapSimulator.layerCrm({ keys: [SECRET], config: { timeout: "5 seconds", maxResponseBytes: 1_000_000 } }))
+    Effect.provide(
+      RecotapSimulator.layerCrm({ keys: [SECRET], config: { timeout: "5 seconds", maxResponseBytes: 1_000_000 } })
+    )
   )
 
 type Outcome = { readonly _tag: string; readonly index: number }
@@ -140,7 +181,11 @@ describe("the fault matrix", () => {
     describe(row.name, () => {
       it.effect("a read", () =>
         Effect.gen(function*() {
-          const { exit, sim } = yield* run("GET /accounts", row.faults, Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list()))
+          const { exit, sim } = yield* run(
+            "GET /accounts",
+            row.faults,
+            Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
+          )
           if ("requests" in row.read) {
             expect(Exit.isSuccess(exit)).toBe(true)
             expect(sim.requests).toHaveLength(row.read.requests)
@@ -154,7 +199,11 @@ describe("the fault matrix", () => {
 
       it.effect(`an upsert write (deals): the hit batch is ${row.upsert}, the other applied`, () =>
         Effect.gen(function*() {
-          const { exit } = yield* run("POST /deals", row.faults, Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(deals)))
+          const { exit } = yield* run(
+            "POST /deals",
+            row.faults,
+            Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(deals))
+          )
           expectBatches(exit, 150, 100, row.upsert, row.rest)
         }))
 

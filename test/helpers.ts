@@ -8,6 +8,7 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -15,7 +16,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
-import * as Exit from "effect/Exit"
 import { ApiKey, RecotapConfig, type RecotapConfigOptions, RecotapCrm, type SalesActivityInput } from "../src/index.js"
 import { RecotapSimulator, type Simulator } from "../src/simulator/index.js"
 
@@ -74,7 +74,9 @@ export const singleAttempt: RecotapConfigOptions = { retry: { maxRetries: 0 } }
 export const crmWith = (handler: Handler, key: string = SECRET, config: RecotapConfigOptions = singleAttempt) => {
   const http = fakeHttp(handler)
   const layer = RecotapCrm.layer.pipe(
-    Layer.provide(Layer.mergeAll(http.layer, ApiKey.layer(Redacted.make(key)), Layer.orDie(RecotapConfig.layer(config))))
+    Layer.provide(
+      Layer.mergeAll(http.layer, ApiKey.layer(Redacted.make(key)), Layer.orDie(RecotapConfig.layer(config)))
+    )
   )
   return { sent: http.sent, layer }
 }
@@ -121,7 +123,11 @@ export const recordingLogger = () => {
  * Runs an effect that sleeps on the TestClock (retries, backoff, latency): forks it, moves the
  * clock by `step` until it is done (at most `maxSteps` times), and returns its exit.
  */
-export const settle = <A, E, R>(effect: Effect.Effect<A, E, R>, step: Duration.DurationInput = "100 millis", maxSteps = 3000) =>
+export const settle = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  step: Duration.DurationInput = "100 millis",
+  maxSteps = 3000
+) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(effect)
     for (let i = 0; i < maxSteps && Option.isNone(yield* fiber.poll); i++) {
@@ -234,7 +240,11 @@ export const crmWithBodies = (
       url,
       headers: { ...request.headers },
       bodyKind: body._tag,
-      body: body._tag === "Uint8Array" ? new TextDecoder().decode(body.body) : body._tag === "Raw" ? String(body.body) : ""
+      body: body._tag === "Uint8Array"
+        ? new TextDecoder().decode(body.body)
+        : body._tag === "Raw"
+        ? String(body.body)
+        : ""
     }
     sent.push(record)
     return respond(request, handler(record))

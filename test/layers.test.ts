@@ -36,7 +36,10 @@ describe("RecotapConfig.layerConfig(options)", () => {
 
   it.effect("a Config that finds nothing keeps the default; one that finds an invalid value fails the layer", () =>
     Effect.gen(function*() {
-      const defaults = yield* Effect.provide(RecotapConfig, RecotapConfig.layerConfig({ timeout: Config.duration("NOWHERE") }))
+      const defaults = yield* Effect.provide(
+        RecotapConfig,
+        RecotapConfig.layerConfig({ timeout: Config.duration("NOWHERE") })
+      )
       expect(Duration.toSeconds(defaults.timeout)).toBe(30)
       const invalid = yield* Effect.exit(
         Layer.build(RecotapConfig.layerConfig({ maxRetries: Config.integer("CRM_RETRIES") })).pipe(Effect.scoped)
@@ -53,11 +56,15 @@ describe("RecotapCrm.layerConfig(options)", () => {
       expect(http.sent[0]?.headers["x-api-key"]).toBe("key-from-vault-path")
       expect(http.sent[0]?.url.toString()).toBe("https://sandboxapi.reco-tap.com/api/v1/accounts")
     }).pipe(
-      Effect.provide(RecotapCrm.layerConfig({
-        apiKey: Config.redacted(Config.nested(Config.string("KEY"), "RECOTAP_VAULT")),
-        baseUrl: Config.succeed("https://sandboxapi.reco-tap.com/api/v1")
-      }).pipe(Layer.provide(http.layer))),
-      Effect.provide(withEnv({ RECOTAP_VAULT: { KEY: "key-from-vault-path" }, RECOTAP_API_KEY: "not-this-one" } as never))
+      Effect.provide(
+        RecotapCrm.layerConfig({
+          apiKey: Config.redacted(Config.nested(Config.string("KEY"), "RECOTAP_VAULT")),
+          baseUrl: Config.succeed("https://sandboxapi.reco-tap.com/api/v1")
+        }).pipe(Layer.provide(http.layer))
+      ),
+      Effect.provide(
+        withEnv({ RECOTAP_VAULT: { KEY: "key-from-vault-path" }, RECOTAP_API_KEY: "not-this-one" } as never)
+      )
     )
   })
 

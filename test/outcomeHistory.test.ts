@@ -45,10 +45,17 @@ describe("a write whose first attempt may have been applied is never claimed una
 
   it.effect("an upserting accounts.push after a reset, then 503s: Unknown", () =>
     Effect.gen(function*() {
-      const { exit } = yield* onSim((sim) => {
-        sim.faults.script("POST /accounts", Fault.reset(), Fault.status(503), Fault.status(503))
-        return Effect.flatMap(RecotapCrm, (crm) => crm.accounts.push([{ name: "Acme", domain: "acme.com" }], { upsert: true }))
-      }, {}, "external")
+      const { exit } = yield* onSim(
+        (sim) => {
+          sim.faults.script("POST /accounts", Fault.reset(), Fault.status(503), Fault.status(503))
+          return Effect.flatMap(
+            RecotapCrm,
+            (crm) => crm.accounts.push([{ name: "Acme", domain: "acme.com" }], { upsert: true })
+          )
+        },
+        {},
+        "external"
+      )
       expect(successOf(exit).summary).toMatchObject({ unknown: 1, unavailable: 0 })
     }))
 

@@ -62,7 +62,7 @@ describe("the token bucket", () => {
       yield* TestClock.adjust(1)
       expect(server.arrivals).toHaveLength(3)
       yield* TestClock.adjust(500)
-      expect((yield* Fiber.join(fiber))).toHaveLength(4)
+      expect(yield* Fiber.join(fiber)).toHaveLength(4)
       expect(server.arrivals.map((a) => a.at)).toEqual([0, 0, 500, 1000])
     }).pipe(Effect.provide(layer))
   })
@@ -181,7 +181,10 @@ describe("the shared pause", () => {
 
   it.effect("a 429 also holds back a call that was already waiting for its rate-limit token", () => {
     const server = timedServer((_, nth) => (nth === 1 ? tooManyRequests("5") : emptyPage()))
-    const { layer } = crmWith(server.handler, undefined, { ...withRetries, rateLimit: { requests: 1, interval: "1 second" } })
+    const { layer } = crmWith(server.handler, undefined, {
+      ...withRetries,
+      rateLimit: { requests: 1, interval: "1 second" }
+    })
     return Effect.gen(function*() {
       const a = yield* Effect.fork(list(1))
       const b = yield* Effect.fork(list(2))
@@ -261,9 +264,17 @@ describe("an invalid rate limit", () => {
 
   const cases: ReadonlyArray<[string, NonNullable<RecotapConfigOptions["rateLimit"]>, string]> = [
     ["0 requests", { requests: 0, interval: "1 second" }, "rateLimit.requests must be an integer of at least 1"],
-    ["a fractional number of requests", { requests: 1.5, interval: "1 second" }, "rateLimit.requests must be an integer of at least 1"],
+    [
+      "a fractional number of requests",
+      { requests: 1.5, interval: "1 second" },
+      "rateLimit.requests must be an integer of at least 1"
+    ],
     ["a zero interval", { requests: 2, interval: 0 }, "rateLimit.interval must be a positive duration"],
-    ["maxConcurrent 0", { requests: 2, interval: "1 second", maxConcurrent: 0 }, "rateLimit.maxConcurrent must be an integer of at least 1"]
+    [
+      "maxConcurrent 0",
+      { requests: 2, interval: "1 second", maxConcurrent: 0 },
+      "rateLimit.maxConcurrent must be an integer of at least 1"
+    ]
   ]
   for (const [name, rateLimit, message] of cases) {
     it.effect(`${name} fails RecotapConfig.layer with a ConfigError`, () =>
@@ -279,7 +290,7 @@ describe("an invalid rate limit", () => {
       const config = yield* Effect.scoped(
         Layer.build(RecotapConfig.layer({ rateLimit: { requests: 2, interval: "1 second", maxConcurrent: 1 } }))
       )
-      const settings = (yield* Effect.provide(RecotapConfig, Layer.succeedContext(config)))
+      const settings = yield* Effect.provide(RecotapConfig, Layer.succeedContext(config))
       expect(settings.rateLimit).toMatchObject({ requests: 2, maxConcurrent: 1 })
     }))
 })

@@ -6,27 +6,28 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { type AccountInput, type BulkOptions, type DealInput, RecotapCrm } from "../src/index.js"
-import {
-  activity,
-  crmWith,
-  crmWithBodies,
-  envelope,
-  errorEnvelope,
-  type SentRequestWithBody
-} from "./helpers.js"
+import { activity, crmWith, crmWithBodies, envelope, errorEnvelope, type SentRequestWithBody } from "./helpers.js"
 
 const deal = (n: number): DealInput => ({ externalDealId: `deal-${n}`, name: `Deal ${n}` })
 const deals = (count: number) => Array.from({ length: count }, (_, i) => deal(i))
-const accountInput = (n: number): AccountInput => ({ externalId: `crm-${n}`, name: `Company ${n}`, domain: `c${n}.com` })
+const accountInput = (n: number): AccountInput => ({
+  externalId: `crm-${n}`,
+  name: `Company ${n}`,
+  domain: `c${n}.com`
+})
 const accounts = (count: number) => Array.from({ length: count }, (_, i) => accountInput(i))
 
 /** Recotap's answer applying every item of the request. */
 const applyAll = (request: SentRequestWithBody) => {
   const body = JSON.parse(request.body) as Record<string, ReadonlyArray<Record<string, unknown>>>
   if (body["deals"] !== undefined) {
-    return envelope({ results: body["deals"].map((d) => ({ externalDealId: d["externalDealId"], status: "upserted" })) })
+    return envelope({
+      results: body["deals"].map((d) => ({ externalDealId: d["externalDealId"], status: "upserted" }))
+    })
   }
-  return envelope({ results: (body["accounts"] ?? []).map((a) => ({ externalId: a["externalId"], status: "created" })) })
+  return envelope({
+    results: (body["accounts"] ?? []).map((a) => ({ externalId: a["externalId"], status: "created" }))
+  })
 }
 
 /** Answers the first request with `first`, applies every later one. */
@@ -73,7 +74,11 @@ describe("a bulk request answered 404", () => {
       const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(deals(150)))
       expect(sent).toHaveLength(2)
       expect(result.summary).toMatchObject({ rejected: 100, applied: 50 })
-      expect(result.outcomes[0]).toMatchObject({ _tag: "Rejected", status: "refused", error: expect.stringContaining("Not Found") })
+      expect(result.outcomes[0]).toMatchObject({
+        _tag: "Rejected",
+        status: "refused",
+        error: expect.stringContaining("Not Found")
+      })
     }).pipe(Effect.provide(layer))
   })
 
@@ -92,7 +97,10 @@ describe("a bulk request answered 404", () => {
       firstRefused(() => errorEnvelope(404, { message: "Not Found", customMessage: "Segment 'seg-x' not found" }))
     )
     return Effect.gen(function*() {
-      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.accounts.push(accounts(150), { segmentId: "seg-x" }))
+      const result = yield* Effect.flatMap(
+        RecotapCrm,
+        (crm) => crm.accounts.push(accounts(150), { segmentId: "seg-x" })
+      )
       expect(sent).toHaveLength(2)
       expect(result.summary).toMatchObject({ rejected: 100, applied: 50 })
       expect(errorText(result.outcomes[0])).toContain("Segment 'seg-x' not found")
@@ -101,19 +109,28 @@ describe("a bulk request answered 404", () => {
 
   it.effect("the framework's route-not-found mid-way: that request's items Unavailable, the later ones not sent (Unavailable too)", () => {
     let calls = 0
-    const { layer, sent } = crmWithBodies((request) =>
-      calls++ === 1
-        ? new Response(JSON.stringify({ message: "Cannot POST /api/v1/crm/deals", error: "Not Found", statusCode: 404 }), {
-          status: 404,
-          headers: { "content-type": "application/json" }
-        })
-        : applyAll(request), undefined, {})
+    const { layer, sent } = crmWithBodies(
+      (request) =>
+        calls++ === 1
+          ? new Response(
+            JSON.stringify({ message: "Cannot POST /api/v1/crm/deals", error: "Not Found", statusCode: 404 }),
+            {
+              status: 404,
+              headers: { "content-type": "application/json" }
+            }
+          )
+          : applyAll(request),
+      undefined,
+      {}
+    )
     return Effect.gen(function*() {
       const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(deals(250)))
       expect(sent).toHaveLength(2)
       expect(new Set(kinds(result.outcomes.slice(0, 100)))).toEqual(new Set(["Applied"]))
       expect(new Set(kinds(result.outcomes.slice(100)))).toEqual(new Set(["Unavailable"]))
-      expect(result.outcomes[100]).toMatchObject({ error: { _tag: "TransportError", status: 404, notProcessed: true, attempts: 1 } })
+      expect(result.outcomes[100]).toMatchObject({
+        error: { _tag: "TransportError", status: 404, notProcessed: true, attempts: 1 }
+      })
       expect(result.outcomes[249]).toMatchObject({ error: { status: 404, notProcessed: true } })
       expect(errorText(result.outcomes[249])).toContain("Cannot POST /api/v1/crm/deals")
     }).pipe(Effect.provide(layer))
@@ -131,7 +148,10 @@ describe("a segment push refused with a 400", () => {
       )
     )
     return Effect.gen(function*() {
-      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.accounts.push(accounts(150), { segmentId: "seg-1" }))
+      const result = yield* Effect.flatMap(
+        RecotapCrm,
+        (crm) => crm.accounts.push(accounts(150), { segmentId: "seg-1" })
+      )
       expect(sent).toHaveLength(2)
       expect(new Set(kinds(result.outcomes.slice(0, 100)))).toEqual(new Set(["Rejected:refused"]))
       expect(new Set(kinds(result.outcomes.slice(100)))).toEqual(new Set(["Applied"]))
@@ -161,7 +181,10 @@ describe("a segment push refused with a 400", () => {
     it.effect(`${name}: the later requests are not sent; their items are refused as not sent`, () => {
       const { layer, sent } = crmWithBodies(firstRefused(answer), undefined, {})
       return Effect.gen(function*() {
-        const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.accounts.push(accounts(250), { segmentId: "seg-1" }))
+        const result = yield* Effect.flatMap(
+          RecotapCrm,
+          (crm) => crm.accounts.push(accounts(250), { segmentId: "seg-1" })
+        )
         expect(sent).toHaveLength(1)
         expect(result.summary).toMatchObject({ total: 250, rejected: 250 })
         expect(new Set(kinds(result.outcomes))).toEqual(new Set(["Rejected:refused"]))
@@ -188,7 +211,10 @@ describe("a 400 whose body is not Recotap's JSON error (a proxy's HTML page)", (
   it.effect("on a segment push: refused whole, named by the page's title; like any refusal without violations, later requests are not sent", () => {
     const { layer, sent } = crmWithBodies(firstRefused(() => htmlPage(400, "400 Bad Request")))
     return Effect.gen(function*() {
-      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.accounts.push(accounts(150), { segmentId: "seg-1" }))
+      const result = yield* Effect.flatMap(
+        RecotapCrm,
+        (crm) => crm.accounts.push(accounts(150), { segmentId: "seg-1" })
+      )
       expect(sent).toHaveLength(1)
       expect(new Set(kinds(result.outcomes))).toEqual(new Set(["Rejected:refused"]))
       expect(errorText(result.outcomes[0])).toContain("400 Bad Request")
@@ -211,7 +237,9 @@ describe("a 400 whose body is not Recotap's JSON error (a proxy's HTML page)", (
     const { layer, sent } = crmWith(() => htmlPage(400, "400 Bad Request – request header too large"), undefined, {})
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
-      const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: { REGION_C: "EU" } }))
+      const error = yield* Effect.flip(
+        crm.accounts.update({ externalId: "crm-1" }, { customFields: { REGION_C: "EU" } })
+      )
       expect(sent).toHaveLength(1)
       expect(error).toMatchObject({ _tag: "BadRequest", origin: "server", violations: [] })
       expect(error._tag === "BadRequest" && error.customMessage).toBeUndefined()
@@ -232,7 +260,9 @@ describe("a 400 whose body is not Recotap's JSON error (a proxy's HTML page)", (
   })
 
   it.effect("on accounts.update, JSON of another shape (no message): a BadRequest, not a decode failure", () => {
-    const { layer } = crmWith(() => new Response(JSON.stringify(["oops"]), { status: 400, headers: { "content-type": "application/json" } }))
+    const { layer } = crmWith(() =>
+      new Response(JSON.stringify(["oops"]), { status: 400, headers: { "content-type": "application/json" } })
+    )
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
@@ -304,7 +334,11 @@ describe("the concurrency option", () => {
           yield* crm.deals.push(deals(3), options),
           yield* crm.accounts.push(accounts(2), options),
           yield* crm.salesActivities.push([activity(1)], options),
-          yield* crm.dealStages.push([{ pipelineId: "p", pipelineLabel: "P", stages: [{ stageId: "s", stageLabel: "S" }] }], options),
+          yield* crm.dealStages.push([{
+            pipelineId: "p",
+            pipelineLabel: "P",
+            stages: [{ stageId: "s", stageLabel: "S" }]
+          }], options),
           yield* crm.accounts.mapExternalIds([{ domain: "a.com", externalId: "crm-1" }], options)
         ]
         for (const result of results) {
@@ -346,11 +380,12 @@ describe("the concurrency option", () => {
       expect(result.summary).toMatchObject({ total: 250, applied: 250 })
       expect(sent).toHaveLength(3)
       expect(most).toBe(1)
-      expect(sent.map((r) => (JSON.parse(r.body) as { deals: ReadonlyArray<DealInput> }).deals[0]?.externalDealId)).toEqual([
-        "deal-0",
-        "deal-100",
-        "deal-200"
-      ])
+      expect(sent.map((r) => (JSON.parse(r.body) as { deals: ReadonlyArray<DealInput> }).deals[0]?.externalDealId))
+        .toEqual([
+          "deal-0",
+          "deal-100",
+          "deal-200"
+        ])
     }).pipe(Effect.provide(layer))
   })
 

@@ -56,7 +56,8 @@ const parentOf = (span: Tracer.Span, spans: ReadonlyArray<Tracer.Span>) =>
 
 /** The raw `recotap.retry` events of a span, with all their attributes. */
 const retryEventAttributes = (span: Tracer.Span | undefined) =>
-  ((span as unknown as { events?: ReadonlyArray<readonly [string, bigint, Record<string, unknown>]> } | undefined)?.events ?? [])
+  ((span as unknown as { events?: ReadonlyArray<readonly [string, bigint, Record<string, unknown>]> } | undefined)
+    ?.events ?? [])
     .filter(([name]) => name === "recotap.retry")
     .map(([, , attributes]) => attributes)
 
@@ -172,7 +173,10 @@ describe("the spans of a bulk write", () => {
 
   it.effect("an empty input: the call's span says 0 items and 0 requests, and there is no batch span", () =>
     Effect.gen(function*() {
-      const { sent, spans } = yield* observe(() => envelope({ results: [] }), Effect.flatMap(RecotapCrm, (crm) => crm.deals.push([])))
+      const { sent, spans } = yield* observe(
+        () => envelope({ results: [] }),
+        Effect.flatMap(RecotapCrm, (crm) => crm.deals.push([]))
+      )
       expect(sent).toHaveLength(0)
       expect(attributesOf(spans.find((s) => s.name === "RecotapCrm.deals.push"))).toMatchObject({
         "recotap.items": 0,
@@ -227,7 +231,11 @@ describe("the recotap.retry span events", () => {
       )
       const events = retryEventAttributes(spans.find((s) => s.name === "RecotapCrm.deals.push.batch"))
       expect(events).toHaveLength(1)
-      expect(events[0]).toMatchObject({ "recotap.attempt": 1, "recotap.retry.reason": "StatusCode", "http.response.status_code": 503 })
+      expect(events[0]).toMatchObject({
+        "recotap.attempt": 1,
+        "recotap.retry.reason": "StatusCode",
+        "http.response.status_code": 503
+      })
     }))
 })
 
@@ -286,7 +294,8 @@ describe("the Debug log lines", () => {
       )
       const retries = records.filter((r) => String(r.message).includes("retrying"))
       expect(retries).toHaveLength(1)
-      const delay = retryEventAttributes(spans.find((s) => s.name === "RecotapCrm.accounts.list"))[0]?.["recotap.retry.delay_ms"]
+      const delay = retryEventAttributes(spans.find((s) => s.name === "RecotapCrm.accounts.list"))[0]
+        ?.["recotap.retry.delay_ms"]
       expect(retries[0]).toMatchObject({
         logLevel: "DEBUG",
         annotations: { method: "GET", url: `${BASE}/accounts`, attempt: 1, delayMs: delay }
@@ -358,15 +367,24 @@ describe("the texts of the errors", () => {
   it.effect("BadRequest, NotFound and Conflict carry the server's text, customMessage first, each saying which it is", () =>
     Effect.gen(function*() {
       const said = "the server's own words"
-      const badRequest = failureOf((yield* observe(() => errorEnvelope(400, { message: "Bad Request", customMessage: said }), update)).exit)
-      const notFound = failureOf((yield* observe(() => errorEnvelope(404, { message: "Not Found", customMessage: said }), update)).exit)
+      const badRequest = failureOf(
+        (yield* observe(() => errorEnvelope(400, { message: "Bad Request", customMessage: said }), update)).exit
+      )
+      const notFound = failureOf(
+        (yield* observe(() => errorEnvelope(404, { message: "Not Found", customMessage: said }), update)).exit
+      )
       const conflict = failureOf(
         (yield* observe(
           () => errorEnvelope(409, { message: "Conflict", customMessage: said }),
           Effect.flatMap(RecotapCrm, (crm) => crm.customFields.create({ label: "Revenue", labelType: "number" }))
         )).exit
       )
-      expect(badRequest).toMatchObject({ _tag: "BadRequest", origin: "server", serverMessage: "Bad Request", customMessage: said })
+      expect(badRequest).toMatchObject({
+        _tag: "BadRequest",
+        origin: "server",
+        serverMessage: "Bad Request",
+        customMessage: said
+      })
       expect(notFound).toMatchObject({ _tag: "NotFound", serverMessage: "Not Found", customMessage: said })
       expect(conflict).toMatchObject({ _tag: "Conflict", serverMessage: "Conflict", customMessage: said })
       const pairs = [[badRequest, "Bad Request"], [notFound, "Not Found"], [conflict, "Conflict"]] as const
@@ -382,7 +400,10 @@ describe("the texts of the errors", () => {
 
   it.effect("without a customMessage, the server's message is quoted", () =>
     Effect.gen(function*() {
-      const notFound = failureOf((yield* observe(() => errorEnvelope(404, { message: "Account with externalId 'crm-1' not found" }), update)).exit)
+      const notFound = failureOf(
+        (yield* observe(() => errorEnvelope(404, { message: "Account with externalId 'crm-1' not found" }), update))
+          .exit
+      )
       expect(notFound._tag).toBe("NotFound")
       expect(notFound.message).toContain("Account with externalId 'crm-1' not found")
     }))

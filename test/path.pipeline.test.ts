@@ -24,7 +24,9 @@ describe("per-call overrides", () => {
   it.effect("a timeout alone overrides the client's: the call times out after it", () => {
     const { layer } = crmWith(() => Effect.never)
     return Effect.gen(function*() {
-      const fiber = yield* Effect.fork(Effect.flip(list.pipe(Effect.provideService(RecotapCallOptions, { timeout: "2 seconds" }))))
+      const fiber = yield* Effect.fork(
+        Effect.flip(list.pipe(Effect.provideService(RecotapCallOptions, { timeout: "2 seconds" })))
+      )
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
@@ -38,7 +40,9 @@ describe("per-call overrides", () => {
       retry: { maxRetries: 10, baseDelay: "1 second", maxDelay: "1 second" }
     })
     return Effect.gen(function*() {
-      const fiber = yield* Effect.fork(Effect.flip(list.pipe(Effect.provideService(RecotapCallOptions, { deadline: "3 seconds" }))))
+      const fiber = yield* Effect.fork(
+        Effect.flip(list.pipe(Effect.provideService(RecotapCallOptions, { deadline: "3 seconds" })))
+      )
       yield* TestClock.adjust("3 seconds")
       const error = yield* Fiber.join(fiber)
       expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
@@ -78,11 +82,13 @@ describe("blanking the key out of server text: the edges", () => {
 })
 
 describe("statuses a read does not keep typed", () => {
-  for (const [status, fields] of [
-    [404, { message: "Not Found", customMessage: "No such thing" }],
-    [409, { message: "Conflict", customMessage: "Already there" }],
-    [400, { message: "Bad Request", customMessage: "lastSync is wrong" }]
-  ] as const) {
+  for (
+    const [status, fields] of [
+      [404, { message: "Not Found", customMessage: "No such thing" }],
+      [409, { message: "Conflict", customMessage: "Already there" }],
+      [400, { message: "Bad Request", customMessage: "lastSync is wrong" }]
+    ] as const
+  ) {
     it.effect(`a ${status} on a read is a TransportError with the server's text`, () => {
       const { layer } = crmWith(() => errorEnvelope(status, fields))
       return Effect.gen(function*() {
@@ -112,10 +118,14 @@ describe("statuses a read does not keep typed", () => {
 
 describe("what the errors name", () => {
   it.effect("an External client meeting a route-not-found is told to try the CRM revision", () => {
-    const { layer } = crmWith(() => json({ message: "Cannot GET /api/v1/accounts", error: "Not Found" }, 404), undefined, {
-      revision: "external",
-      retry: { maxRetries: 0 }
-    })
+    const { layer } = crmWith(
+      () => json({ message: "Cannot GET /api/v1/accounts", error: "Not Found" }, 404),
+      undefined,
+      {
+        revision: "external",
+        retry: { maxRetries: 0 }
+      }
+    )
     return Effect.gen(function*() {
       const error = yield* Effect.flip(list)
       expect(error.message).toContain(`try the CRM revision (revision: "crm", base URL ${BASE_URLS.crm})`)
@@ -127,8 +137,14 @@ describe("what the errors name", () => {
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const error = yield* Effect.flip(crm.accounts.list({ limit: 0 }))
-      expect(error).toMatchObject({ _tag: "TransportError", reason: "InvalidRequest", url: `${BASE_URLS.crm}/accounts` })
-      const update = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: { X: Number.NaN } }))
+      expect(error).toMatchObject({
+        _tag: "TransportError",
+        reason: "InvalidRequest",
+        url: `${BASE_URLS.crm}/accounts`
+      })
+      const update = yield* Effect.flip(
+        crm.accounts.update({ externalId: "crm-1" }, { customFields: { X: Number.NaN } })
+      )
       expect(update).toMatchObject({ _tag: "BadRequest", origin: "client", serverMessage: "Bad Request" })
     }).pipe(Effect.provide(layer))
   })
@@ -150,7 +166,12 @@ describe("paging that would never end: every way", () => {
       return Effect.gen(function*() {
         const crm = yield* RecotapCrm
         const error = yield* Effect.flip(Stream.runDrain(crm.accounts.pages()))
-        expect(error).toMatchObject({ _tag: "TransportError", reason: "Decode", method: "GET", url: `${BASE_URLS.crm}/accounts` })
+        expect(error).toMatchObject({
+          _tag: "TransportError",
+          reason: "Decode",
+          method: "GET",
+          url: `${BASE_URLS.crm}/accounts`
+        })
         expect(error.message).toContain("gives no nextCursor")
         expect(sent).toHaveLength(1)
       }).pipe(Effect.provide(layer))

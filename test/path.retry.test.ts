@@ -8,15 +8,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import { RecotapCrm } from "../src/index.js"
-import {
-  crmWith,
-  envelope,
-  errorEnvelope,
-  failureOf,
-  recordingTracer,
-  retryEvents,
-  settle
-} from "./helpers.js"
+import { crmWith, envelope, errorEnvelope, failureOf, recordingTracer, retryEvents, settle } from "./helpers.js"
 
 const list = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
 const emptyPage = () => envelope({ data: [], nextCursor: null, hasNextPage: false })
@@ -78,7 +70,13 @@ describe("Retry-After at maxRetryAfter", () => {
       const fiber = yield* Effect.fork(Effect.flip(list))
       yield* TestClock.adjust(0)
       const error = yield* Fiber.join(fiber)
-      expect(error).toMatchObject({ _tag: "TransportError", status: 429, retryAfterMillis: 61_000, attempts: 1, notProcessed: true })
+      expect(error).toMatchObject({
+        _tag: "TransportError",
+        status: 429,
+        retryAfterMillis: 61_000,
+        attempts: 1,
+        notProcessed: true
+      })
       expect(error.message).toContain("2026-03-01T12:01:01.000Z")
       expect(sent).toHaveLength(1)
     }).pipe(Effect.provide(layer))
@@ -148,7 +146,13 @@ describe("Retry-After against the backoff", () => {
     const { layer, sent } = crmWith(() => tooMany("2"), undefined, {})
     return Effect.gen(function*() {
       const error = failureOf(yield* settle(list))
-      expect(error).toMatchObject({ _tag: "TransportError", status: 429, retryAfterMillis: 2_000, attempts: 3, notProcessed: true })
+      expect(error).toMatchObject({
+        _tag: "TransportError",
+        status: 429,
+        retryAfterMillis: 2_000,
+        attempts: 3,
+        notProcessed: true
+      })
       expect(error.message).toContain("after 3 attempts")
       expect(sent).toHaveLength(3)
     }).pipe(Effect.provide(layer))

@@ -51,7 +51,9 @@ describe("how a connection failure's cause is described", () => {
   })
 
   it.effect("a long cause chain is described four levels deep", () => {
-    const { layer } = crmWith(() => Effect.fail(networkFailure("ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETDOWN")))
+    const { layer } = crmWith(() =>
+      Effect.fail(networkFailure("ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETDOWN"))
+    )
     return Effect.gen(function*() {
       const error = yield* Effect.flip(list)
       expect(error.detail).toBe(
@@ -116,7 +118,11 @@ describe("a key source that does not answer", () => {
     const http = fakeHttp(() => emptyPage())
     const layer = RecotapCrm.layer.pipe(
       Layer.provide(
-        Layer.mergeAll(http.layer, ApiKey.layerEffect(Effect.never), Layer.orDie(RecotapConfig.layer({ timeout: "2 seconds" })))
+        Layer.mergeAll(
+          http.layer,
+          ApiKey.layerEffect(Effect.never),
+          Layer.orDie(RecotapConfig.layer({ timeout: "2 seconds" }))
+        )
       )
     )
     return Effect.gen(function*() {
@@ -157,7 +163,11 @@ describe("the Debug line of a request", () => {
     Effect.gen(function*() {
       const lines = yield* debugLines(() => Effect.fail(networkFailure("ECONNRESET")))
       expect(lines).toHaveLength(1)
-      expect(lines[0]?.annotations).toMatchObject({ method: "GET", url: `${BASE}/accounts`, failed: "no usable answer" })
+      expect(lines[0]?.annotations).toMatchObject({
+        method: "GET",
+        url: `${BASE}/accounts`,
+        failed: "no usable answer"
+      })
       expect(lines[0]?.annotations).not.toHaveProperty("status")
     }))
 })

@@ -24,9 +24,15 @@ import {
 const BASE = "https://eapi.recotap.com/api/v1/crm"
 const list = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
 const update = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
-const createField = Effect.flatMap(RecotapCrm, (crm) => crm.customFields.create({ label: "Revenue", labelType: "number" }))
+const createField = Effect.flatMap(
+  RecotapCrm,
+  (crm) => crm.customFields.create({ label: "Revenue", labelType: "number" })
+)
 const pushActivities = (count: number) =>
-  Effect.flatMap(RecotapCrm, (crm) => crm.salesActivities.push(Array.from({ length: count }, (_, i) => activity(i + 1))))
+  Effect.flatMap(
+    RecotapCrm,
+    (crm) => crm.salesActivities.push(Array.from({ length: count }, (_, i) => activity(i + 1)))
+  )
 
 /** The text of a success envelope. */
 const envelopeText = (data: unknown) =>
@@ -71,7 +77,11 @@ describe("a body that arrives in several chunks", () => {
   })
 
   it.effect("an error body in chunks: the server's message, multi-byte characters whole", () => {
-    const body = JSON.stringify({ statusCode: 503, message: "Service Unavailable", customMessage: "Wartungsarbeiten – bitte später" })
+    const body = JSON.stringify({
+      statusCode: 503,
+      message: "Service Unavailable",
+      customMessage: "Wartungsarbeiten – bitte später"
+    })
     const { layer } = crmWith(() => chunkedResponse(bytesInChunks(body, 5), { status: 503 }))
     return Effect.gen(function*() {
       const error = yield* Effect.flip(list)
@@ -166,7 +176,11 @@ describe("a declared Content-Length at the cap", () => {
 
   it.effect("exactly maxResponseBytes is accepted", () => {
     const { layer } = crmWith(
-      () => new Response(exactly, { status: 200, headers: { "content-type": "application/json", "content-length": String(CAP) } }),
+      () =>
+        new Response(exactly, {
+          status: 200,
+          headers: { "content-type": "application/json", "content-length": String(CAP) }
+        }),
       undefined,
       { retry: { maxRetries: 0 }, maxResponseBytes: CAP }
     )
@@ -178,7 +192,11 @@ describe("a declared Content-Length at the cap", () => {
   it.effect("one byte above is refused (Decode) on the declaration alone, and not retried", () => {
     // The body itself fits: the declared length alone refuses it.
     const { layer, sent } = crmWith(
-      () => new Response(exactly, { status: 200, headers: { "content-type": "application/json", "content-length": String(CAP + 1) } }),
+      () =>
+        new Response(exactly, {
+          status: 200,
+          headers: { "content-type": "application/json", "content-length": String(CAP + 1) }
+        }),
       undefined,
       { maxResponseBytes: CAP }
     )
@@ -207,10 +225,13 @@ describe("what is followed as a redirect", () => {
 
   it.effect("a Location on a 201 is not followed: the created field is read", () => {
     const { layer, sent } = crmWithBodies(() =>
-      new Response(JSON.stringify({ statusCode: 201, data: [{ key: "REVENUE_C", label: "Revenue", labelType: "number" }] }), {
-        status: 201,
-        headers: { "content-type": "application/json", location: `${BASE}/accounts/custom-field/REVENUE_C` }
-      })
+      new Response(
+        JSON.stringify({ statusCode: 201, data: [{ key: "REVENUE_C", label: "Revenue", labelType: "number" }] }),
+        {
+          status: 201,
+          headers: { "content-type": "application/json", location: `${BASE}/accounts/custom-field/REVENUE_C` }
+        }
+      )
     )
     return Effect.gen(function*() {
       expect(yield* createField).toMatchObject({ key: "REVENUE_C" })
@@ -230,8 +251,11 @@ describe("what is followed as a redirect", () => {
   }
 
   it.effect("a 300 is not followed, even with a same-origin Location", () => {
-    const { layer, sent } = crmWith(() =>
-      new Response("", { status: 300, headers: { location: `${BASE}/accounts?choice=1` } }), undefined, {})
+    const { layer, sent } = crmWith(
+      () => new Response("", { status: 300, headers: { location: `${BASE}/accounts?choice=1` } }),
+      undefined,
+      {}
+    )
     return Effect.gen(function*() {
       const error = failureOf(yield* settle(list))
       expect(error).toMatchObject({ _tag: "TransportError", reason: "StatusCode", status: 300, attempts: 1 })
@@ -278,7 +302,10 @@ describe("what is followed as a redirect", () => {
         : envelope({ matched: 1, updated: 1, notFound: [] })
     )
     return Effect.gen(function*() {
-      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.accounts.mapExternalIds([{ domain: "a.com", externalId: "crm-1" }]))
+      const result = yield* Effect.flatMap(
+        RecotapCrm,
+        (crm) => crm.accounts.mapExternalIds([{ domain: "a.com", externalId: "crm-1" }])
+      )
       expect(result.outcomes).toMatchObject([{ _tag: "Applied" }])
       expect(sent.map((r) => r.method)).toEqual(["PATCH", "GET"])
       expect(sent[0]?.bodyKind).toBe("Uint8Array")
@@ -320,7 +347,11 @@ describe("connection failures that mean the request was never sent", () => {
   for (const code of ["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED"]) {
     it.effect(`${code}: a create-only single write is retried, and succeeds`, () => {
       let calls = 0
-      const { layer, sent } = crmWith(() => (calls++ === 0 ? Effect.fail(networkFailure(code)) : createdField()), undefined, {})
+      const { layer, sent } = crmWith(
+        () => (calls++ === 0 ? Effect.fail(networkFailure(code)) : createdField()),
+        undefined,
+        {}
+      )
       return Effect.gen(function*() {
         expect(successOf(yield* settle(createField))).toMatchObject({ key: "REVENUE_C" })
         expect(sent).toHaveLength(2)
@@ -394,11 +425,18 @@ describe("connection failures that mean the request was never sent", () => {
   for (const chain of mixed) {
     it.effect(`a cause chain ${chain.join(" → ")} may have been sent: a create-only write is not retried`, () => {
       let calls = 0
-      const { layer, sent } = crmWith(() => (calls++ === 0 ? Effect.fail(networkFailure(...chain)) : createdField()), undefined, {})
+      const { layer, sent } = crmWith(
+        () => (calls++ === 0 ? Effect.fail(networkFailure(...chain)) : createdField()),
+        undefined,
+        {}
+      )
       return Effect.gen(function*() {
         const exit = yield* settle(createField)
         expect(failureOf(exit)).toMatchObject({ _tag: "TransportError", reason: "Transport" })
-        expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && (exit.cause.error as { notProcessed?: boolean }).notProcessed)
+        expect(
+          Exit.isFailure(exit) && exit.cause._tag === "Fail" &&
+            (exit.cause.error as { notProcessed?: boolean }).notProcessed
+        )
           .toBeUndefined()
         expect(sent).toHaveLength(1)
       }).pipe(Effect.provide(layer))
@@ -407,7 +445,11 @@ describe("connection failures that mean the request was never sent", () => {
 
   it.effect("a chain of never-sent codes only (ENOTFOUND → EAI_AGAIN) is never sent: retried, and notProcessed", () => {
     let calls = 0
-    const { layer, sent } = crmWith(() => (calls++ === 0 ? Effect.fail(networkFailure("ENOTFOUND", "EAI_AGAIN")) : createdField()), undefined, {})
+    const { layer, sent } = crmWith(
+      () => (calls++ === 0 ? Effect.fail(networkFailure("ENOTFOUND", "EAI_AGAIN")) : createdField()),
+      undefined,
+      {}
+    )
     return Effect.gen(function*() {
       expect(Exit.isSuccess(yield* settle(createField))).toBe(true)
       expect(sent).toHaveLength(2)
@@ -415,7 +457,9 @@ describe("connection failures that mean the request was never sent", () => {
   })
 
   it.effect("a mixed chain that lasts: the bulk items are Unknown", () => {
-    const { layer } = crmWith(() => Effect.fail(networkFailure("ECONNRESET", "ENOTFOUND")), undefined, { retry: { maxRetries: 0 } })
+    const { layer } = crmWith(() => Effect.fail(networkFailure("ECONNRESET", "ENOTFOUND")), undefined, {
+      retry: { maxRetries: 0 }
+    })
     return Effect.gen(function*() {
       const result = yield* pushActivities(1)
       expect(result.outcomes).toMatchObject([{ _tag: "Unknown" }])
@@ -423,7 +467,9 @@ describe("connection failures that mean the request was never sent", () => {
   })
 
   it.effect("a chain of resets and timeouts only is not: Unknown", () => {
-    const { layer } = crmWith(() => Effect.fail(networkFailure("ECONNRESET", "ETIMEDOUT")), undefined, { retry: { maxRetries: 0 } })
+    const { layer } = crmWith(() => Effect.fail(networkFailure("ECONNRESET", "ETIMEDOUT")), undefined, {
+      retry: { maxRetries: 0 }
+    })
     return Effect.gen(function*() {
       const result = yield* pushActivities(1)
       expect(result.outcomes).toMatchObject([{ _tag: "Unknown" }])

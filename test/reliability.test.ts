@@ -10,13 +10,19 @@ import * as LogLevel from "effect/LogLevel"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import {
-  ApiKey,
-  RecotapCallOptions,
-  RecotapCrm
-} from "../src/index.js"
+import { ApiKey, RecotapCallOptions, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
-import { activity, crmWith, envelope, failureOf, onSim, recordingLogger, recordingTracer, retryEvents, settle } from "./helpers.js"
+import {
+  activity,
+  crmWith,
+  envelope,
+  failureOf,
+  onSim,
+  recordingLogger,
+  recordingTracer,
+  retryEvents,
+  settle
+} from "./helpers.js"
 
 const list = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
 
@@ -178,12 +184,20 @@ describe("write safety", () => {
 
   it.effect("a create-only write is retried when the connection was refused: it was never sent", () => {
     let calls = 0
-    const { layer, sent } = crmWith(() => {
-      calls += 1
-      return calls === 1
-        ? Effect.fail(Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) }))
-        : envelope({ results: [{ externalActivityId: "act-1", status: "created" }] })
-    }, "k", {})
+    const { layer, sent } = crmWith(
+      () => {
+        calls += 1
+        return calls === 1
+          ? Effect.fail(
+            Object.assign(new TypeError("fetch failed"), {
+              cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })
+            })
+          )
+          : envelope({ results: [{ externalActivityId: "act-1", status: "created" }] })
+      },
+      "k",
+      {}
+    )
     return Effect.gen(function*() {
       const exit = yield* settle(Effect.flatMap(RecotapCrm, (crm) => crm.salesActivities.push([activity(1)])))
       expect(sent).toHaveLength(2)
@@ -193,15 +207,21 @@ describe("write safety", () => {
 
   it.effect("upserts are retried after any transient failure: accounts with upsert, deals", () =>
     Effect.gen(function*() {
-      const { exit, sim } = yield* onSim((sim) => {
-        sim.faults.script("POST /accounts", Fault.reset()).script("POST /deals", Fault.status(500))
-        return Effect.flatMap(RecotapCrm, (crm) =>
-          Effect.zip(
-            crm.accounts.push([{ externalId: "crm-1", name: "Acme", domain: "acme.com" }], { upsert: true }),
-            crm.deals.push([{ externalDealId: "d-1", name: "Deal" }])
-          ))
-      }, {}, "external")
-      const [accounts, deals] = Exit.getOrElse(exit, () => { throw new Error("failed") })
+      const { exit, sim } = yield* onSim(
+        (sim) => {
+          sim.faults.script("POST /accounts", Fault.reset()).script("POST /deals", Fault.status(500))
+          return Effect.flatMap(RecotapCrm, (crm) =>
+            Effect.zip(
+              crm.accounts.push([{ externalId: "crm-1", name: "Acme", domain: "acme.com" }], { upsert: true }),
+              crm.deals.push([{ externalDealId: "d-1", name: "Deal" }])
+            ))
+        },
+        {},
+        "external"
+      )
+      const [accounts, deals] = Exit.getOrElse(exit, () => {
+        throw new Error("failed")
+      })
       expect(accounts.summary.applied).toBe(1)
       expect(deals.summary.applied).toBe(1)
       expect(sim.requests).toHaveLength(4)
@@ -211,9 +231,13 @@ describe("write safety", () => {
     Effect.gen(function*() {
       const { exit, sim } = yield* onSim((sim) => {
         sim.faults.script("POST /accounts", Fault.reset())
-        return Effect.flatMap(RecotapCrm, (crm) => crm.accounts.push([{ externalId: "crm-1", name: "Acme", domain: "acme.com" }]))
+        return Effect.flatMap(RecotapCrm, (crm) =>
+          crm.accounts.push([{ externalId: "crm-1", name: "Acme", domain: "acme.com" }]))
       })
-      expect(Exit.getOrElse(exit, () => undefined)?.summary.unknown).toBe(1)
+      expect(
+        Exit.getOrElse(exit, () =>
+          undefined)?.summary.unknown
+      ).toBe(1)
       expect(sim.requests).toHaveLength(1)
     }))
 })
@@ -235,14 +259,20 @@ describe("settings per client and per call", () => {
         sim.faults.always("GET /accounts", Fault.status(503))
         return Effect.gen(function*() {
           const crm = yield* RecotapCrm
-          const once = yield* Effect.flip(crm.accounts.list().pipe(Effect.provideService(RecotapCallOptions, { retry: { maxRetries: 0 } })))
+          const once = yield* Effect.flip(
+            crm.accounts.list().pipe(Effect.provideService(RecotapCallOptions, { retry: { maxRetries: 0 } }))
+          )
           const fiveTimes = yield* Effect.flip(
-            Stream.runDrain(crm.accounts.stream().pipe(Stream.provideService(RecotapCallOptions, { retry: { maxRetries: 4 } })))
+            Stream.runDrain(
+              crm.accounts.stream().pipe(Stream.provideService(RecotapCallOptions, { retry: { maxRetries: 4 } }))
+            )
           )
           return [once, fiveTimes] as const
         })
       })
-      const [once, fiveTimes] = Exit.getOrElse(exit, () => { throw new Error("failed") })
+      const [once, fiveTimes] = Exit.getOrElse(exit, () => {
+        throw new Error("failed")
+      })
       expect(once).toMatchObject({ _tag: "TransportError", attempts: 1 })
       expect(fiveTimes).toMatchObject({ _tag: "TransportError", attempts: 5 })
       expect(sim.requests).toHaveLength(6)
@@ -267,9 +297,13 @@ describe("deadlines and cancellation", () => {
   it.effect("for a stream, the deadline applies to each page", () =>
     Effect.gen(function*() {
       const { exit, sim } = yield* onSim((sim) => {
-        sim.seedAccounts(Array.from({ length: 6 }, (_, i) => ({ name: `C${i}`, domain: `c${i}.com`, externalId: `e${i}` })))
+        sim.seedAccounts(
+          Array.from({ length: 6 }, (_, i) => ({ name: `C${i}`, domain: `c${i}.com`, externalId: `e${i}` }))
+        )
         sim.faults.always("GET /accounts", Fault.latency(1_500))
-        return Stream.runCollect(Effect.flatMap(RecotapCrm, (crm) => Effect.succeed(crm.accounts.stream({ limit: 2 }))).pipe(Stream.unwrap))
+        return Stream.runCollect(
+          Effect.flatMap(RecotapCrm, (crm) => Effect.succeed(crm.accounts.stream({ limit: 2 }))).pipe(Stream.unwrap)
+        )
       }, { deadline: "2 seconds" })
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(sim.requests).toHaveLength(3)

@@ -48,14 +48,18 @@ describe("the revision setting", () => {
   it.effect("is read from RECOTAP_REVISION and RECOTAP_SANDBOX", () =>
     Effect.gen(function*() {
       const read = (env: Record<string, string>) =>
-        Effect.exit(Effect.flatMap(RecotapConfig, Effect.succeed).pipe(
-          Effect.provide(RecotapConfig.layerConfig()),
-          Effect.provide(withEnv(env))
-        ))
+        Effect.exit(
+          Effect.flatMap(RecotapConfig, Effect.succeed).pipe(
+            Effect.provide(RecotapConfig.layerConfig()),
+            Effect.provide(withEnv(env))
+          )
+        )
       expect(yield* read({ RECOTAP_REVISION: "external" })).toMatchObject({
         value: { revision: "external", baseUrl: BASE_URLS.external }
       })
-      expect(yield* read({ RECOTAP_SANDBOX: "true" })).toMatchObject({ value: { revision: "external", baseUrl: SANDBOX_BASE_URL } })
+      expect(yield* read({ RECOTAP_SANDBOX: "true" })).toMatchObject({
+        value: { revision: "external", baseUrl: SANDBOX_BASE_URL }
+      })
       expect(Exit.isFailure(yield* read({ RECOTAP_REVISION: "crmx" }))).toBe(true)
     }))
 })
@@ -67,7 +71,9 @@ describe("accounts.update addresses the account its revision documents", () => {
       const crm = yield* RecotapCrm
       yield* crm.accounts.update({ externalId: "crm-1" }, { customFields: {} })
       expect(sent[0]?.url.toString()).toBe(`${BASE_URLS.crm}/accounts/crm-1`)
-      const error = yield* Effect.flip(crm.accounts.update({ rtpAid: "6a21b8855a81c58936372c2d" }, { customFields: {} }))
+      const error = yield* Effect.flip(
+        crm.accounts.update({ rtpAid: "6a21b8855a81c58936372c2d" }, { customFields: {} })
+      )
       expect(error).toMatchObject({ _tag: "BadRequest", origin: "client" })
       expect(error.message).toContain("externalId")
       expect(sent).toHaveLength(1)
@@ -83,7 +89,9 @@ describe("accounts.update addresses the account its revision documents", () => {
       const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
       expect(error).toMatchObject({ _tag: "BadRequest", origin: "client" })
       expect(error.message).toContain("rtp_aid")
-      const both = yield* Effect.flip(crm.accounts.update({ externalId: "a", rtpAid: "b" } as never, { customFields: {} }))
+      const both = yield* Effect.flip(
+        crm.accounts.update({ externalId: "a", rtpAid: "b" } as never, { customFields: {} })
+      )
       expect(both).toMatchObject({ _tag: "BadRequest", origin: "client" })
       expect(sent).toHaveLength(1)
     }).pipe(Effect.provide(layer))
@@ -116,9 +124,10 @@ describe("accounts.update addresses the account its revision documents", () => {
     Effect.gen(function*() {
       for (const answer of [() => new Response(null, { status: 204 }), () => new Response("", { status: 200 })]) {
         const { layer } = crmWith(answer)
-        yield* Effect.flatMap(RecotapCrm, (crm) => crm.accounts.update({ externalId: "crm-1" }, { customFields: {} })).pipe(
-          Effect.provide(layer)
-        )
+        yield* Effect.flatMap(RecotapCrm, (crm) => crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
+          .pipe(
+            Effect.provide(layer)
+          )
       }
     }))
 })
@@ -131,7 +140,10 @@ describe("a wrong base URL is told apart from a missing account", () => {
     Effect.gen(function*() {
       const answers = [
         () => cannot("PUT", "/api/v1/crm/accounts/crm-1"),
-        () => new Response("<!DOCTYPE html><html><body><pre>Cannot PUT /api/v1/crm/accounts/crm-1</pre></body></html>", { status: 404 })
+        () =>
+          new Response("<!DOCTYPE html><html><body><pre>Cannot PUT /api/v1/crm/accounts/crm-1</pre></body></html>", {
+            status: 404
+          })
       ]
       for (const answer of answers) {
         const { layer } = crmWith(answer)
@@ -164,7 +176,9 @@ describe("a wrong base URL is told apart from a missing account", () => {
       const result = yield* crm.accounts.push(items)
       expect(result.summary).toMatchObject({ total: 150, unavailable: 150 })
       expect(result.outcomes[149]).toMatchObject({ _tag: "Unavailable", error: { status: 404 } })
-      expect(String(result.outcomes[0]?._tag === "Unavailable" && result.outcomes[0].error.message)).toContain(BASE_URLS.crm)
+      expect(String(result.outcomes[0]?._tag === "Unavailable" && result.outcomes[0].error.message)).toContain(
+        BASE_URLS.crm
+      )
       expect(sent).toHaveLength(1)
     }).pipe(Effect.provide(layer))
   })
@@ -174,7 +188,7 @@ describe("a wrong base URL is told apart from a missing account", () => {
       const crm = yield* RecotapCrm
       const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
       expect(error).toMatchObject({ _tag: "TransportError", status: 404 })
-      expect(error.message).toContain('revision: "external"')
+      expect(error.message).toContain("revision: \"external\"")
     }).pipe(
       Effect.provide(RecotapSimulator.layerCrm({
         revision: "external",
@@ -189,7 +203,10 @@ describe("accounts.push per revision", () => {
       const crmSide = crmWith(() => envelope({ results: [] }))
       const crm = yield* Effect.provide(RecotapCrm, crmSide.layer)
       const refused = yield* crm.accounts.push([{ name: "Acme", domain: "acme.com" }])
-      expect(refused.outcomes[0]).toMatchObject({ _tag: "Invalid", error: expect.stringContaining("externalId is required") })
+      expect(refused.outcomes[0]).toMatchObject({
+        _tag: "Invalid",
+        error: expect.stringContaining("externalId is required")
+      })
       expect(crmSide.sent).toHaveLength(0)
 
       const externalSide = crmWith(
@@ -214,7 +231,12 @@ describe("accounts.push per revision", () => {
         envelope({
           results: [
             { rtp_aid: "d", domain: "delta.org", status: "created" },
-            { rtp_aid: null, domain: "gamma.dev:8443", status: "failed", error: "Account with domain 'gamma.dev:8443' already exists" },
+            {
+              rtp_aid: null,
+              domain: "gamma.dev:8443",
+              status: "failed",
+              error: "Account with domain 'gamma.dev:8443' already exists"
+            },
             { rtp_aid: "a", domain: "acme.com", status: "updated" },
             { rtp_aid: "b", domain: "beta.io", status: "created" }
           ]
@@ -239,14 +261,23 @@ describe("accounts.push per revision", () => {
       const crm = yield* RecotapCrm
       const sim = yield* RecotapSimulator
       sim.seedCustomFields([{ label: "Stage", labelType: "singleLineText" }])
-      const first = yield* crm.accounts.push([{ name: "Acme", domain: "https://www.ACME.com/" }, { name: "Beta", domain: "beta.io" }])
+      const first = yield* crm.accounts.push([{ name: "Acme", domain: "https://www.ACME.com/" }, {
+        name: "Beta",
+        domain: "beta.io"
+      }])
       expect(first.outcomes.map((o) => o._tag)).toEqual(["Applied", "Applied"])
-      const again = yield* crm.accounts.push([{ name: "Beta Inc", domain: "WWW.beta.io" }, { name: "Acme 2", domain: "acme.com" }], {
+      const again = yield* crm.accounts.push([{ name: "Beta Inc", domain: "WWW.beta.io" }, {
+        name: "Acme 2",
+        domain: "acme.com"
+      }], {
         upsert: true
       })
       expect(again.outcomes.map((o) => (o._tag === "Applied" ? o.status : o._tag))).toEqual(["updated", "updated"])
       // The simulator keeps a port and a trailing dot as given; results still find their items.
-      const odd = yield* crm.accounts.push([{ name: "Gamma", domain: "Gamma.dev:8443" }, { name: "Delta", domain: "www.delta.org." }])
+      const odd = yield* crm.accounts.push([{ name: "Gamma", domain: "Gamma.dev:8443" }, {
+        name: "Delta",
+        domain: "www.delta.org."
+      }])
       expect(odd.outcomes.map((o) => o._tag)).toEqual(["Applied", "Applied"])
       const rtpAid = sim.account("acme.com").rtp_aid
       yield* crm.accounts.update({ rtpAid }, { customFields: { STAGE_C: "POC" } })
@@ -292,7 +323,10 @@ describe("per-item failures of a deal push", () => {
     Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const sim = yield* RecotapSimulator
-      sim.failItems("POST /deals", (deal) => (deal["externalDealId"] === "d-2" ? "Pipeline 'x' is archived" : undefined))
+      sim.failItems(
+        "POST /deals",
+        (deal) => (deal["externalDealId"] === "d-2" ? "Pipeline 'x' is archived" : undefined)
+      )
       const result = yield* crm.deals.push([1, 2, 3].map((n) => ({ externalDealId: `d-${n}`, name: `Deal ${n}` })))
       expect(result.outcomes.map((o) => o._tag)).toEqual(["Applied", "Rejected", "Applied"])
       expect(result.outcomes[1]).toMatchObject({ status: "failed", error: "Pipeline 'x' is archived" })

@@ -19,7 +19,9 @@ describe("a key source that never answers", () => {
   const stuckKey = (config: Parameters<typeof RecotapConfig.layer>[0]) => {
     const http = fakeHttp(() => envelope({ data: [], nextCursor: null, hasNextPage: false }))
     const layer = RecotapCrm.layer.pipe(
-      Layer.provide(Layer.mergeAll(http.layer, ApiKey.layerEffect(Effect.never), Layer.orDie(RecotapConfig.layer(config))))
+      Layer.provide(
+        Layer.mergeAll(http.layer, ApiKey.layerEffect(Effect.never), Layer.orDie(RecotapConfig.layer(config)))
+      )
     )
     return { layer, sent: http.sent }
   }
@@ -41,7 +43,12 @@ describe("a key source that never answers", () => {
     return Effect.gen(function*() {
       const fiber = yield* Effect.fork(Effect.flip(list))
       yield* TestClock.adjust("1 second")
-      expect(yield* Fiber.join(fiber)).toMatchObject({ _tag: "TransportError", reason: "Timeout", notProcessed: true, attempts: 0 })
+      expect(yield* Fiber.join(fiber)).toMatchObject({
+        _tag: "TransportError",
+        reason: "Timeout",
+        notProcessed: true,
+        attempts: 0
+      })
     }).pipe(Effect.provide(layer))
   })
 })
@@ -86,14 +93,24 @@ describe("answers in shapes the docs only hint at", () => {
         message: "Bad Request",
         data: [{
           property: "deals",
-          children: [{ property: "1", children: [{ property: "ownerEmail", constraints: { isEmail: "ownerEmail must be an email" } }] }]
+          children: [{
+            property: "1",
+            children: [{ property: "ownerEmail", constraints: { isEmail: "ownerEmail must be an email" } }]
+          }]
         }]
       })
     )
     return Effect.gen(function*() {
       const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.deals.push([deal(0), deal(1)]))
-      expect(result.outcomes[1]).toMatchObject({ _tag: "Rejected", status: "refused", error: "ownerEmail must be an email" })
-      expect(result.outcomes[0]).toMatchObject({ _tag: "Rejected", error: expect.stringContaining("deals.1.ownerEmail") })
+      expect(result.outcomes[1]).toMatchObject({
+        _tag: "Rejected",
+        status: "refused",
+        error: "ownerEmail must be an email"
+      })
+      expect(result.outcomes[0]).toMatchObject({
+        _tag: "Rejected",
+        error: expect.stringContaining("deals.1.ownerEmail")
+      })
     }).pipe(Effect.provide(layer))
   })
 
@@ -160,17 +177,26 @@ describe("deadlines and bulk outcomes", () => {
 describe("a broken Retry-After", () => {
   it.effect("cannot pause the client for more than an hour", () => {
     let calls = 0
-    const { layer, sent } = crmWith(() => {
-      calls += 1
-      if (calls > 1) return envelope({ data: [], nextCursor: null, hasNextPage: false })
-      const response = errorEnvelope(429, { message: "Too Many Requests" })
-      response.headers.set("retry-after", "1000000000")
-      return response
-    }, "k", {})
+    const { layer, sent } = crmWith(
+      () => {
+        calls += 1
+        if (calls > 1) return envelope({ data: [], nextCursor: null, hasNextPage: false })
+        const response = errorEnvelope(429, { message: "Too Many Requests" })
+        response.headers.set("retry-after", "1000000000")
+        return response
+      },
+      "k",
+      {}
+    )
     return Effect.gen(function*() {
       yield* Effect.flip(list)
       const during = yield* Effect.flip(list)
-      expect(during).toMatchObject({ _tag: "TransportError", status: 429, retryAfterMillis: 3_600_000, notProcessed: true })
+      expect(during).toMatchObject({
+        _tag: "TransportError",
+        status: 429,
+        retryAfterMillis: 3_600_000,
+        notProcessed: true
+      })
       yield* TestClock.adjust("1 hour")
       yield* list
       expect(sent).toHaveLength(2)

@@ -67,7 +67,12 @@ describe("salesActivities.push", () => {
       // Again in a later push, and twice within one request.
       const result = yield* crm.salesActivities.push([call("a-1", { subject: "Second" }), email("a-2"), email("a-2")])
       expect(result.outcomes).toMatchObject([
-        { _tag: "Rejected", index: 0, status: "failed", error: "Activity with externalActivityId 'a-1' already exists" },
+        {
+          _tag: "Rejected",
+          index: 0,
+          status: "failed",
+          error: "Activity with externalActivityId 'a-1' already exists"
+        },
         { _tag: "Applied", index: 1, status: "created" },
         { _tag: "Rejected", index: 2, status: "failed", error: "Activity with externalActivityId 'a-2' already exists" }
       ])
@@ -86,8 +91,16 @@ describe("salesActivities.push", () => {
       // @ts-expect-error callTitle is a call-only field
       const emailWithCallTitle: SalesActivityInput = { ...common("e-2"), activityType: "email", callTitle: "Intro" }
 
-      const result = yield* crm.salesActivities.push([emailWithDirection, callWithOpenCount, emailWithCallTitle, call("ok")])
-      expect(result.outcomes.map((o) => [o._tag, o.index])).toEqual([["Invalid", 0], ["Invalid", 1], ["Invalid", 2], ["Applied", 3]])
+      const result = yield* crm.salesActivities.push([
+        emailWithDirection,
+        callWithOpenCount,
+        emailWithCallTitle,
+        call("ok")
+      ])
+      expect(result.outcomes.map((o) => [o._tag, o.index])).toEqual([["Invalid", 0], ["Invalid", 1], ["Invalid", 2], [
+        "Applied",
+        3
+      ]])
       expect(errorOf(result.outcomes[0])).toContain("direction: is unexpected")
       expect(errorOf(result.outcomes[1])).toContain("openCount: is unexpected")
       expect(errorOf(result.outcomes[2])).toContain("callTitle: is unexpected")
@@ -95,16 +108,40 @@ describe("salesActivities.push", () => {
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 
   const invalid: ReadonlyArray<readonly [string, unknown, string]> = [
-    ["an activity type other than call or email", { ...common("x"), activityType: "meeting" }, `activityType: Expected "call" | "email", actual "meeting"`],
+    [
+      "an activity type other than call or email",
+      { ...common("x"), activityType: "meeting" },
+      `activityType: Expected "call" | "email", actual "meeting"`
+    ],
     ["no contacts", call("x", { contacts: [] as unknown as Call["contacts"] }), "contacts.0: is missing"],
-    ["contacts without any email", call("x", { contacts: [{ name: "Ann Lee" }, { phone: "+1 555 0100" }] }), "contacts: at least one contact needs an email"],
-    ["a contact with an invalid email", call("x", { contacts: [{ email: "ann at acme" }] }), "contacts.0.email: must be an email"],
+    [
+      "contacts without any email",
+      call("x", { contacts: [{ name: "Ann Lee" }, { phone: "+1 555 0100" }] }),
+      "contacts: at least one contact needs an email"
+    ],
+    [
+      "a contact with an invalid email",
+      call("x", { contacts: [{ email: "ann at acme" }] }),
+      "contacts.0.email: must be an email"
+    ],
     ["a blank externalActivityId", call(" "), "externalActivityId: must not be empty"],
-    ["a non-ISO occurredAt", email("x", { occurredAt: "yesterday" }), "occurredAt: must be a valid ISO 8601 date string"],
+    [
+      "a non-ISO occurredAt",
+      email("x", { occurredAt: "yesterday" }),
+      "occurredAt: must be a valid ISO 8601 date string"
+    ],
     ["a blank domain", email("x", { domain: "" }), "domain: must not be empty"],
     ["an invalid ownerEmail", call("x", { ownerEmail: "rita" }), "ownerEmail: must be an email"],
-    ["an invalid direction", { ...call("x"), direction: "sideways" }, `direction: Expected "inbound" | "outbound", actual "sideways"`],
-    ["a negative call duration", call("x", { durationMinutes: -1 }), "durationMinutes: Expected a non-negative number, actual -1"],
+    [
+      "an invalid direction",
+      { ...call("x"), direction: "sideways" },
+      `direction: Expected "inbound" | "outbound", actual "sideways"`
+    ],
+    [
+      "a negative call duration",
+      call("x", { durationMinutes: -1 }),
+      "durationMinutes: Expected a non-negative number, actual -1"
+    ],
     ["a fractional open count", email("x", { openCount: 1.5 }), "openCount: Expected an integer, actual 1.5"]
   ]
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "@effect/vitest"
 import * as Headers from "@effect/platform/Headers"
+import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
@@ -9,7 +9,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as Tracer from "effect/Tracer"
+import type * as Tracer from "effect/Tracer"
 import { ApiKey, RecotapConfig, RecotapCrm } from "../src/index.js"
 import { endpoint } from "../src/internal/endpoint.js"
 import { makePipeline } from "../src/internal/pipeline.js"
@@ -26,8 +26,7 @@ import {
   singleAttempt
 } from "./helpers.js"
 
-const stringify = (value: unknown) =>
-  JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)) ?? ""
+const stringify = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)) ?? ""
 
 /** Every way anyone could print an error or a value. */
 const renderings = (value: unknown): ReadonlyArray<string> => [
@@ -57,7 +56,9 @@ const observe = <A, E>(
     const logs = recordingLogger()
     const http = fakeHttp(handler)
     const layer = RecotapCrm.layer.pipe(
-      Layer.provide(Layer.mergeAll(http.layer, ApiKey.layer(Redacted.make(key)), Layer.orDie(RecotapConfig.layer(singleAttempt))))
+      Layer.provide(
+        Layer.mergeAll(http.layer, ApiKey.layer(Redacted.make(key)), Layer.orDie(RecotapConfig.layer(singleAttempt)))
+      )
     )
     const exit = yield* Effect.exit(program).pipe(
       Effect.provide(layer),
@@ -125,7 +126,8 @@ describe("the API key never leaks", () => {
     Effect.gen(function*() {
       const program = Effect.flatMap(RecotapCrm, (crm) => Stream.runCollect(crm.accounts.sync()))
       const { texts } = yield* observe(
-        () => envelope({ data: [account(1)], nextCursor: null, hasNextPage: false, syncTimestamp: "2026-05-01T00:00:00Z" }),
+        () =>
+          envelope({ data: [account(1)], nextCursor: null, hasNextPage: false, syncTimestamp: "2026-05-01T00:00:00Z" }),
         program
       )
       expect(texts.join("\n")).not.toContain(SECRET)
@@ -134,7 +136,10 @@ describe("the API key never leaks", () => {
   it.effect("write errors (400 with violations, 404, 409) leak nothing", () =>
     Effect.gen(function*() {
       const answers = [
-        errorEnvelope(400, { message: "Bad Request", data: [{ property: "domain", constraints: { isNotEmpty: "domain should not be empty" } }] }),
+        errorEnvelope(400, {
+          message: "Bad Request",
+          data: [{ property: "domain", constraints: { isNotEmpty: "domain should not be empty" } }]
+        }),
         errorEnvelope(404, { message: "Not Found", customMessage: "Account not found" }),
         errorEnvelope(409, { message: "Conflict", customMessage: "Pipeline(s) already exist: smb-pipeline" })
       ]
@@ -163,19 +168,39 @@ describe("a server that echoes the key back", () => {
   const push = Effect.flatMap(RecotapCrm, (crm) => crm.deals.push([{ externalDealId: "d-1", name: "Deal" }]))
   const echoes: ReadonlyArray<[string, Handler, Effect.Effect<unknown, unknown, RecotapCrm>]> = [
     ["a 500 message", () => errorEnvelope(500, { message: `boom for key ${SECRET}` }), list],
-    ["a 400 customMessage", () => errorEnvelope(400, { message: "Bad Request", customMessage: `key ${SECRET} lacks rights` }), update],
+    [
+      "a 400 customMessage",
+      () => errorEnvelope(400, { message: "Bad Request", customMessage: `key ${SECRET} lacks rights` }),
+      update
+    ],
     [
       "a 400 validation message",
-      () => errorEnvelope(400, { message: "Bad Request", data: [{ property: "x", constraints: { isString: `${SECRET} is no string` } }] }),
+      () =>
+        errorEnvelope(400, {
+          message: "Bad Request",
+          data: [{ property: "x", constraints: { isString: `${SECRET} is no string` } }]
+        }),
       update
     ],
     ["a 401 message", () => errorEnvelope(401, { message: `Unauthorized access for ${SECRET}` }), list],
     ["a 200 body that is not JSON", () => new Response(`hello ${SECRET}`, { status: 200 }), list],
-    ["a 502 HTML title", () => new Response(`<html><head><title>502 ${SECRET}</title></head></html>`, { status: 502 }), list],
+    [
+      "a 502 HTML title",
+      () => new Response(`<html><head><title>502 ${SECRET}</title></head></html>`, { status: 502 }),
+      list
+    ],
     ["a 200 of the wrong shape", () => envelope({ data: SECRET, hasNextPage: false }), list],
-    ["a per-item error of a bulk write", () => envelope({ results: [{ externalDealId: "d-1", status: "failed", error: `no ${SECRET}` }] }), push],
+    [
+      "a per-item error of a bulk write",
+      () => envelope({ results: [{ externalDealId: "d-1", status: "failed", error: `no ${SECRET}` }] }),
+      push
+    ],
     ["a bulk write's 500", () => errorEnvelope(500, { message: `boom ${SECRET}` }), push],
-    ["a bulk write's 400", () => errorEnvelope(400, { message: "Bad Request", customMessage: `refused ${SECRET}` }), push]
+    [
+      "a bulk write's 400",
+      () => errorEnvelope(400, { message: "Bad Request", customMessage: `refused ${SECRET}` }),
+      push
+    ]
   ]
   for (const [name, handler, program] of echoes) {
     it.effect(`blanks it out of ${name}, in every rendering of the error or outcome`, () =>

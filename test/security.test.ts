@@ -176,11 +176,15 @@ describe("the response size cap, in memory", () => {
       }), capped))
 
   it.effect("a declared Content-Length over the cap fails before the body is read", () => {
-    const { layer } = crmWith(() =>
-      new Response(JSON.stringify({ data: { data: [], nextCursor: null, hasNextPage: false } }), {
-        status: 200,
-        headers: { "content-type": "application/json", "content-length": "1000000" }
-      }), undefined, capped)
+    const { layer } = crmWith(
+      () =>
+        new Response(JSON.stringify({ data: { data: [], nextCursor: null, hasNextPage: false } }), {
+          status: 200,
+          headers: { "content-type": "application/json", "content-length": "1000000" }
+        }),
+      undefined,
+      capped
+    )
     return Effect.gen(function*() {
       const error = yield* Effect.flip(list)
       expect(error).toMatchObject({ _tag: "TransportError", reason: "Decode", status: 200 })
@@ -201,12 +205,13 @@ describe("the response size cap, in memory", () => {
 
 describe("base URL rules", () => {
   const build = (options: RecotapConfigOptions) => Effect.exit(Effect.scoped(Layer.build(RecotapConfig.layer(options))))
-  const settingsOf = (options: RecotapConfigOptions) =>
-    Effect.provide(RecotapConfig, RecotapConfig.layer(options))
+  const settingsOf = (options: RecotapConfigOptions) => Effect.provide(RecotapConfig, RecotapConfig.layer(options))
 
   it.effect("plain http to a remote host fails with a ConfigError about clear text", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Effect.scoped(Layer.build(RecotapConfig.layer({ baseUrl: "http://eapi.recotap.com/api/v1/crm" }))))
+      const error = yield* Effect.flip(
+        Effect.scoped(Layer.build(RecotapConfig.layer({ baseUrl: "http://eapi.recotap.com/api/v1/crm" })))
+      )
       expect(ConfigError.isConfigError(error)).toBe(true)
       expect(error).toMatchObject({ _op: "InvalidData" })
       expect(String(error)).toContain("clear text")
@@ -265,7 +270,11 @@ describe("server text is truncated", () => {
         () => errorEnvelope(502, { message: "Bad Gateway", customMessage: huge }),
         () => errorEnvelope(503, { message: Array.from({ length: 1_000 }, () => "too long a message") }),
         () => new Response(huge, { status: 500, headers: { "content-type": "text/plain" } }),
-        () => new Response(`<html><title>${huge}</title></html>`, { status: 502, headers: { "content-type": "text/html" } }),
+        () =>
+          new Response(`<html><title>${huge}</title></html>`, {
+            status: 502,
+            headers: { "content-type": "text/html" }
+          }),
         () => json({ statusCode: 200, data: huge })
       ]
       for (const body of bodies) {
@@ -279,7 +288,9 @@ describe("server text is truncated", () => {
     const { layer, sent } = crmWith(() => errorEnvelope(400, { message: huge, customMessage: huge }))
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
-      const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: { CRM_STAGE_C: "POC" } }))
+      const error = yield* Effect.flip(
+        crm.accounts.update({ externalId: "crm-1" }, { customFields: { CRM_STAGE_C: "POC" } })
+      )
       expect(sent).toHaveLength(1)
       expect(error).toMatchObject({ _tag: "BadRequest", origin: "server" })
       expect(error.message.length).toBeLessThan(700)
@@ -290,7 +301,10 @@ describe("server text is truncated", () => {
 
 describe("validation text from the server is bounded", () => {
   it.effect("each violation's text is cut, and so is their number and the whole message", () => {
-    const violations = Array.from({ length: 1_000 }, (_, i) => ({ property: `p${i}`, constraints: { rule: "y".repeat(10_000) } }))
+    const violations = Array.from(
+      { length: 1_000 },
+      (_, i) => ({ property: `p${i}`, constraints: { rule: "y".repeat(10_000) } })
+    )
     const { layer } = crmWith(() => errorEnvelope(400, { message: "Bad Request", data: violations }))
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm

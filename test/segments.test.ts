@@ -6,7 +6,8 @@ import * as Stream from "effect/Stream"
 import { RecotapCrm, type Segment } from "../src/index.js"
 import { RecotapSimulator, type Simulator, SIMULATOR_ORIGIN } from "../src/simulator/index.js"
 
-const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
+  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
 /** The seven listed segments, seg-01 … seg-07, alternately active and draft. */
 const listed = Array.from({ length: 7 }, (_, i): Segment & { readonly status: "active" | "draft" } => ({
@@ -91,7 +92,11 @@ describe("segments", () => {
       const sim = yield* RecotapSimulator
       seed(sim)
       const crm = yield* RecotapCrm
-      expect(yield* crm.segments.list({ limit: 3 })).toEqual({ data: listed.slice(0, 3), nextCursor: "seg-03", hasNextPage: true })
+      expect(yield* crm.segments.list({ limit: 3 })).toEqual({
+        data: listed.slice(0, 3),
+        nextCursor: "seg-03",
+        hasNextPage: true
+      })
       expect(yield* crm.segments.list({ limit: 3, cursor: "seg-03" })).toEqual({
         data: listed.slice(3, 6),
         nextCursor: "seg-06",

@@ -81,7 +81,9 @@ const sentVerdicts = <A>(inputs: ReadonlyArray<A>, deal: (input: A, i: number) =
       envelope({ results: inputs.map((_, i) => ({ externalDealId: `d-${i}`, status: "upserted" })) })
     )
     const crm = yield* Effect.provide(RecotapCrm, layer)
-    const result = yield* crm.deals.push(inputs.map((input, i) => ({ externalDealId: `d-${i}`, name: "Deal", ...deal(input, i) })))
+    const result = yield* crm.deals.push(
+      inputs.map((input, i) => ({ externalDealId: `d-${i}`, name: "Deal", ...deal(input, i) }))
+    )
     return result.outcomes.map((o) => o._tag !== "Invalid")
   })
 
@@ -89,7 +91,9 @@ describe("the client agrees with the server", () => {
   it.effect("on emails (a deal's ownerEmail)", () =>
     Effect.gen(function*() {
       const verdicts = yield* sentVerdicts(EMAILS, ([ownerEmail]) => ({ ownerEmail }))
-      expect(EMAILS.map(([email], i) => [email, verdicts[i]])).toEqual(EMAILS.map(([email, accepted]) => [email, accepted]))
+      expect(EMAILS.map(([email], i) => [email, verdicts[i]])).toEqual(
+        EMAILS.map(([email, accepted]) => [email, accepted])
+      )
     }))
 
   it.effect("on dates (a deal's startDate and closedDate)", () =>
@@ -103,9 +107,7 @@ describe("the client agrees with the server", () => {
 
   it.effect("on a sales activity's occurredAt and ownerEmail, sent as given", () =>
     Effect.gen(function*() {
-      const { layer, sent } = crmWith(() =>
-        envelope({ results: [{ externalActivityId: "act-1", status: "created" }] })
-      )
+      const { layer, sent } = crmWith(() => envelope({ results: [{ externalActivityId: "act-1", status: "created" }] }))
       const crm = yield* Effect.provide(RecotapCrm, layer)
       const result = yield* crm.salesActivities.push([
         { ...activity(1), occurredAt: "2026-04-22 10:30:00", ownerEmail: "rep@us.co" },

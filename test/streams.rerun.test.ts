@@ -9,7 +9,8 @@ import * as Stream from "effect/Stream"
 import { RecotapCrm } from "../src/index.js"
 import { account, crmWith, envelope, type SentRequest } from "./helpers.js"
 
-const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
+  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
 /**
  * Serves `total` records in pages of `size` for both `/accounts` and `/segments`: the cursor is
@@ -20,8 +21,11 @@ const pagedServer = (total: number, size: number) => (request: SentRequest) => {
   const to = Math.min(total, from + size)
   const hasNextPage = to < total
   const segments = request.url.pathname.endsWith("/segments")
-  const data = Array.from({ length: to - from }, (_, i) =>
-    segments ? { segmentId: `seg-${from + i}`, name: `Segment ${from + i}`, status: "active" } : account(from + i))
+  const data = Array.from(
+    { length: to - from },
+    (_, i) =>
+      segments ? { segmentId: `seg-${from + i}`, name: `Segment ${from + i}`, status: "active" } : account(from + i)
+  )
   return envelope(
     {
       data,

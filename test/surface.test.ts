@@ -53,7 +53,16 @@ describe("the package root", () => {
   })
 
   it("has no generic name: those live in their module's subpath", () => {
-    const generic = ["make", "validate", "summarize", "parseBaseUrl", "resolveSettings", "Pipeline", "Contact", "CallOptions"]
+    const generic = [
+      "make",
+      "validate",
+      "summarize",
+      "parseBaseUrl",
+      "resolveSettings",
+      "Pipeline",
+      "Contact",
+      "CallOptions"
+    ]
     for (const name of generic) expect(Root).not.toHaveProperty(name)
     expect(Object.keys(Root.Bulk).sort()).toEqual(["summarize", "unavailableInputs", "unknownInputs"])
   })

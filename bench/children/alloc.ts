@@ -12,9 +12,9 @@
  *
  *   args: <baseUrl> <rounds> <calls per batch>
  */
+import { Effect } from "effect"
 import { PerformanceObserver } from "node:perf_hooks"
 import { setTimeout as sleep } from "node:timers/promises"
-import { Effect } from "effect"
 import { fetchPage, makeCrm, platformPage, undiciPage } from "../lib/clients.js"
 
 const [baseUrl = "", roundsText = "9", callsText = "10"] = process.argv.slice(2)

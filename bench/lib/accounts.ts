@@ -6,8 +6,33 @@
  * storing any: a page is built when asked for (or once, ahead of time, for the first pages).
  */
 
-const ADJECTIVES = ["Acme", "Blue", "Northern", "Quantum", "Silver", "Bright", "Prime", "Global", "Summit", "Vertex", "Nimbus", "Cobalt"]
-const NOUNS = ["Analytics", "Robotics", "Logistics", "Health", "Software", "Energy", "Foods", "Capital", "Systems", "Networks", "Labs"]
+const ADJECTIVES = [
+  "Acme",
+  "Blue",
+  "Northern",
+  "Quantum",
+  "Silver",
+  "Bright",
+  "Prime",
+  "Global",
+  "Summit",
+  "Vertex",
+  "Nimbus",
+  "Cobalt"
+]
+const NOUNS = [
+  "Analytics",
+  "Robotics",
+  "Logistics",
+  "Health",
+  "Software",
+  "Energy",
+  "Foods",
+  "Capital",
+  "Systems",
+  "Networks",
+  "Labs"
+]
 const SUFFIXES = ["Inc.", "Ltd", "GmbH", "LLC", "S.A.", "Pty Ltd", "Corp."]
 const STAGES = ["Unaware", "Aware", "Consideration", "Opportunity", "Customer"]
 const CRM_STAGES = ["Lead", "POC", "Negotiation", "Closed Won", null]
@@ -25,14 +50,17 @@ export const indexOfRtpAid = (aid: string): number | undefined => {
   return Number.parseInt(aid.slice(12), 16)
 }
 
-const slug = (i: number) => `${ADJECTIVES[i % ADJECTIVES.length]}-${NOUNS[Math.floor(i / 7) % NOUNS.length]}`.toLowerCase()
+const slug = (i: number) =>
+  `${ADJECTIVES[i % ADJECTIVES.length]}-${NOUNS[Math.floor(i / 7) % NOUNS.length]}`.toLowerCase()
 
 /** Account `i` as `GET /accounts` returns it. One in ten is "not yet scored" (zeros, empty stage). */
 export const accountAt = (i: number) => {
   const scored = i % 10 !== 0
   return {
     externalId: `crm-${i}`,
-    name: `${ADJECTIVES[i % ADJECTIVES.length]} ${NOUNS[Math.floor(i / 7) % NOUNS.length]} ${SUFFIXES[i % SUFFIXES.length]}`,
+    name: `${ADJECTIVES[i % ADJECTIVES.length]} ${NOUNS[Math.floor(i / 7) % NOUNS.length]} ${
+      SUFFIXES[i % SUFFIXES.length]
+    }`,
     domain: `${slug(i)}-${i}.com`,
     rtp_aid: rtpAidOf(i),
     rtp_account_score: scored ? (i * 37) % 101 : 0,
@@ -67,7 +95,9 @@ export const pushInputs = (n: number, tag = "push"): Array<PushInput> =>
   Array.from({ length: n }, (_, i) => ({
     externalId: `${tag}-${i}`,
     domain: `${tag}-${slug(i)}-${i}.com`,
-    name: `${ADJECTIVES[i % ADJECTIVES.length]} ${NOUNS[Math.floor(i / 7) % NOUNS.length]} ${SUFFIXES[i % SUFFIXES.length]}`,
+    name: `${ADJECTIVES[i % ADJECTIVES.length]} ${NOUNS[Math.floor(i / 7) % NOUNS.length]} ${
+      SUFFIXES[i % SUFFIXES.length]
+    }`,
     shortName: `${ADJECTIVES[i % ADJECTIVES.length]}`,
     linkedinUrl: `https://www.linkedin.com/company/${slug(i)}-${i}`,
     tags: i % 2 === 0 ? ["icp", "tier-1"] : ["tier-2"],

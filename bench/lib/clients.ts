@@ -9,11 +9,12 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Effect, Layer, Redacted } from "effect"
 import type { RecotapCrmService } from "effect-recotap"
+import type * as EffectRecotap from "effect-recotap"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { request as undiciRequest } from "undici"
-import { RESULTS_DIR } from "./harness.js"
 import type { PushInput } from "./accounts.js"
+import { RESULTS_DIR } from "./harness.js"
 
 export const KEY = "bench-key"
 
@@ -98,7 +99,11 @@ export const prefetchingLoop = async (
 }
 
 /** Pushes `inputs` in batches of 100 with `fetch`, `concurrency` requests at once. Returns the results counted. */
-export const fetchPush = async (baseUrl: string, inputs: ReadonlyArray<PushInput>, concurrency: number): Promise<number> => {
+export const fetchPush = async (
+  baseUrl: string,
+  inputs: ReadonlyArray<PushInput>,
+  concurrency: number
+): Promise<number> => {
   const batches = Math.ceil(inputs.length / 100)
   let next = 0
   let created = 0
@@ -123,7 +128,7 @@ export const fetchPush = async (baseUrl: string, inputs: ReadonlyArray<PushInput
  * The package as users run it: compiled JavaScript (`npm run bench` compiles src into
  * bench/results/dist first), not src through tsx's transform.
  */
-const loadPackage = async (): Promise<typeof import("effect-recotap")> =>
+const loadPackage = async (): Promise<typeof EffectRecotap> =>
   import(pathToFileURL(path.join(RESULTS_DIR, "dist", "index.js")).href)
 
 /** `RecotapCrm` as the README builds it, against `baseUrl`, with retries off. */

@@ -5,7 +5,7 @@
 import { type ChildProcess, fork, spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { type Summary, summarize } from "./stats.js"
+import { summarize, type Summary } from "./stats.js"
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 export const ROOT_DIR = path.resolve(BENCH_DIR, "..")
@@ -129,7 +129,12 @@ export const runRounds = async (
   return results
 }
 
-export const variantSummary = (name: string, metric: string, unit: string, values: ReadonlyArray<number>): VariantSummary => ({
+export const variantSummary = (
+  name: string,
+  metric: string,
+  unit: string,
+  values: ReadonlyArray<number>
+): VariantSummary => ({
   name,
   metric,
   unit,
@@ -149,7 +154,11 @@ export const killChildren = () => {
 }
 
 /** Forks a TypeScript file of bench/ under tsx, with extra Node flags. */
-export const forkTs = (script: string, args: ReadonlyArray<string>, nodeFlags: ReadonlyArray<string> = []): ChildProcess => {
+export const forkTs = (
+  script: string,
+  args: ReadonlyArray<string>,
+  nodeFlags: ReadonlyArray<string> = []
+): ChildProcess => {
   const child = fork(path.join(BENCH_DIR, script), [...args], {
     cwd: ROOT_DIR,
     execArgv: ["--import", "tsx", ...nodeFlags],

@@ -4,7 +4,14 @@
  */
 import { Effect } from "effect"
 import { fetchPage, makeCrm, platformPage, undiciPage } from "../lib/clients.js"
-import { type Figure, type Measured, runRounds, type RowResult, variantSummary, type VariantSummary } from "../lib/harness.js"
+import {
+  type Figure,
+  type Measured,
+  type RowResult,
+  runRounds,
+  type VariantSummary,
+  variantSummary
+} from "../lib/harness.js"
 import { pairedRatios, summarize } from "../lib/stats.js"
 import { type Context, pick } from "./context.js"
 
@@ -120,7 +127,8 @@ export const list20msRow = async (context: Context): Promise<Omit<RowResult, "du
     runTimeoutMs: 60_000
   })
   const fetchRuns = runs.get("fetch")!
-  const ratio = (name: string) => summarize(pairedRatios(runs.get(name)!.map((m) => m.wallMs), fetchRuns.map((m) => m.wallMs)))
+  const ratio = (name: string) =>
+    summarize(pairedRatios(runs.get(name)!.map((m) => m.wallMs), fetchRuns.map((m) => m.wallMs)))
   const client = ratio("RecotapCrm")
   const platform = ratio("platform")
   return {
@@ -144,7 +152,9 @@ export const list20msRow = async (context: Context): Promise<Omit<RowResult, "du
         unit: "x"
       }
     ],
-    variants: [...runs].map(([name, measured]) => variantSummary(name, "wall per call", "ms", perCall(measured, calls, "wallMs"))),
+    variants: [...runs].map(([name, measured]) =>
+      variantSummary(name, "wall per call", "ms", perCall(measured, calls, "wallMs"))
+    ),
     notes: [`${calls} sequential calls per run; the server waits 20 ms before each answer`]
   }
 }

@@ -1,5 +1,5 @@
 /** Memory: allocation per `accounts.list` call, and peak RSS / live heap of streaming a million accounts. */
-import { type Figure, type RowResult, runChild, variantSummary, type VariantSummary } from "../lib/harness.js"
+import { type Figure, type RowResult, runChild, type VariantSummary, variantSummary } from "../lib/harness.js"
 import { fmt, pairedRatios, summarize } from "../lib/stats.js"
 import { type Context, pick } from "./context.js"
 
@@ -42,7 +42,13 @@ export const allocRow = async (context: Context): Promise<Omit<RowResult, "durat
       target: { op: "<=", value: 5 },
       note: `${fmt(clientKb, 0)} KB vs ${fmt(fetchKb, 0)} KB`
     },
-    { id: "alloc.platform", label: "  reference: platform HttpClient allocation / raw", value: platform.median, spread: platform, unit: "x" }
+    {
+      id: "alloc.platform",
+      label: "  reference: platform HttpClient allocation / raw",
+      value: platform.median,
+      spread: platform,
+      unit: "x"
+    }
   ]
   return {
     id: "alloc",
@@ -51,7 +57,7 @@ export const allocRow = async (context: Context): Promise<Omit<RowResult, "durat
     variants,
     notes: [
       "JS heap (heapUsed) growth over a batch with no garbage collection in it, in a child with a 64 MB young generation; " +
-        `batches interrupted by a collection were redone (${redone} times in all)`
+      `batches interrupted by a collection were redone (${redone} times in all)`
     ]
   }
 }
@@ -104,9 +110,9 @@ export const rssRow = async (context: Context): Promise<Omit<RowResult, "duratio
       value: ratio.median,
       spread: ratio,
       target: { op: "<=", value: 1.1 },
-      note: `${fmt(summarize(rss("client")).median / MB, 0)} MB vs ${fmt(summarize(rss("fetch")).median / MB, 0)} MB (idle after loading: ${
-        fmt(summarize(rss("idle")).median / MB, 0)
-      } MB)`
+      note: `${fmt(summarize(rss("client")).median / MB, 0)} MB vs ${
+        fmt(summarize(rss("fetch")).median / MB, 0)
+      } MB (idle after loading: ${fmt(summarize(rss("idle")).median / MB, 0)} MB)`
     },
     {
       id: "rss.overIdle",
@@ -116,7 +122,9 @@ export const rssRow = async (context: Context): Promise<Omit<RowResult, "duratio
     },
     {
       id: "rss.heap",
-      label: `  client heap after GC at ${checkpoint.toLocaleString("en")} -> ${total.toLocaleString("en")} accounts (ratio)`,
+      label: `  client heap after GC at ${checkpoint.toLocaleString("en")} -> ${
+        total.toLocaleString("en")
+      } accounts (ratio)`,
       value: growth,
       target: { op: "<=", value: 1.1, text: "flat" },
       holds: flat,

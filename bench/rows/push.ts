@@ -5,7 +5,7 @@
 import { Effect } from "effect"
 import { pushInputs } from "../lib/accounts.js"
 import { fetchPush, makeCrm } from "../lib/clients.js"
-import { type Figure, runRounds, type RowResult, variantSummary } from "../lib/harness.js"
+import { type Figure, type RowResult, runRounds, variantSummary } from "../lib/harness.js"
 import { pairedRatios, summarize } from "../lib/stats.js"
 import { type Context, pick } from "./context.js"
 
@@ -13,7 +13,11 @@ const expect = (what: string, got: number, wanted: number) => {
   if (got !== wanted) throw new Error(`${what}: ${got} accounts created, expected ${wanted}`)
 }
 
-const pushVariants = async (baseUrl: string, inputs: ReturnType<typeof pushInputs>, concurrencies: ReadonlyArray<number>) => {
+const pushVariants = async (
+  baseUrl: string,
+  inputs: ReturnType<typeof pushInputs>,
+  concurrencies: ReadonlyArray<number>
+) => {
   const crm = await makeCrm(baseUrl)
   return concurrencies.flatMap((concurrency) => [
     {
@@ -49,7 +53,9 @@ export const pushRow = async (context: Context): Promise<Omit<RowResult, "durati
   const wall = (name: string) => runs.get(name)!.map((m) => m.wallMs)
   const client = summarize(pairedRatios(wall("RecotapCrm c1"), wall("RecotapCrm c8")))
   const raw = summarize(pairedRatios(wall("fetch pool 1"), wall("fetch pool 8")))
-  const cpu1 = summarize(pairedRatios(runs.get("RecotapCrm c1")!.map((m) => m.cpuMs), runs.get("fetch pool 1")!.map((m) => m.cpuMs)))
+  const cpu1 = summarize(
+    pairedRatios(runs.get("RecotapCrm c1")!.map((m) => m.cpuMs), runs.get("fetch pool 1")!.map((m) => m.cpuMs))
+  )
   const figures: Array<Figure> = [
     {
       id: "push.speedup",
@@ -80,8 +86,12 @@ export const pushRow = async (context: Context): Promise<Omit<RowResult, "durati
     id: "push",
     title: "accounts.push at 5 ms latency, concurrency 8 vs 1",
     figures,
-    variants: [...runs].map(([name, measured]) => variantSummary(name, "wall per push", "ms", measured.map((m) => m.wallMs))),
-    notes: [`${count} accounts in ${count / 100} requests of 100 a run; every run checks that every account came back created`]
+    variants: [...runs].map(([name, measured]) =>
+      variantSummary(name, "wall per push", "ms", measured.map((m) => m.wallMs))
+    ),
+    notes: [
+      `${count} accounts in ${count / 100} requests of 100 a run; every run checks that every account came back created`
+    ]
   }
 }
 
@@ -119,6 +129,10 @@ export const pushCpuRow = async (context: Context): Promise<Omit<RowResult, "dur
       variantSummary(name, "CPU per batch", "ms", measured.map((m) => m.cpuMs / batches)),
       variantSummary(name, "wall per batch", "ms", measured.map((m) => m.wallMs / batches))
     ]),
-    notes: [`a run pushes ${batches * 100} accounts (${batches} requests) one request at a time; raw = JSON.stringify + fetch + JSON.parse of the answer`]
+    notes: [
+      `a run pushes ${
+        batches * 100
+      } accounts (${batches} requests) one request at a time; raw = JSON.stringify + fetch + JSON.parse of the answer`
+    ]
   }
 }

@@ -7,14 +7,16 @@ import { Effect } from "effect"
 import { listen, Simulator } from "effect-recotap/simulator"
 import { simulatorSeeds } from "../lib/accounts.js"
 import { fetchPage, KEY, makeCrm } from "../lib/clients.js"
-import { type Figure, runRounds, type RowResult, variantSummary } from "../lib/harness.js"
+import { type Figure, type RowResult, runRounds, variantSummary } from "../lib/harness.js"
 import { pairedRatios, summarize } from "../lib/stats.js"
 import { type Context, pick } from "./context.js"
 
 export const simulatorRow = async (context: Context): Promise<Omit<RowResult, "durationMs">> => {
   const calls = pick(context, 30, 10)
   const rounds = pick(context, 9, 3)
-  context.log(`simulator: ${rounds} rounds of ${calls} page reads against the in-process simulator and the bench server`)
+  context.log(
+    `simulator: ${rounds} rounds of ${calls} page reads against the in-process simulator and the bench server`
+  )
   const sim = new Simulator({ keys: [KEY] })
   sim.seedAccounts(simulatorSeeds(1_000))
   const running = await listen(sim)
@@ -33,7 +35,10 @@ export const simulatorRow = async (context: Context): Promise<Omit<RowResult, "d
     const runs = await runRounds([
       { name: "fetch -> bench server", run: repeat(() => fetchPage(server)) },
       { name: "fetch -> simulator", run: repeat(() => fetchPage(simUrl)) },
-      { name: "RecotapCrm -> bench server", run: repeat(() => Effect.runPromise(crmServer.accounts.list({ limit: 100 }))) },
+      {
+        name: "RecotapCrm -> bench server",
+        run: repeat(() => Effect.runPromise(crmServer.accounts.list({ limit: 100 })))
+      },
       { name: "RecotapCrm -> simulator", run: repeat(() => Effect.runPromise(crmSim.accounts.list({ limit: 100 }))) }
     ], { rounds, budgetMs: pick(context, 40_000, 10_000), warmup: 2, runTimeoutMs: 60_000 })
     const wall = (name: string) => runs.get(name)!.map((m) => m.wallMs)
@@ -53,7 +58,9 @@ export const simulatorRow = async (context: Context): Promise<Omit<RowResult, "d
       id: "simulator",
       title: "the simulator's own speed (informational)",
       figures,
-      variants: [...runs].map(([name, measured]) => variantSummary(name, "wall per call", "ms", measured.map((m) => m.wallMs / calls))),
+      variants: [...runs].map(([name, measured]) =>
+        variantSummary(name, "wall per call", "ms", measured.map((m) => m.wallMs / calls))
+      ),
       notes: ["the simulator answers in the benchmark's process; the bench server in its own"]
     }
   } finally {

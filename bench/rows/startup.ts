@@ -11,7 +11,15 @@
  */
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
-import { type Figure, RESULTS_DIR, ROOT_DIR, type RowResult, runNode, variantSummary, type VariantSummary } from "../lib/harness.js"
+import {
+  type Figure,
+  RESULTS_DIR,
+  ROOT_DIR,
+  type RowResult,
+  runNode,
+  type VariantSummary,
+  variantSummary
+} from "../lib/harness.js"
 import { pairedRatios, summarize } from "../lib/stats.js"
 import { type Context, pick } from "./context.js"
 
@@ -39,7 +47,9 @@ const build = () =>
 
 export const importRow = async (context: Context): Promise<Omit<RowResult, "durationMs">> => {
   const runs = pick(context, 9, 3)
-  context.log(`import time: building src into ${path.relative(ROOT_DIR, DIST)}, then ${runs} fresh processes per variant and way`)
+  context.log(
+    `import time: building src into ${path.relative(ROOT_DIR, DIST)}, then ${runs} fresh processes per variant and way`
+  )
   await build()
   const distUrl = pathToFileURL(path.join(DIST, "index.js")).href
   const ways = [

@@ -3,10 +3,10 @@
  * slow consumer (the server answering in 5 ms, the consumer awaiting `setTimeout(work)` a page),
  * where a stream that fetches the next page while the consumer works should win.
  */
-import { setTimeout as sleep } from "node:timers/promises"
 import { Chunk, Effect, Stream } from "effect"
+import { setTimeout as sleep } from "node:timers/promises"
 import { fetchLoop, fetchPage, makeCrm, platformPage, prefetchingLoop, undiciPage } from "../lib/clients.js"
-import { type Figure, type Measured, runRounds, type RowResult, variantSummary } from "../lib/harness.js"
+import { type Figure, type Measured, type RowResult, runRounds, variantSummary } from "../lib/harness.js"
 import { pairedRatios, summarize } from "../lib/stats.js"
 import { type Context, pick } from "./context.js"
 
@@ -22,19 +22,28 @@ export const streamRow = async (context: Context): Promise<Omit<RowResult, "dura
   context.log(`accounts.stream of ${total} accounts (${total / 100} pages) on loopback: ${rounds} rounds`)
   const variants = [
     { name: "fetch loop", run: async () => expect("fetch loop", await fetchLoop((c) => fetchPage(baseUrl, c)), total) },
-    { name: "undici loop", run: async () => expect("undici loop", await fetchLoop((c) => undiciPage(baseUrl, c)), total) },
-    { name: "platform loop", run: async () => expect("platform loop", await fetchLoop((c) => platformPage(baseUrl, c)), total) },
+    {
+      name: "undici loop",
+      run: async () => expect("undici loop", await fetchLoop((c) => undiciPage(baseUrl, c)), total)
+    },
+    {
+      name: "platform loop",
+      run: async () => expect("platform loop", await fetchLoop((c) => platformPage(baseUrl, c)), total)
+    },
     {
       // A fresh stream value every run.
       name: "accounts.stream",
-      run: async () => expect("accounts.stream", await Effect.runPromise(Stream.runCount(crm.accounts.stream({ limit: 100 }))), total)
+      run: async () =>
+        expect("accounts.stream", await Effect.runPromise(Stream.runCount(crm.accounts.stream({ limit: 100 }))), total)
     },
     {
       name: "accounts.pages",
       run: async () =>
         expect(
           "accounts.pages",
-          await Effect.runPromise(Stream.runFold(crm.accounts.pages({ limit: 100 }), 0, (n, page) => n + page.data.length)),
+          await Effect.runPromise(
+            Stream.runFold(crm.accounts.pages({ limit: 100 }), 0, (n, page) => n + page.data.length)
+          ),
           total
         )
     }
@@ -60,8 +69,18 @@ export const streamRow = async (context: Context): Promise<Omit<RowResult, "dura
       spread: stream,
       target: { op: ">=", value: 0.45 }
     },
-    { id: "stream.throughput.pages", label: "  accounts.pages throughput / fetch loop", value: pages.median, spread: pages },
-    { id: "stream.throughput.platform", label: "  reference: platform HttpClient loop / fetch loop", value: platform.median, spread: platform }
+    {
+      id: "stream.throughput.pages",
+      label: "  accounts.pages throughput / fetch loop",
+      value: pages.median,
+      spread: pages
+    },
+    {
+      id: "stream.throughput.platform",
+      label: "  reference: platform HttpClient loop / fetch loop",
+      value: platform.median,
+      spread: platform
+    }
   ]
   return {
     id: "stream",
@@ -87,7 +106,10 @@ const prefetchScenario = async (context: Context, work: number) => {
     await sleep(work)
   }
   const variants = [
-    { name: "fetch loop", run: async () => expect("fetch loop", await fetchLoop((c) => fetchPage(baseUrl, c), consume), total) },
+    {
+      name: "fetch loop",
+      run: async () => expect("fetch loop", await fetchLoop((c) => fetchPage(baseUrl, c), consume), total)
+    },
     {
       name: "prefetching loop",
       run: async () => expect("prefetching loop", await prefetchingLoop((c) => fetchPage(baseUrl, c), consume), total)

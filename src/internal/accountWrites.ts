@@ -18,7 +18,15 @@ import type { BulkOptions, BulkOutcome } from "../Bulk.js"
 import { normalizeDomain } from "../Domain.js"
 import type { Revision } from "../RecotapConfig.js"
 import type { AccountsApi } from "../RecotapCrm.js"
-import { type BulkEndpoint, bulkEndpoint, matchKey, matchResults, resultDecoder, ResultsResponse, runBulk } from "./bulk.js"
+import {
+  type BulkEndpoint,
+  bulkEndpoint,
+  matchKey,
+  matchResults,
+  resultDecoder,
+  ResultsResponse,
+  runBulk
+} from "./bulk.js"
 import { endpoint } from "./endpoint.js"
 import type { RequestPath } from "./pipeline.js"
 
@@ -30,8 +38,7 @@ export const MAX_MAPPINGS_PER_REQUEST = 100
  * The key two domains are matched by: Recotap's normalisation, and a port or a trailing dot
  * dropped too, since the service may keep or drop them in what it answers.
  */
-export const domainKey = (domain: string): string =>
-  normalizeDomain(domain).replace(/:\d*$/, "").replace(/\.+$/, "")
+export const domainKey = (domain: string): string => normalizeDomain(domain).replace(/:\d*$/, "").replace(/\.+$/, "")
 
 /** Pushing accounts, as the revision defines it. */
 const pushAccounts = (
@@ -39,40 +46,48 @@ const pushAccounts = (
 ): BulkEndpoint<AccountInput, typeof ResultsResponse.Type, AccountPushResult, PushAccountsOptions> => {
   const decodeResult = resultDecoder(AccountPushResultSchema)
   return bulkEndpoint({
-  operation: "accounts.push",
-  method: "POST",
-  path: "/accounts",
-  // An upsert can be sent twice; a plain create cannot.
-  safety: (options) => (options.upsert === true ? "idempotent" : "createOnly"),
-  // The segment is checked before any account: if it refuses one request, it refuses them all.
-  refusalIsShared: (options) => options.segmentId !== undefined,
-  maxPerRequest: MAX_ACCOUNTS_PER_REQUEST,
-  item: AccountInput,
-  checkItem: (account) =>
-    revision === "crm" && account.externalId === undefined
-      ? "externalId is required: it is the CRM revision's deduplication key"
-      : undefined,
-  checkOptions: (options) => {
-    if (options.segmentId !== undefined && options.segmentId.trim() === "") return "options.segmentId must not be blank"
-    // Not sent where it is not documented: a server that refuses unknown properties would
-    // refuse the whole request, and one that ignores them would not upsert.
-    if (revision === "crm" && options.upsert !== undefined) {
-      return "options.upsert is documented only by the External revision (set revision: \"external\")"
-    }
-    return undefined
-  },
-  body: (accounts, options) => ({
-    accounts,
-    ...(options.segmentId === undefined ? {} : { segmentId: options.segmentId }),
-    ...(options.upsert === undefined ? {} : { upsert: options.upsert })
-  }),
-  response: ResultsResponse,
-  // The CRM revision names results by externalId; the live External one by rtp_aid and domain.
-  outcomes: (raw, batch, broken) =>
-    matchResults(decodeResult, raw.results, batch, (input, result) =>
-      result.externalId != null && input.externalId !== undefined
-        ? matchKey(input.externalId, result.externalId)
-        : matchKey(domainKey(input.domain), result.domain == null ? result.domain : domainKey(result.domain)), broken)
+    operation: "accounts.push",
+    method: "POST",
+    path: "/accounts",
+    // An upsert can be sent twice; a plain create cannot.
+    safety: (options) => (options.upsert === true ? "idempotent" : "createOnly"),
+    // The segment is checked before any account: if it refuses one request, it refuses them all.
+    refusalIsShared: (options) => options.segmentId !== undefined,
+    maxPerRequest: MAX_ACCOUNTS_PER_REQUEST,
+    item: AccountInput,
+    checkItem: (account) =>
+      revision === "crm" && account.externalId === undefined
+        ? "externalId is required: it is the CRM revision's deduplication key"
+        : undefined,
+    checkOptions: (options) => {
+      if (options.segmentId !== undefined && options.segmentId.trim() === "") {
+        return "options.segmentId must not be blank"
+      }
+      // Not sent where it is not documented: a server that refuses unknown properties would
+      // refuse the whole request, and one that ignores them would not upsert.
+      if (revision === "crm" && options.upsert !== undefined) {
+        return "options.upsert is documented only by the External revision (set revision: \"external\")"
+      }
+      return undefined
+    },
+    body: (accounts, options) => ({
+      accounts,
+      ...(options.segmentId === undefined ? {} : { segmentId: options.segmentId }),
+      ...(options.upsert === undefined ? {} : { upsert: options.upsert })
+    }),
+    response: ResultsResponse,
+    // The CRM revision names results by externalId; the live External one by rtp_aid and domain.
+    outcomes: (raw, batch, broken) =>
+      matchResults(
+        decodeResult,
+        raw.results,
+        batch,
+        (input, result) =>
+          result.externalId != null && input.externalId !== undefined
+            ? matchKey(input.externalId, result.externalId)
+            : matchKey(domainKey(input.domain), result.domain == null ? result.domain : domainKey(result.domain)),
+        broken
+      )
   })
 }
 
@@ -95,7 +110,13 @@ const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingRe
     const unsure = raw.updated < found.length || raw.matched < found.length
     return batch.map((item): BulkOutcome<ExternalIdMapping, MappingResponse> => {
       if (notFound.has(domainKey(item.input.domain))) {
-        return { _tag: "Rejected", index: item.index, input: item.input, status: "notFound", error: "no Recotap account has this domain" }
+        return {
+          _tag: "Rejected",
+          index: item.index,
+          input: item.input,
+          status: "notFound",
+          error: "no Recotap account has this domain"
+        }
       }
       return unsure
         ? {
@@ -117,7 +138,10 @@ const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingRe
  * blank ID, or `.`/`..`, which URL parsing would collapse into another path
  * (`PUT /accounts/..` would reach `PUT /`).
  */
-const refProblem = (revision: Revision, ref: unknown): { readonly path: ReadonlyArray<string>; readonly message: string } | undefined => {
+const refProblem = (
+  revision: Revision,
+  ref: unknown
+): { readonly path: ReadonlyArray<string>; readonly message: string } | undefined => {
   const byExternalId = typeof ref === "object" && ref !== null && "externalId" in ref
   const byRtpAid = typeof ref === "object" && ref !== null && "rtpAid" in ref
   if (byExternalId === byRtpAid) return { path: [], message: "give exactly one of { externalId } or { rtpAid }" }
@@ -132,7 +156,9 @@ const refProblem = (revision: Revision, ref: unknown): { readonly path: Readonly
   }
   const id = (ref as Readonly<Record<string, unknown>>)[property]
   if (typeof id !== "string" || id.trim() === "") return { path: [property], message: `${property} must not be empty` }
-  if (id === "." || id === "..") return { path: [property], message: `${property} "${id}" cannot be sent as a path segment` }
+  if (id === "." || id === "..") {
+    return { path: [property], message: `${property} "${id}" cannot be sent as a path segment` }
+  }
   return undefined
 }
 
@@ -149,7 +175,9 @@ const segmentOf = (ref: AccountRef): string => {
  * `BadRequest` before sending); the body carries only the custom fields.
  */
 const updateAccount = (revision: Revision) => {
-  const Ref = Schema.Unknown.pipe(Schema.filter((ref) => refProblem(revision, ref) ?? true)) as unknown as Schema.Schema<AccountRef>
+  const Ref = Schema.Unknown.pipe(
+    Schema.filter((ref) => refProblem(revision, ref) ?? true)
+  ) as unknown as Schema.Schema<AccountRef>
   return endpoint({
     operation: "accounts.update",
     method: "PUT",

@@ -20,10 +20,10 @@ import type { Revision } from "../RecotapConfig.js"
 import type { AccountsApi } from "../RecotapCrm.js"
 import { type ReadError, TransportError } from "../RecotapError.js"
 import { makeAccountWrites } from "./accountWrites.js"
-import { truncate } from "./envelope.js"
 import { endpoint } from "./endpoint.js"
-import type { RequestPath } from "./pipeline.js"
+import { truncate } from "./envelope.js"
 import { paginate } from "./paginate.js"
+import type { RequestPath } from "./pipeline.js"
 
 /**
  * `GET /accounts` as a revision defines it. The `domains` filter is not sent where it is not
@@ -51,7 +51,9 @@ const pageEvents = (page: Accounts): Array<PageEvent> => {
   const events: Array<PageEvent> = []
   let next = 0
   for (const record of page.malformed) {
-    while (events.length < record.index && next < page.data.length) events.push({ _tag: "Changed", account: page.data[next++]! })
+    while (events.length < record.index && next < page.data.length) {
+      events.push({ _tag: "Changed", account: page.data[next++]! })
+    }
     events.push({ _tag: "Malformed", record })
   }
   while (next < page.data.length) events.push({ _tag: "Changed", account: page.data[next++]! })
@@ -87,7 +89,10 @@ export const makeAccounts = (pipeline: RequestPath): AccountsApi => {
 
   const pages = (params: ListAccountsParams = {}) => paginate(list, params, listUrl)
 
-  const stream = (params: ListAccountsParams = {}, options: StreamAccountsOptions = {}): Stream.Stream<Account, ReadError> => {
+  const stream = (
+    params: ListAccountsParams = {},
+    options: StreamAccountsOptions = {}
+  ): Stream.Stream<Account, ReadError> => {
     if (options.onMalformed === "fail") {
       // The accounts before an unreadable one are delivered, then the stream fails.
       const failOn = (record: MalformedAccount) =>
@@ -98,18 +103,27 @@ export const makeAccounts = (pipeline: RequestPath): AccountsApi => {
         page.malformed.length === 0
           ? Stream.fromIterable(page.data)
           : Stream.fromIterable(pageEvents(page)).pipe(
-            Stream.mapConcatEffect((event) => event._tag === "Changed" ? Effect.succeed([event.account]) : failOn(event.record))
+            Stream.mapConcatEffect((event) =>
+              event._tag === "Changed" ? Effect.succeed([event.account]) : failOn(event.record)
+            )
           ))
     }
     // Skipped with a warning each: the page's readable accounts go on as they are.
-    return Stream.mapConcatEffect(pages(params), (page) =>
-      page.malformed.length === 0 ? Effect.succeed(page.data) : Effect.as(
-        Effect.forEach(page.malformed, (record) =>
-          Effect.logWarning(`Recotap: skipped an account that could not be read: ${describeMalformed(record)}`), {
-          discard: true
-        }),
-        page.data
-      ))
+    return Stream.mapConcatEffect(
+      pages(params),
+      (page) =>
+        page.malformed.length === 0 ? Effect.succeed(page.data) : Effect.as(
+          Effect.forEach(
+            page.malformed,
+            (record) =>
+              Effect.logWarning(`Recotap: skipped an account that could not be read: ${describeMalformed(record)}`),
+            {
+              discard: true
+            }
+          ),
+          page.data
+        )
+    )
   }
 
   const sync = (params: SyncAccountsParams = {}): Stream.Stream<AccountSyncEvent, ReadError> =>

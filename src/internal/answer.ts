@@ -48,7 +48,9 @@ const routeNotFound = (answer: Answer): string | undefined => {
   if (answer.status !== 404) return undefined
   const details = Option.flatMap(parseJson(answer.text), readErrorBody)
   if (Option.isSome(details)) {
-    return details.value.customMessage === undefined ? ROUTE_NOT_FOUND.exec(details.value.serverMessage)?.[0] : undefined
+    return details.value.customMessage === undefined
+      ? ROUTE_NOT_FOUND.exec(details.value.serverMessage)?.[0]
+      : undefined
   }
   return ROUTE_NOT_FOUND.exec(answer.text)?.[0]
 }
@@ -106,6 +108,9 @@ export const interpret = <A>(
   return Option.match(parseJson(answer.text), {
     onNone: () => Either.left(decodeFailure(`the response is not JSON: ${summariseText(answer.text)}`)),
     onSome: (body) =>
-      Either.mapLeft(decode(body), (error) => decodeFailure(`unexpected response shape: ${truncate(describeParseError(error))}`))
+      Either.mapLeft(
+        decode(body),
+        (error) => decodeFailure(`unexpected response shape: ${truncate(describeParseError(error))}`)
+      )
   })
 }

@@ -10,10 +10,18 @@ import { TransportError } from "../RecotapError.js"
 import { describeCause, urlOf } from "./httpClient.js"
 
 /** Reads `response`'s body as text, at most `cap` bytes. */
-export const readText = (response: HttpClientResponse.HttpClientResponse, cap: number): Effect.Effect<string, TransportError> => {
+export const readText = (
+  response: HttpClientResponse.HttpClientResponse,
+  cap: number
+): Effect.Effect<string, TransportError> => {
   const { request } = response
   const tooLarge = () =>
-    TransportError.decode(request.method, urlOf(request), `the response is larger than the ${cap}-byte cap`, response.status)
+    TransportError.decode(
+      request.method,
+      urlOf(request),
+      `the response is larger than the ${cap}-byte cap`,
+      response.status
+    )
   const unreadable = (cause: unknown) =>
     new TransportError({
       reason: "Transport",
@@ -25,7 +33,9 @@ export const readText = (response: HttpClientResponse.HttpClientResponse, cap: n
     })
   // The declared length: none (NaN) without a usable Content-Length, or when the body is
   // compressed, as its declared length is not what it inflates to: those are read chunk by chunk.
-  const size = response.headers["content-encoding"] === undefined ? Number(response.headers["content-length"]) : Number.NaN
+  const size = response.headers["content-encoding"] === undefined
+    ? Number(response.headers["content-length"])
+    : Number.NaN
   if (Number.isFinite(size)) {
     if (size > cap) return Effect.fail(tooLarge())
     // fetch holds the body to its declared length: one read is enough.

@@ -85,7 +85,9 @@ export interface BulkEndpoint<I, Raw, R, Options> extends BulkSpec<I, Raw, R, Op
 }
 
 /** Declares a bulk endpoint, compiling its codecs. */
-export const bulkEndpoint = <I, Raw, R, Options>(spec: BulkSpec<I, Raw, R, Options>): BulkEndpoint<I, Raw, R, Options> => ({
+export const bulkEndpoint = <I, Raw, R, Options>(
+  spec: BulkSpec<I, Raw, R, Options>
+): BulkEndpoint<I, Raw, R, Options> => ({
   ...spec,
   encodeItem: fastItemEncoder(spec.item),
   decode: decodePayload(spec.response)
@@ -139,7 +141,9 @@ export const matchResults = <I, R extends ItemResult>(
   const unreadable = decoded.flatMap((entry) => (Either.isLeft(entry) ? [entry.left] : []))
   const missing = unreadable.length === 0
     ? "Recotap's answer has no result for this item"
-    : `Recotap's answer has no readable result for this item (${unreadable.length} unreadable: ${describeParseError(unreadable[0]!)})`
+    : `Recotap's answer has no readable result for this item (${unreadable.length} unreadable: ${
+      describeParseError(unreadable[0]!)
+    })`
   const used = new Set<number>()
   return batch.map((item, position): BulkOutcome<I, R> => {
     const byPosition = results[position]
@@ -163,7 +167,12 @@ export const matchResults = <I, R extends ItemResult>(
         error: result.error ?? result.status
       }
     }
-    return { _tag: "Unknown", index: item.index, input: item.input, error: broken(`unrecognised item status "${result.status}"`) }
+    return {
+      _tag: "Unknown",
+      index: item.index,
+      input: item.input,
+      error: broken(`unrecognised item status "${result.status}"`)
+    }
   })
 }
 
@@ -273,8 +282,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
           safety
         }).pipe(
           Effect.map((raw) =>
-            endpoint.outcomes(raw, batch, (detail) =>
-              TransportError.decode(endpoint.method, url, detail))
+            endpoint.outcomes(raw, batch, (detail) => TransportError.decode(endpoint.method, url, detail))
           ),
           Effect.catchTags({
             TransportError: (error) => {
@@ -298,7 +306,11 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
       }),
       Effect.withSpan(`RecotapCrm.${endpoint.operation}`, {
         captureStackTrace: false,
-        attributes: { "recotap.operation": endpoint.operation, "recotap.items": given.length, "recotap.requests": batches.length }
+        attributes: {
+          "recotap.operation": endpoint.operation,
+          "recotap.items": given.length,
+          "recotap.requests": batches.length
+        }
       })
     )
   })

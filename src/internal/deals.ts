@@ -1,8 +1,8 @@
 /** The `deals` resource: upsert deals in bulk. */
+import type { BulkOptions } from "../Bulk.js"
 import { DealInput, DealResult } from "../Deal.js"
 import type { DealsApi } from "../RecotapCrm.js"
-import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, bulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
+import { type BulkEndpoint, bulkEndpoint, resultsByKey, ResultsResponse, runBulk } from "./bulk.js"
 import type { RequestPath } from "./pipeline.js"
 
 /** Most deals in one request. */

@@ -79,7 +79,9 @@ export interface Endpoint<Params, A, E> {
   readonly method: Method
   readonly path: (params: Params) => string
   /** The query and body of a call, or why the parameters cannot be sent. */
-  readonly encode: (params: Params) => Either.Either<{ readonly query: WireQuery; readonly body: unknown }, ParseResult.ParseError>
+  readonly encode: (
+    params: Params
+  ) => Either.Either<{ readonly query: WireQuery; readonly body: unknown }, ParseResult.ParseError>
   readonly decode: PayloadDecoder<A>
   readonly typed: ReadonlySet<TypedStatus>
   readonly safety: RetrySafety

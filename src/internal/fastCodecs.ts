@@ -250,7 +250,8 @@ const compileTransformation = (c: Compiler, ast: AST.Transformation, isDecoding:
       const psts = kind.propertySignatureTransformations.map((pst) =>
         isDecoding ? { from: pst.from, to: pst.to, f: pst.decode } : { from: pst.to, to: pst.from, f: pst.encode }
       )
-      const plain = psts.every((pst) => pst.from === pst.to) && new Set(psts.map((pst) => pst.from)).size === psts.length
+      const plain = psts.every((pst) => pst.from === pst.to) &&
+        new Set(psts.map((pst) => pst.from)).size === psts.length
       const fromAst = isDecoding ? ast.from : ast.to
       if (plain && AST.isTypeLiteral(fromAst) && fromAst.indexSignatures.length === 0) {
         // The usual case (`optionalWith`: each transformation keeps its key): the same object
@@ -465,7 +466,11 @@ const fresh = (g: Gen, prefix: string): string => `_${prefix}${g.next++}`
 
 /** A property name as a key expression: quoted text, or a reference for a symbol. */
 const keyOf = (g: Gen, name: PropertyKey): string =>
-  typeof name === "string" ? JSON.stringify(name) : typeof name === "number" ? JSON.stringify(String(name)) : refOf(g, name)
+  typeof name === "string"
+    ? JSON.stringify(name)
+    : typeof name === "number"
+    ? JSON.stringify(String(name))
+    : refOf(g, name)
 
 /** For a node that only checks its input (and answers it unchanged): the check, as an expression. */
 const guardOf = (g: Gen, ast: AST.AST, isDecoding: boolean, v: string): string | undefined => {
@@ -560,7 +565,9 @@ const emitFusedStruct = (
   g: Gen,
   fromAst: AST.TypeLiteral,
   toAst: AST.TypeLiteral,
-  psts: ReadonlyArray<{ readonly from: PropertyKey; readonly f: (o: Option.Option<unknown>) => Option.Option<unknown> }>,
+  psts: ReadonlyArray<
+    { readonly from: PropertyKey; readonly f: (o: Option.Option<unknown>) => Option.Option<unknown> }
+  >,
   isDecoding: boolean,
   v: string,
   fail: string
@@ -647,7 +654,8 @@ const emitTransformation = (g: Gen, ast: AST.Transformation, isDecoding: boolean
     case "FinalTransformation": {
       const t = fresh(g, "t")
       b = fresh(g, "b")
-      transform = `const ${t} = ${refOf(g, isDecoding ? kind.decode : kind.encode)}(${a}, OPT, ${refOf(g, ast)}, ${v});\n` +
+      transform =
+        `const ${t} = ${refOf(g, isDecoding ? kind.decode : kind.encode)}(${a}, OPT, ${refOf(g, ast)}, ${v});\n` +
         `if (!IS_EITHER(${t})) return U;\nif (${t}._tag === "Left") ${fail}\nconst ${b} = ${t}.right;`
       break
     }
@@ -660,7 +668,8 @@ const emitTransformation = (g: Gen, ast: AST.Transformation, isDecoding: boolean
         isDecoding ? { from: pst.from, to: pst.to, f: pst.decode } : { from: pst.to, to: pst.from, f: pst.encode }
       )
       if (psts.some((pst) => pst.from === "__proto__" || pst.to === "__proto__")) return ["return U;", v]
-      const plain = psts.every((pst) => pst.from === pst.to) && new Set(psts.map((pst) => pst.from)).size === psts.length
+      const plain = psts.every((pst) => pst.from === pst.to) &&
+        new Set(psts.map((pst) => pst.from)).size === psts.length
       const fromAst = isDecoding ? ast.from : ast.to
       const lines = [`if (typeof ${a} !== "object" || ${a} === null) return U;`]
       const option = (pst: (typeof psts)[number]) =>
@@ -678,7 +687,9 @@ const emitTransformation = (g: Gen, ast: AST.Transformation, isDecoding: boolean
         }
         for (const pst of psts) {
           const t = fresh(g, "t")
-          lines.push(`{ const ${t} = ${option(pst)}; if (${t}._tag === "Some") ${b}[${keyOf(g, pst.to)}] = ${t}.value; }`)
+          lines.push(
+            `{ const ${t} = ${option(pst)}; if (${t}._tag === "Some") ${b}[${keyOf(g, pst.to)}] = ${t}.value; }`
+          )
         }
       } else {
         b = a
@@ -843,7 +854,15 @@ const generate = (
   if (source.length > MAX_SOURCE) return undefined
   try {
     const make = new Function("R", "U", "H", "OPT", "IS_EITHER", "SOME", "NONE", source)
-    return make(g.refs, unsure, Object.prototype.hasOwnProperty, options ?? AST.defaultParseOption, Either.isEither, Option.some, Option.none)
+    return make(
+      g.refs,
+      unsure,
+      Object.prototype.hasOwnProperty,
+      options ?? AST.defaultParseOption,
+      Either.isEither,
+      Option.some,
+      Option.none
+    )
   } catch {
     return undefined
   }

@@ -22,7 +22,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { ApiKeyService } from "../ApiKey.js"
 import type { RecotapSettings } from "../RecotapConfig.js"
-import { InvalidApiKey, MissingApiKey, TransportError } from "../RecotapError.js"
+import type { InvalidApiKey } from "../RecotapError.js"
+import { MissingApiKey, TransportError } from "../RecotapError.js"
 import { truncate } from "./envelope.js"
 
 /** The header that carries the key. */
@@ -94,7 +95,9 @@ const withApiKey = (apiKey: ApiKeyService, timeout: Duration.Duration) => {
   // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent, a cost (a fixed key answers at once: no timeout could fire)
   if (Exit.isExit(get)) {
     const fixed = get as Exit.Exit<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>
-    return HttpClient.mapRequestEffect((request: HttpClientRequest.HttpClientRequest) => Effect.map(fixed, (key) => set(request, key)))
+    return HttpClient.mapRequestEffect((request: HttpClientRequest.HttpClientRequest) =>
+      Effect.map(fixed, (key) => set(request, key))
+    )
   }
   const resolve = Effect.timeoutFail(get, {
     duration: timeout,
@@ -118,81 +121,101 @@ const withKeyHeaderRedacted = <E>(client: HttpClient.HttpClient.With<E>): HttpCl
 
 /** `fetch` follows redirects itself, custom headers and all: make it hand them to us instead. */
 const withManualRedirects = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E> =>
-  HttpClient.transform(client, (effect) =>
-    Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
-      Effect.provideService(effect, FetchHttpClient.RequestInit, {
-        ...Option.getOrUndefined(init),
-        redirect: "manual"
-      })))
+  HttpClient.transform(
+    client,
+    (effect) =>
+      Effect.flatMap(
+        Effect.serviceOption(FetchHttpClient.RequestInit),
+        (init) =>
+          Effect.provideService(effect, FetchHttpClient.RequestInit, {
+            ...Option.getOrUndefined(init),
+            redirect: "manual"
+          })
+      )
+  )
 
 /**
  * A connection failure (or a request the platform could not make) as a `TransportError`: the
  * platform's error holds the request, headers included, so only its cause is kept.
  */
 const withTransportErrors = (client: HttpClient.HttpClient): HttpClient.HttpClient.With<TransportError> =>
-  HttpClient.transform(client, (effect, request) =>
-    Effect.mapError(effect, (error: HttpClientError.HttpClientError) =>
-      TransportError.transport(
-        request.method,
-        urlOf(request),
-        `the request failed: ${describeCause(error.cause)}`,
-        error.cause,
-        neverSent(error.cause)
-      ))) as HttpClient.HttpClient.With<TransportError>
+  HttpClient.transform(
+    client,
+    (effect, request) =>
+      Effect.mapError(effect, (error: HttpClientError.HttpClientError) =>
+        TransportError.transport(
+          request.method,
+          urlOf(request),
+          `the request failed: ${describeCause(error.cause)}`,
+          error.cause,
+          neverSent(error.cause)
+        ))
+  ) as HttpClient.HttpClient.With<TransportError>
 
 /**
  * Follows at most `max` redirects, and only to the base URL's origin, so that the key only ever
  * goes there; a 303 becomes a body-less GET.
  */
-const followSameOriginRedirects = (origin: string, max: number) =>
-<E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E | TransportError> => {
-  const follow = (
-    response: HttpClientResponse.HttpClientResponse,
-    request: HttpClientRequest.HttpClientRequest,
-    left: number
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | TransportError> => {
-    const location = response.headers["location"]
-    if (!REDIRECTS.includes(response.status) || location === undefined) return Effect.succeed(response)
-    const target = new URL(location, urlOf(request))
-    if (target.origin !== origin) {
-      const why = target.protocol === "http:" && origin.startsWith("https:") ? "a downgrade to http" : "another origin"
-      return Effect.fail(TransportError.redirect(
-        request.method,
-        urlOf(request),
-        response.status,
-        `refused to follow a redirect to ${why} (${target.origin}): the API key is only sent to ${origin}`
-      ))
+const followSameOriginRedirects =
+  (origin: string, max: number) =>
+  <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E | TransportError> => {
+    const follow = (
+      response: HttpClientResponse.HttpClientResponse,
+      request: HttpClientRequest.HttpClientRequest,
+      left: number
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, E | TransportError> => {
+      const location = response.headers["location"]
+      if (!REDIRECTS.includes(response.status) || location === undefined) return Effect.succeed(response)
+      const target = new URL(location, urlOf(request))
+      if (target.origin !== origin) {
+        const why = target.protocol === "http:" && origin.startsWith("https:")
+          ? "a downgrade to http"
+          : "another origin"
+        return Effect.fail(TransportError.redirect(
+          request.method,
+          urlOf(request),
+          response.status,
+          `refused to follow a redirect to ${why} (${target.origin}): the API key is only sent to ${origin}`
+        ))
+      }
+      if (left === 0) {
+        return Effect.fail(
+          TransportError.redirect(request.method, urlOf(request), response.status, `more than ${max} redirects`)
+        )
+      }
+      const next = HttpClientRequest.setUrl(
+        response.status === 303
+          ? HttpClientRequest.setMethod(HttpClientRequest.setBody(request, HttpBody.empty), "GET")
+          : request,
+        target
+      )
+      return Effect.flatMap(client.execute(next), (answer) => follow(answer, next, left - 1))
     }
-    if (left === 0) {
-      return Effect.fail(TransportError.redirect(request.method, urlOf(request), response.status, `more than ${max} redirects`))
-    }
-    const next = HttpClientRequest.setUrl(
-      response.status === 303
-        ? HttpClientRequest.setMethod(HttpClientRequest.setBody(request, HttpBody.empty), "GET")
-        : request,
-      target
+    return HttpClient.transform(
+      client,
+      (effect, request) => Effect.flatMap(effect, (response) => follow(response, request, max))
     )
-    return Effect.flatMap(client.execute(next), (answer) => follow(answer, next, left - 1))
   }
-  return HttpClient.transform(client, (effect, request) => Effect.flatMap(effect, (response) => follow(response, request, max)))
-}
 
 /** One Debug line per request (method, URL, status, duration), built only when Debug is on. */
 const withDebugLog = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.HttpClient.With<E> =>
-  HttpClient.transform(client, (effect, request) =>
-  Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
-    // Stryker disable next-line ConditionalExpression: equivalent, a cost (a Debug line below the minimum level is dropped anyway)
-    if (LogLevel.greaterThan(minimum, LogLevel.Debug)) return effect
-    return Effect.flatMap(Clock.currentTimeMillis, (start) =>
-      Effect.onExit(effect, (exit) =>
-        Effect.flatMap(Clock.currentTimeMillis, (end) =>
-          Effect.logDebug("Recotap request").pipe(Effect.annotateLogs({
-            method: request.method,
-            url: urlOf(request),
-            durationMs: end - start,
-            ...(Exit.isSuccess(exit) ? { status: exit.value.status } : { failed: "no usable answer" })
-          })))))
-  }))
+  HttpClient.transform(
+    client,
+    (effect, request) =>
+      Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
+        // Stryker disable next-line ConditionalExpression: equivalent, a cost (a Debug line below the minimum level is dropped anyway)
+        if (LogLevel.greaterThan(minimum, LogLevel.Debug)) return effect
+        return Effect.flatMap(Clock.currentTimeMillis, (start) =>
+          Effect.onExit(effect, (exit) =>
+            Effect.flatMap(Clock.currentTimeMillis, (end) =>
+              Effect.logDebug("Recotap request").pipe(Effect.annotateLogs({
+                method: request.method,
+                url: urlOf(request),
+                durationMs: end - start,
+                ...(Exit.isSuccess(exit) ? { status: exit.value.status } : { failed: "no usable answer" })
+              })))))
+      })
+  )
 
 /** Composes the Recotap client over the platform's, once per `RecotapCrm`. */
 export const makeRecotapHttpClient = (

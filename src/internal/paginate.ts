@@ -81,11 +81,14 @@ export const paginate = <Params extends { readonly cursor?: string | undefined }
       )
     // The page being fetched lives in the stream's scope: stopping early interrupts it.
     const ahead = (cursor: string | undefined) => Effect.forkIn(fetch(cursor), scope)
-    return Stream.paginateEffect(yield* ahead(start), (fetching) =>
-      Effect.flatMap(Fiber.join(fetching), ([page, next]) =>
-        Option.match(next, {
-          onNone: () => Effect.succeed([page, Option.none()] as const),
-          onSome: (cursor) => Effect.map(ahead(cursor), (fiber) => [page, Option.some(fiber)] as const)
-        })))
+    return Stream.paginateEffect(
+      yield* ahead(start),
+      (fetching) =>
+        Effect.flatMap(Fiber.join(fetching), ([page, next]) =>
+          Option.match(next, {
+            onNone: () => Effect.succeed([page, Option.none()] as const),
+            onSome: (cursor) => Effect.map(ahead(cursor), (fiber) => [page, Option.some(fiber)] as const)
+          }))
+    )
   }))
 }

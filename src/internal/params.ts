@@ -70,7 +70,9 @@ export const Iso8601String = Schema.String.pipe(
 export const DateInput = Schema.transform(Schema.String, Schema.Union(Iso8601String, InstantFromSelf), {
   strict: true,
   decode: (text) => text,
-  encode: (value) => (typeof value === "string" ? value : value instanceof Date ? value.toISOString() : DateTime.formatIso(value))
+  encode: (
+    value
+  ) => (typeof value === "string" ? value : value instanceof Date ? value.toISOString() : DateTime.formatIso(value))
 })
 
 /** A custom-field value: text, a number, a boolean, a list (multi-selection) or `null`. */

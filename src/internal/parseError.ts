@@ -33,7 +33,10 @@ const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> => {
     const previous = merged.find((m) => m.path === issue.path && expected.test(m.message))
     const previousMatch = previous === undefined ? null : expected.exec(previous.message)
     if (match !== null && previous !== undefined && previousMatch !== null && previousMatch[2] === match[2]) {
-      merged[merged.indexOf(previous)] = { ...previous, message: `Expected ${previousMatch[1]} | ${match[1]}, actual ${match[2]}` }
+      merged[merged.indexOf(previous)] = {
+        ...previous,
+        message: `Expected ${previousMatch[1]} | ${match[1]}, actual ${match[2]}`
+      }
     } else {
       merged.push(issue)
     }
@@ -44,7 +47,9 @@ const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> => {
 /** `limit: Expected a positive number, actual 0; …` — at most `max` problems. */
 export const describeParseError = (error: ParseResult.ParseError, max = 3): string => {
   const issues = issuesOf(error)
-  const shown = issues.slice(0, max).map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
+  const shown = issues.slice(0, max).map((
+    issue
+  ) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
   return issues.length > max ? `${shown.join("; ")}; and ${issues.length - max} more` : shown.join("; ")
 }
 

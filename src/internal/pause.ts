@@ -43,21 +43,23 @@ export const makePause = (): Pause => {
   let pausedUntil = 0
   const wait = (maxWait: Duration.Duration, method: string, url: () => string): Effect.Effect<void, TransportError> =>
     // Checked when run, and again after each wait: a 429 may have arrived (or extended the pause) meanwhile.
-    // Stryker disable next-line ConditionalExpression: equivalent, a shortcut (a pause that never began is over)
-    Effect.suspend(() => pausedUntil === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const until = pausedUntil
-      if (until <= now) return Effect.void
-      if (until - now > Duration.toMillis(maxWait)) {
-        return Effect.fail(TransportError.status(
-          method,
-          url(),
-          429,
-          `not sent: Recotap asked this client to pause until ${new Date(until).toISOString()}`,
-          { retryAfterMillis: until - now, notProcessed: true }
-        ))
-      }
-      return Effect.zipRight(Effect.sleep(Duration.millis(until - now)), wait(maxWait, method, url))
-    }))
+    Effect.suspend(() =>
+      // Stryker disable next-line ConditionalExpression: equivalent, a shortcut (a pause that never began is over)
+      pausedUntil === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const until = pausedUntil
+        if (until <= now) return Effect.void
+        if (until - now > Duration.toMillis(maxWait)) {
+          return Effect.fail(TransportError.status(
+            method,
+            url(),
+            429,
+            `not sent: Recotap asked this client to pause until ${new Date(until).toISOString()}`,
+            { retryAfterMillis: until - now, notProcessed: true }
+          ))
+        }
+        return Effect.zipRight(Effect.sleep(Duration.millis(until - now)), wait(maxWait, method, url))
+      })
+    )
   return {
     wait,
     extend: (delay) =>

@@ -89,21 +89,27 @@ const untyped = (error: RecotapError, typed: ReadonlySet<TypedStatus>): RecotapE
     : error
 
 /** Makes every retry visible: a `recotap.retry` event on the operation's span and a debug log line. */
-const reportRetry = (request: HttpClientRequest.HttpClientRequest, baseUrl: string) =>
-(error: TransportError, attempt: number, delay: Duration.Duration): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    const span = yield* Effect.option(Effect.currentSpan)
-    const attributes = {
-      "recotap.attempt": attempt,
-      "recotap.retry.reason": error.reason,
-      "recotap.retry.delay_ms": Duration.toMillis(delay),
-      ...(error.status === undefined ? {} : { "http.response.status_code": error.status })
-    }
-    if (Option.isSome(span)) span.value.event("recotap.retry", yield* Clock.currentTimeNanos, attributes)
-    yield* Effect.logDebug(`Recotap request failed (${error.reason}); retrying`).pipe(
-      Effect.annotateLogs({ method: request.method, url: `${baseUrl}${urlOf(request)}`, attempt, delayMs: Duration.toMillis(delay) })
-    )
-  })
+const reportRetry =
+  (request: HttpClientRequest.HttpClientRequest, baseUrl: string) =>
+  (error: TransportError, attempt: number, delay: Duration.Duration): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      const span = yield* Effect.option(Effect.currentSpan)
+      const attributes = {
+        "recotap.attempt": attempt,
+        "recotap.retry.reason": error.reason,
+        "recotap.retry.delay_ms": Duration.toMillis(delay),
+        ...(error.status === undefined ? {} : { "http.response.status_code": error.status })
+      }
+      if (Option.isSome(span)) span.value.event("recotap.retry", yield* Clock.currentTimeNanos, attributes)
+      yield* Effect.logDebug(`Recotap request failed (${error.reason}); retrying`).pipe(
+        Effect.annotateLogs({
+          method: request.method,
+          url: `${baseUrl}${urlOf(request)}`,
+          attempt,
+          delayMs: Duration.toMillis(delay)
+        })
+      )
+    })
 
 /** How far a call got, for the error of a deadline that passes. */
 interface Progress {
@@ -164,14 +170,18 @@ export const makePipeline = Effect.gen(function*() {
       const request = response.request
       const toAnswer = (receivedAt: number): Either.Either<A, RecotapError> =>
         Either.mapLeft(
-          interpret<A>({
-            method: request.method,
-            url: urlOf(request),
-            status: response.status,
-            headers: response.headers,
-            text: scrub(text, request.headers[API_KEY_HEADER]),
-            receivedAt
-          }, decode, noRoute),
+          interpret<A>(
+            {
+              method: request.method,
+              url: urlOf(request),
+              status: response.status,
+              headers: response.headers,
+              text: scrub(text, request.headers[API_KEY_HEADER]),
+              receivedAt
+            },
+            decode,
+            noRoute
+          ),
           (error) => untyped(error, typed)
         )
       // The clock is read only for what needs it: an HTTP-date `Retry-After`.
@@ -200,14 +210,18 @@ export const makePipeline = Effect.gen(function*() {
           Effect.flatMap(via.execute(request), (response) => read(response, outgoing.decode, typed)).pipe(
             Effect.timeoutFail({
               duration: timeout,
-              onTimeout: () => TransportError.timeout(method, fullUrl(), `no complete answer within ${Duration.format(timeout)}`)
+              onTimeout: () =>
+                TransportError.timeout(method, fullUrl(), `no complete answer within ${Duration.format(timeout)}`)
             })
           )
         )
         return limiter === undefined ? once : limiter(once)
       }
       const retried = (once: Effect.Effect<A, RecotapError>) =>
-        retrying(once, settings.retry, outgoing.safety, { onBackOff: pause.extend, onRetry: reportRetry(request, config.baseUrl) })
+        retrying(once, settings.retry, outgoing.safety, {
+          onBackOff: pause.extend,
+          onRetry: reportRetry(request, config.baseUrl)
+        })
       const deadline = settings.deadline
       const call = deadline === undefined ? retried(attempt(client)) : Effect.suspend(() => {
         // What the deadline needs to know: requests that left (the key resolved, the pace and

@@ -77,7 +77,9 @@ export const retrying = <A, E>(
             return yield* Effect.fail(error.withHistory(
               attempts,
               everyNotProcessed,
-              `${error.detail}; Recotap asks to retry after ${Duration.format(Duration.millis(retryAfter))} (at ${at}), ` +
+              `${error.detail}; Recotap asks to retry after ${
+                Duration.format(Duration.millis(retryAfter))
+              } (at ${at}), ` +
                 `longer than the ${Duration.format(policy.maxRetryAfter)} this client waits: come back then`
             ))
           }

@@ -1,8 +1,8 @@
 /** The `salesActivities` resource: create calls and emails in bulk. */
+import type { BulkOptions } from "../Bulk.js"
 import type { SalesActivitiesApi } from "../RecotapCrm.js"
 import { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
-import type { BulkOptions } from "../Bulk.js"
-import { type BulkEndpoint, bulkEndpoint, ResultsResponse, resultsByKey, runBulk } from "./bulk.js"
+import { type BulkEndpoint, bulkEndpoint, resultsByKey, ResultsResponse, runBulk } from "./bulk.js"
 import type { RequestPath } from "./pipeline.js"
 
 /** Most activities in one request. */
@@ -22,7 +22,11 @@ const PushSalesActivities: BulkEndpoint<
   item: SalesActivityInput,
   body: (activities) => ({ activities }),
   response: ResultsResponse,
-  outcomes: resultsByKey(SalesActivityResult, (input) => input.externalActivityId, (result) => result.externalActivityId)
+  outcomes: resultsByKey(
+    SalesActivityResult,
+    (input) => input.externalActivityId,
+    (result) => result.externalActivityId
+  )
 })
 
 /** Builds the sales-activities resource over a pipeline. */

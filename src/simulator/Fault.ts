@@ -34,7 +34,11 @@ export type Fault =
 /** Builds faults. */
 export const Fault = {
   /** Answer with this status (and an optional raw body) instead of processing. */
-  status: (status: number, body?: string): Fault => ({ _tag: "Status", status, ...(body === undefined ? {} : { body }) }),
+  status: (status: number, body?: string): Fault => ({
+    _tag: "Status",
+    status,
+    ...(body === undefined ? {} : { body })
+  }),
   /** 429 with `Retry-After`: a number of seconds, or a `Date` sent in HTTP-date form. */
   rateLimited: (retryAfter: number | Date): Fault => ({ _tag: "RateLimited", retryAfter }),
   /** Process normally, answer after `millis`. */

@@ -41,7 +41,9 @@ export interface SimulatorCrmOptions extends SimulatorOptions {
 }
 
 /** The running loopback server of `RecotapSimulator.layerServer`. */
-export class SimulatorServer extends Context.Tag("effect-recotap/SimulatorServer")<SimulatorServer, RunningSimulator>() {}
+export class SimulatorServer
+  extends Context.Tag("effect-recotap/SimulatorServer")<SimulatorServer, RunningSimulator>()
+{}
 
 const clientLayer = (options: SimulatorCrmOptions, baseUrl: string) =>
   Layer.merge(
@@ -86,8 +88,14 @@ export class RecotapSimulator extends Context.Tag("effect-recotap/RecotapSimulat
     options: SimulatorCrmOptions & ListenOptions = {}
   ): Layer.Layer<RecotapCrm | RecotapSimulator | SimulatorServer, SimulatorServeError> {
     const client = Layer.unwrapEffect(
-      Effect.map(SimulatorServer, (server) =>
-        RecotapCrm.layer.pipe(Layer.provide(clientLayer(options, server.baseUrl)), Layer.provide(FetchHttpClient.layer)))
+      Effect.map(
+        SimulatorServer,
+        (server) =>
+          RecotapCrm.layer.pipe(
+            Layer.provide(clientLayer(options, server.baseUrl)),
+            Layer.provide(FetchHttpClient.layer)
+          )
+      )
     )
     return client.pipe(Layer.provideMerge(RecotapSimulator.layerServer(options)))
   }

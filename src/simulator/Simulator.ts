@@ -13,12 +13,19 @@
  */
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
-import { Faults, type Fault } from "./Fault.js"
-import { accountView, listAccounts, listUnmapped, mapExternalIds, pushAccounts, updateAccount } from "./internal/accounts.js"
+import { type Fault, Faults } from "./Fault.js"
+import {
+  accountView,
+  listAccounts,
+  listUnmapped,
+  mapExternalIds,
+  pushAccounts,
+  updateAccount
+} from "./internal/accounts.js"
 import { ITEM_ROUTES, type ItemRoute, type ItemRule, type RouteHandler } from "./internal/call.js"
 import { createCustomField, customFieldView, listCustomFields } from "./internal/customFields.js"
-import { listDealStages, pushDealStages } from "./internal/dealStages.js"
 import { pushDeals } from "./internal/deals.js"
+import { listDealStages, pushDealStages } from "./internal/dealStages.js"
 import { normalizeDomain } from "./internal/domains.js"
 import { isNonEmptyString } from "./internal/rules.js"
 import { pushSalesActivities } from "./internal/salesActivities.js"
@@ -27,11 +34,11 @@ import {
   type ClockMode,
   type Revision,
   type Scores,
+  Store,
   type StoredAccount,
   type StoredCustomField,
   type StoredPipeline,
-  type StoredSegment,
-  Store
+  type StoredSegment
 } from "./internal/store.js"
 import { json, noRoute, refuse, type Where } from "./internal/wire.js"
 import type { Reply, Respond, SimRequest } from "./Reply.js"
@@ -421,7 +428,12 @@ export class Simulator {
     const key = request.headers["x-api-key"]
     if (isNonEmptyString(key) && this.store.keys.has(key)) return undefined
     if (this.unauthorized === "live") {
-      return json(401, { statusCode: 401, timestamp: where.timestamp, path: where.path, message: "Unauthorized access" })
+      return json(401, {
+        statusCode: 401,
+        timestamp: where.timestamp,
+        path: where.path,
+        message: "Unauthorized access"
+      })
     }
     return refuse(where, 401, isNonEmptyString(key) ? "Invalid API key" : "X-Api-Key header is required")
   }
@@ -437,10 +449,18 @@ export class Simulator {
             path: where.path,
             message: REASONS[fault.status] ?? "Error"
           })
-          : { _tag: "Respond", status: fault.status, headers: { "content-type": "text/plain" }, body: fault.body, delayMillis: 0 }
+          : {
+            _tag: "Respond",
+            status: fault.status,
+            headers: { "content-type": "text/plain" },
+            body: fault.body,
+            delayMillis: 0
+          }
       case "RateLimited":
         return json(429, { statusCode: 429, timestamp: where.timestamp, path: where.path, message: REASONS[429] }, {
-          "retry-after": typeof fault.retryAfter === "number" ? String(fault.retryAfter) : fault.retryAfter.toUTCString()
+          "retry-after": typeof fault.retryAfter === "number"
+            ? String(fault.retryAfter)
+            : fault.retryAfter.toUTCString()
         })
       case "Html":
         return {

@@ -15,7 +15,9 @@ import type { Simulator } from "./Simulator.js"
 /** The origin the in-memory simulator pretends to live at (`.invalid` never resolves). */
 export const SIMULATOR_ORIGIN = "https://simulator.recotap.invalid"
 
-const readBody = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<string, HttpClientError.RequestError> => {
+const readBody = (
+  request: HttpClientRequest.HttpClientRequest
+): Effect.Effect<string, HttpClientError.RequestError> => {
   const body = request.body
   switch (body._tag) {
     case "Empty":
@@ -27,7 +29,11 @@ const readBody = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<s
       break
   }
   return Effect.fail(
-    new HttpClientError.RequestError({ request, reason: "Encode", description: `the simulator reads text bodies, not ${body._tag}` })
+    new HttpClientError.RequestError({
+      request,
+      reason: "Encode",
+      description: `the simulator reads text bodies, not ${body._tag}`
+    })
   )
 }
 

@@ -36,7 +36,9 @@ const main = async () => {
     return
   }
   const port = Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0 to 65535, not ${values.port}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port must be 0 to 65535, not ${values.port}`)
+  }
   if (values.revision !== "crm" && values.revision !== "external") {
     throw new Error(`--revision must be crm or external, not ${values.revision}`)
   }

@@ -19,7 +19,12 @@ export const demoAccounts: ReadonlyArray<SeedAccount & { readonly externalId: st
 
 /** The scores Recotap's scheduled scoring gives them, by domain. */
 export const demoScores: ReadonlyArray<readonly [string, Scores]> = [
-  ["acme.com", { rtp_account_score: 92, rtp_journey_stage: "Opportunity", rtp_website_intent_score: 81, rtp_g2_intent_score: 40 }],
+  ["acme.com", {
+    rtp_account_score: 92,
+    rtp_journey_stage: "Opportunity",
+    rtp_website_intent_score: 81,
+    rtp_g2_intent_score: 40
+  }],
   ["globex.com", { rtp_account_score: 67, rtp_journey_stage: "Consideration", rtp_advertising_activity_score: 55 }],
   ["initech.com", { rtp_account_score: 35, rtp_journey_stage: "Aware", rtp_bombora_intent_score: 22 }],
   ["hooli.com", { rtp_account_score: 78, rtp_journey_stage: "Consideration", rtp_website_intent_score: 64 }],

@@ -10,7 +10,12 @@ const names = ["Unaware", "Aware", "Consideration", "Opportunity", "Customer"]
 describe("decodePayload", () => {
   it.effect("unwraps the documented envelope", () =>
     Effect.gen(function*() {
-      const body = { statusCode: 200, timestamp: "2026-04-30T10:00:00.000Z", path: "/api/v1/crm/journey-stages", data: names }
+      const body = {
+        statusCode: 200,
+        timestamp: "2026-04-30T10:00:00.000Z",
+        path: "/api/v1/crm/journey-stages",
+        data: names
+      }
       expect(yield* stages(body)).toEqual(names)
     }))
 
@@ -46,7 +51,11 @@ describe("readErrorBody", () => {
   })
 
   it("reads a business error and a flat live error without data", () => {
-    expect(Option.getOrThrow(readErrorBody({ message: "Bad Request", customMessage: "Segment 'abc' is not active", data: null })))
+    expect(
+      Option.getOrThrow(
+        readErrorBody({ message: "Bad Request", customMessage: "Segment 'abc' is not active", data: null })
+      )
+    )
       .toMatchObject({ customMessage: "Segment 'abc' is not active", violations: [] })
     expect(Option.getOrThrow(readErrorBody({ message: "Unauthorized access", statusCode: 401 })))
       .toMatchObject({ serverMessage: "Unauthorized access", violations: [] })

@@ -37,7 +37,12 @@ const call = (sim: Simulator, method: string, path: string, options: CallOptions
   const headers: Record<string, string> = {}
   if (options.key !== null) headers["x-api-key"] = options.key ?? "sim-key"
   if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/json"
-  const reply = sim.reply({ method, url, headers, body: options.body === undefined ? "" : JSON.stringify(options.body) })
+  const reply = sim.reply({
+    method,
+    url,
+    headers,
+    body: options.body === undefined ? "" : JSON.stringify(options.body)
+  })
   if (reply._tag !== "Respond") throw new Error(`unexpected ${reply._tag}`)
   return { status: reply.status, headers: reply.headers, json: JSON.parse(reply.body) }
 }
@@ -79,14 +84,21 @@ const expectViolation = (answer: Answer, field: string, message?: string) => {
     expect(typeof violation.constraints).toBe("object")
   }
   // Nested properties may be reported as a path (`accounts.0.domain`); the last segment is the field.
-  const named = (answer.json.data as Array<Json>).filter((v) => v.property === field || v.property.endsWith(`.${field}`))
+  const named = (answer.json.data as Array<Json>).filter((v) =>
+    v.property === field || v.property.endsWith(`.${field}`)
+  )
   expect(named.length, `a violation on ${field} in ${JSON.stringify(answer.json.data)}`).toBeGreaterThan(0)
   if (message !== undefined) {
     expect(named.flatMap((v) => Object.values(v.constraints))).toContain(message)
   }
 }
 
-const REASON: Readonly<Record<number, string>> = { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 409: "Conflict" }
+const REASON: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  404: "Not Found",
+  409: "Conflict"
+}
 
 /** §1.5: a business error: reason phrase in `message`, `customMessage` set, `data: null`. */
 const expectBusinessError = (sim: Simulator, answer: Answer, status: number, path: string, customMessage?: string) => {
@@ -136,7 +148,11 @@ const account = (n: number, more: Readonly<Record<string, unknown>> = {}) => ({
 const seedCompanies = (sim: Simulator, n: number, externalIds = true) =>
   sim.seedAccounts(range(n, (i) => ({ ...account(i), externalId: externalIds ? account(i).externalId : null })))
 
-const deal = (id: string, more: Readonly<Record<string, unknown>> = {}) => ({ externalDealId: id, name: `Deal ${id}`, ...more })
+const deal = (id: string, more: Readonly<Record<string, unknown>> = {}) => ({
+  externalDealId: id,
+  name: `Deal ${id}`,
+  ...more
+})
 
 const activity = (id: string, more: Readonly<Record<string, unknown>> = {}) => ({
   externalActivityId: id,
@@ -179,7 +195,13 @@ describe("§1.2 authentication", () => {
     it(`${method} ${path}: 401 without a key and with an unknown key`, () => {
       const sim = crm()
       sim.seedAccounts([account(1)])
-      const before = JSON.stringify([sim.accounts(), sim.deals(), sim.pipelines(), sim.activities(), sim.customFields()])
+      const before = JSON.stringify([
+        sim.accounts(),
+        sim.deals(),
+        sim.pipelines(),
+        sim.activities(),
+        sim.customFields()
+      ])
       expectBusinessError(sim, call(sim, method, path, { body, key: null }), 401, path, "X-Api-Key header is required")
       expectBusinessError(sim, call(sim, method, path, { body, key: "not-a-key" }), 401, path, "Invalid API key")
       // Nothing was processed.
@@ -210,7 +232,13 @@ describe("§1.2 authentication", () => {
 
   it("applies to the External revision too", () => {
     const sim = external()
-    expectBusinessError(sim, call(sim, "GET", "/accounts", { key: null }), 401, "/accounts", "X-Api-Key header is required")
+    expectBusinessError(
+      sim,
+      call(sim, "GET", "/accounts", { key: null }),
+      401,
+      "/accounts",
+      "X-Api-Key header is required"
+    )
   })
 })
 
@@ -351,7 +379,8 @@ describe("§2.1 GET /accounts", () => {
       seedCompanies(sim, 3)
       sim.advance("1 hour")
       const changed = sim.setScores("company2.com", { rtp_account_score: 80, rtp_journey_stage: "Consideration" })
-      const since = (lastSync: string) => domainsOf(expectEnvelope(sim, get(sim, "/accounts", { lastSync }), "/accounts").data)
+      const since = (lastSync: string) =>
+        domainsOf(expectEnvelope(sim, get(sim, "/accounts", { lastSync }), "/accounts").data)
 
       expect(since("2026-01-01T00:30:00.000Z")).toEqual(["company2.com"])
       expect(since("2026-01-01T01:30:00+01:00")).toEqual(["company2.com"])
@@ -399,7 +428,9 @@ describe("§2.1 GET /accounts", () => {
       const sim = crm()
       seedCompanies(sim, 6)
       const checkpoint = sim.now().toISOString()
-      for (const domain of ["company1.com", "company3.com", "company5.com"]) sim.setScores(domain, { rtp_account_score: 1 })
+      for (const domain of ["company1.com", "company3.com", "company5.com"]) {
+        sim.setScores(domain, { rtp_account_score: 1 })
+      }
       const pages = allPages(sim, "/accounts", { lastSync: checkpoint, limit: "2" })
       expect(pages.flatMap((p) => domainsOf(p.data))).toEqual(["company1.com", "company3.com", "company5.com"])
     })
@@ -444,7 +475,10 @@ describe("§2.2 POST /accounts", () => {
   it("creates accounts with per-item results and a summary, HTTP 200, scores at 0", () => {
     const sim = crm()
     const data = expectEnvelope(sim, push(sim, { accounts: [account(1), account(2)] }), "/accounts")
-    expect(data.results.map((r: Json) => [r.externalId, r.status])).toEqual([["crm-001", "created"], ["crm-002", "created"]])
+    expect(data.results.map((r: Json) => [r.externalId, r.status])).toEqual([["crm-001", "created"], [
+      "crm-002",
+      "created"
+    ]])
     expect(data.summary).toEqual({ total: 2, created: 2, updated: 0, failed: 0 })
     expect(sim.accounts().map((a) => [a.externalId, a.name, a.domain])).toEqual([
       ["crm-001", "Company 1", "company1.com"],
@@ -527,7 +561,11 @@ describe("§2.2 POST /accounts", () => {
     it("stores known active keys", () => {
       const sim = crm()
       fields(sim)
-      const data = expectEnvelope(sim, push(sim, { accounts: [account(1, { customFields: { CONTRACT_VALUE_C: 5000 } })] }), "/accounts")
+      const data = expectEnvelope(
+        sim,
+        push(sim, { accounts: [account(1, { customFields: { CONTRACT_VALUE_C: 5000 } })] }),
+        "/accounts"
+      )
       expect(data.results[0].status).toBe("created")
       expect(sim.account("crm-001").customFields).toEqual({ CONTRACT_VALUE_C: 5000 })
     })
@@ -562,7 +600,13 @@ describe("§2.2 POST /accounts", () => {
       const sim = crm()
       segments(sim)
       const answer = push(sim, { segmentId: "abc", accounts: [account(1), account(2)] })
-      expectBusinessError(sim, answer, 400, "/accounts", "Segment 'abc' is not active or draft and cannot accept new members")
+      expectBusinessError(
+        sim,
+        answer,
+        400,
+        "/accounts",
+        "Segment 'abc' is not active or draft and cannot accept new members"
+      )
       expect(sim.accounts()).toEqual([])
       expect(sim.segments().find((s) => s.segmentId === "abc")?.members).toEqual([])
     })
@@ -596,7 +640,11 @@ describe("§2.2 POST /accounts", () => {
       const sim = crm()
       segments(sim)
       push(sim, { accounts: [account(1)] })
-      const data = expectEnvelope(sim, push(sim, { segmentId: "live", accounts: [account(1), account(2)] }), "/accounts")
+      const data = expectEnvelope(
+        sim,
+        push(sim, { segmentId: "live", accounts: [account(1), account(2)] }),
+        "/accounts"
+      )
       expect(data.results.map((r: Json) => r.status)).toEqual(["failed", "created"])
       expect(sim.segments().find((s) => s.segmentId === "live")?.members).toEqual(["company2.com"])
     })
@@ -606,8 +654,18 @@ describe("§2.2 POST /accounts", () => {
     ["accounts missing", {}, "accounts", "accounts must be an array"],
     ["accounts empty", { accounts: [] }, "accounts", "accounts must be an array"],
     ["accounts not an array", { accounts: "nope" }, "accounts", "accounts must be an array"],
-    ["101 accounts", { accounts: range(101, (i) => account(i)) }, "accounts", "accounts must contain no more than 100 elements"],
-    ["externalId missing", { accounts: [without(account(1), "externalId")] }, "externalId", "externalId must be a string"],
+    [
+      "101 accounts",
+      { accounts: range(101, (i) => account(i)) },
+      "accounts",
+      "accounts must contain no more than 100 elements"
+    ],
+    [
+      "externalId missing",
+      { accounts: [without(account(1), "externalId")] },
+      "externalId",
+      "externalId must be a string"
+    ],
     ["domain missing", { accounts: [without(account(1), "domain")] }, "domain", "domain should not be empty"],
     ["name missing", { accounts: [without(account(1), "name")] }, "name", "name should not be empty"]
   ]
@@ -622,12 +680,20 @@ describe("§2.2 POST /accounts", () => {
   it("validates before the segment pre-check (validation runs before any database access, §1.5)", () => {
     const sim = crm()
     sim.seedSegments([{ segmentId: "abc", name: "Archived", status: "archived" }])
-    expectViolation(push(sim, { segmentId: "abc", accounts: [without(account(1), "domain")] }), "domain", "domain should not be empty")
+    expectViolation(
+      push(sim, { segmentId: "abc", accounts: [without(account(1), "domain")] }),
+      "domain",
+      "domain should not be empty"
+    )
   })
 
   it("rejects the whole request when one item is invalid", () => {
     const sim = crm()
-    expectViolation(push(sim, { accounts: [account(1), without(account(2), "name")] }), "name", "name should not be empty")
+    expectViolation(
+      push(sim, { accounts: [account(1), without(account(2), "name")] }),
+      "name",
+      "name should not be empty"
+    )
     expect(sim.accounts()).toEqual([])
   })
 
@@ -663,7 +729,11 @@ describe("§2.2 POST /accounts", () => {
     it("updates an existing domain with upsert: true", () => {
       const sim = external()
       push(sim, { accounts: [account(1)] })
-      const data = expectEnvelope(sim, push(sim, { upsert: true, accounts: [account(1, { name: "Renamed" })] }), "/accounts")
+      const data = expectEnvelope(
+        sim,
+        push(sim, { upsert: true, accounts: [account(1, { name: "Renamed" })] }),
+        "/accounts"
+      )
       expect(data.results[0].status).toBe("updated")
       expect(data.summary).toEqual({ total: 1, created: 0, updated: 1, failed: 0 })
       expect(sim.accounts().map((a) => [a.domain, a.name])).toEqual([["company1.com", "Renamed"]])
@@ -672,7 +742,11 @@ describe("§2.2 POST /accounts", () => {
     it("fails an existing domain with upsert: false", () => {
       const sim = external()
       push(sim, { accounts: [account(1)] })
-      const data = expectEnvelope(sim, push(sim, { upsert: false, accounts: [account(1, { name: "Renamed" })] }), "/accounts")
+      const data = expectEnvelope(
+        sim,
+        push(sim, { upsert: false, accounts: [account(1, { name: "Renamed" })] }),
+        "/accounts"
+      )
       expect(data.results[0].status).toBe("failed")
       expect(sim.account("company1.com").name).toBe("Company 1")
     })
@@ -694,7 +768,11 @@ describe("§2.3 PUT /accounts/:externalId", () => {
   it("merges custom fields per key and answers 'Account updated successfully'", () => {
     const sim = crm()
     setup(sim)
-    const data = expectEnvelope(sim, put(sim, "/accounts/crm-001", { customFields: { CRM_STAGE_C: "Won" } }), "/accounts/crm-001")
+    const data = expectEnvelope(
+      sim,
+      put(sim, "/accounts/crm-001", { customFields: { CRM_STAGE_C: "Won" } }),
+      "/accounts/crm-001"
+    )
     expect(data).toEqual({ message: "Account updated successfully" })
     expect(sim.account("crm-001").customFields).toEqual({ CRM_STAGE_C: "Won", RENEWAL_DATE_C: "2026-09-01" })
   })
@@ -706,7 +784,12 @@ describe("§2.3 PUT /accounts/:externalId", () => {
     expect(sim.account("crm-001").customFields).toEqual({ CRM_STAGE_C: "POC", RENEWAL_DATE_C: null })
   })
 
-  for (const body of [{ domain: "new.com" }, { name: "New" }, { tags: ["x"] }, { customFields: { CRM_STAGE_C: "x" }, name: "New" }]) {
+  for (
+    const body of [{ domain: "new.com" }, { name: "New" }, { tags: ["x"] }, {
+      customFields: { CRM_STAGE_C: "x" },
+      name: "New"
+    }]
+  ) {
     it(`rejects ${Object.keys(body).join(" + ")} with 400 (only customFields is accepted)`, () => {
       const sim = crm()
       const before = setup(sim)
@@ -747,7 +830,12 @@ describe("§2.3 PUT /accounts/:externalId", () => {
   it("answers 404 for an unknown externalId", () => {
     const sim = crm()
     setup(sim)
-    expectBusinessError(sim, put(sim, "/accounts/crm-999", { customFields: { CRM_STAGE_C: "x" } }), 404, "/accounts/crm-999")
+    expectBusinessError(
+      sim,
+      put(sim, "/accounts/crm-999", { customFields: { CRM_STAGE_C: "x" } }),
+      404,
+      "/accounts/crm-999"
+    )
   })
 
   it("addresses the account by externalId, not by rtp_aid, in the CRM revision", () => {
@@ -801,13 +889,20 @@ describe("§2.4 PATCH /accounts/external-ids", () => {
       { domain: "unknown.com", externalId: "sf-3" }
     ])
     expect(data).toEqual({ matched: 2, updated: 2, notFound: ["unknown.com"] })
-    expect(sim.accounts().map((a) => [a.domain, a.externalId])).toEqual([["company1.com", "sf-1"], ["company2.com", "sf-2"]])
+    expect(sim.accounts().map((a) => [a.domain, a.externalId])).toEqual([["company1.com", "sf-1"], [
+      "company2.com",
+      "sf-2"
+    ]])
   })
 
   it("overwrites an existing externalId silently", () => {
     const sim = crm()
     seedCompanies(sim, 1)
-    expect(map(sim, [{ domain: "company1.com", externalId: "new-id" }])).toEqual({ matched: 1, updated: 1, notFound: [] })
+    expect(map(sim, [{ domain: "company1.com", externalId: "new-id" }])).toEqual({
+      matched: 1,
+      updated: 1,
+      notFound: []
+    })
     expect(sim.account("company1.com").externalId).toBe("new-id")
   })
 
@@ -868,7 +963,10 @@ describe("§2.5 GET /accounts/missing-external-ids", () => {
       account(1),
       { name: "Globex Inc", domain: "globex.com", externalId: null }
     ])
-    expect(unmapped(sim)).toEqual([{ name: "Acme Corp", domain: "acme.com" }, { name: "Globex Inc", domain: "globex.com" }])
+    expect(unmapped(sim)).toEqual([{ name: "Acme Corp", domain: "acme.com" }, {
+      name: "Globex Inc",
+      domain: "globex.com"
+    }])
   })
 
   it("honours limit, and defaults to 100", () => {
@@ -971,7 +1069,11 @@ describe("§2.7 POST /accounts/custom-field", () => {
       description: "Where it came from",
       options: ["inbound", "partner"]
     })
-    expect(field).toMatchObject({ key: "DEAL_SOURCE_C", description: "Where it came from", options: ["inbound", "partner"] })
+    expect(field).toMatchObject({
+      key: "DEAL_SOURCE_C",
+      description: "Where it came from",
+      options: ["inbound", "partner"]
+    })
   })
 
   it("answers 409 when the generated key exists and is active, and creates nothing", () => {
@@ -985,13 +1087,20 @@ describe("§2.7 POST /accounts/custom-field", () => {
   it("creates a field whose key exists only as an inactive field", () => {
     const sim = crm()
     sim.seedCustomFields([{ label: "Contract Value", labelType: "number", status: "inactive" }])
-    expect(create(sim, { label: "Contract Value", labelType: "date" })).toMatchObject([{ key: "CONTRACT_VALUE_C", status: "active" }])
+    expect(create(sim, { label: "Contract Value", labelType: "date" })).toMatchObject([{
+      key: "CONTRACT_VALUE_C",
+      status: "active"
+    }])
   })
 
   it("makes the new key usable in POST /accounts", () => {
     const sim = crm()
     create(sim, { label: "Tier", labelType: "singleLineText" })
-    const data = expectEnvelope(sim, push(sim, { accounts: [account(1, { customFields: { TIER_C: "gold" } })] }), "/accounts")
+    const data = expectEnvelope(
+      sim,
+      push(sim, { accounts: [account(1, { customFields: { TIER_C: "gold" } })] }),
+      "/accounts"
+    )
     expect(data.results[0].status).toBe("created")
   })
 
@@ -1016,12 +1125,20 @@ describe("§2.7 POST /accounts/custom-field", () => {
 describe("§2.8 POST /deals", () => {
   it("upserts: a new externalDealId is created, a repeated one updates the stored deal", () => {
     const sim = crm()
-    const first = expectEnvelope(sim, post(sim, "/deals", { deals: [deal("d-1", { amount: 100 }), deal("d-2")] }), "/deals")
+    const first = expectEnvelope(
+      sim,
+      post(sim, "/deals", { deals: [deal("d-1", { amount: 100 }), deal("d-2")] }),
+      "/deals"
+    )
     expect(first).toEqual({
       results: [{ externalDealId: "d-1", status: "upserted" }, { externalDealId: "d-2", status: "upserted" }],
       summary: { total: 2, upserted: 2, failed: 0 }
     })
-    const second = expectEnvelope(sim, post(sim, "/deals", { deals: [deal("d-1", { amount: 250, stageId: "won" })] }), "/deals")
+    const second = expectEnvelope(
+      sim,
+      post(sim, "/deals", { deals: [deal("d-1", { amount: 250, stageId: "won" })] }),
+      "/deals"
+    )
     expect(second.results).toEqual([{ externalDealId: "d-1", status: "upserted" }])
     expect(sim.deals()).toHaveLength(2)
     expect(sim.deals().find((d) => d["externalDealId"] === "d-1")).toMatchObject({ amount: 250, stageId: "won" })
@@ -1030,7 +1147,9 @@ describe("§2.8 POST /deals", () => {
   it("links associated accounts by normalised domain", () => {
     const sim = crm()
     const acme = sim.seedAccounts([{ name: "Acme", domain: "acme.com" }])[0]!
-    post(sim, "/deals", { deals: [deal("d-1", { associatedAccounts: [{ domain: "https://www.acme.com/" }, { domain: "nobody.com" }] })] })
+    post(sim, "/deals", {
+      deals: [deal("d-1", { associatedAccounts: [{ domain: "https://www.acme.com/" }, { domain: "nobody.com" }] })]
+    })
     expect(sim.deals()[0]?.["linkedAccounts"]).toEqual([acme.rtp_aid])
   })
 
@@ -1039,7 +1158,9 @@ describe("§2.8 POST /deals", () => {
     const data = expectEnvelope(
       sim,
       post(sim, "/deals", {
-        deals: [deal("d-1", { stageId: "never-registered", associatedAccounts: [{ domain: "nobody.com", name: "Nobody" }] })]
+        deals: [
+          deal("d-1", { stageId: "never-registered", associatedAccounts: [{ domain: "nobody.com", name: "Nobody" }] })
+        ]
       }),
       "/deals"
     )
@@ -1063,18 +1184,47 @@ describe("§2.8 POST /deals", () => {
       dealCurrencyCode: "EUR",
       associatedAccounts: [{ externalId: "crm-001", domain: "acme.com", name: "Acme" }]
     })
-    const data = expectEnvelope(sim, post(sim, "/deals", { deals: [full, ...range(99, (i) => deal(`d-${i}`))] }), "/deals")
+    const data = expectEnvelope(
+      sim,
+      post(sim, "/deals", { deals: [full, ...range(99, (i) => deal(`d-${i}`))] }),
+      "/deals"
+    )
     expect(data.summary).toEqual({ total: 100, upserted: 100, failed: 0 })
   })
 
   const INVALID: ReadonlyArray<readonly [name: string, body: unknown, field: string, message?: string]> = [
     ["deals missing", {}, "deals"],
     ["deals empty", { deals: [] }, "deals"],
-    ["101 deals", { deals: range(101, (i) => deal(`d-${i}`)) }, "deals", "deals must contain no more than 100 elements"],
-    ["externalDealId missing", { deals: [without(deal("d-1"), "externalDealId")] }, "externalDealId", "externalDealId should not be empty"],
-    ["startDate not ISO 8601", { deals: [deal("d-1", { startDate: "22/04/2026" })] }, "startDate", "startDate must be a valid ISO 8601 date string"],
-    ["closedDate not ISO 8601", { deals: [deal("d-1", { closedDate: "soon" })] }, "closedDate", "closedDate must be a valid ISO 8601 date string"],
-    ["ownerEmail invalid", { deals: [deal("d-1", { ownerEmail: "not-an-email" })] }, "ownerEmail", "ownerEmail must be an email"],
+    [
+      "101 deals",
+      { deals: range(101, (i) => deal(`d-${i}`)) },
+      "deals",
+      "deals must contain no more than 100 elements"
+    ],
+    [
+      "externalDealId missing",
+      { deals: [without(deal("d-1"), "externalDealId")] },
+      "externalDealId",
+      "externalDealId should not be empty"
+    ],
+    [
+      "startDate not ISO 8601",
+      { deals: [deal("d-1", { startDate: "22/04/2026" })] },
+      "startDate",
+      "startDate must be a valid ISO 8601 date string"
+    ],
+    [
+      "closedDate not ISO 8601",
+      { deals: [deal("d-1", { closedDate: "soon" })] },
+      "closedDate",
+      "closedDate must be a valid ISO 8601 date string"
+    ],
+    [
+      "ownerEmail invalid",
+      { deals: [deal("d-1", { ownerEmail: "not-an-email" })] },
+      "ownerEmail",
+      "ownerEmail must be an email"
+    ],
     ["name missing", { deals: [without(deal("d-1"), "name")] }, "name"]
   ]
   for (const [name, body, field, message] of INVALID) {
@@ -1099,7 +1249,10 @@ describe("§2.9 POST /deal-stages and §2.12 GET /deal-stages", () => {
     const sim = crm()
     expect(get(sim, "/deal-stages").json).toEqual([])
     expect(create(sim, ["smb-pipeline", "enterprise-pipeline"])).toEqual({
-      results: [{ pipelineId: "smb-pipeline", status: "created" }, { pipelineId: "enterprise-pipeline", status: "created" }],
+      results: [{ pipelineId: "smb-pipeline", status: "created" }, {
+        pipelineId: "enterprise-pipeline",
+        status: "created"
+      }],
       summary: { total: 2, created: 2 }
     })
     const listed = get(sim, "/deal-stages")
@@ -1210,21 +1363,60 @@ describe("§2.10 POST /sales-activities", () => {
   const INVALID: ReadonlyArray<readonly [name: string, body: unknown, field: string, message?: string]> = [
     ["activities missing", {}, "activities"],
     ["activities empty", { activities: [] }, "activities"],
-    ["51 activities", { activities: range(51, (i) => activity(`a-${i}`)) }, "activities", "activities must contain no more than 50 elements"],
-    ["occurredAt missing", { activities: [without(activity("a"), "occurredAt")] }, "occurredAt", "occurredAt must be a valid ISO 8601 date string"],
-    ["occurredAt not ISO 8601", { activities: [activity("a", { occurredAt: "last tuesday" })] }, "occurredAt", "occurredAt must be a valid ISO 8601 date string"],
+    [
+      "51 activities",
+      { activities: range(51, (i) => activity(`a-${i}`)) },
+      "activities",
+      "activities must contain no more than 50 elements"
+    ],
+    [
+      "occurredAt missing",
+      { activities: [without(activity("a"), "occurredAt")] },
+      "occurredAt",
+      "occurredAt must be a valid ISO 8601 date string"
+    ],
+    [
+      "occurredAt not ISO 8601",
+      { activities: [activity("a", { occurredAt: "last tuesday" })] },
+      "occurredAt",
+      "occurredAt must be a valid ISO 8601 date string"
+    ],
     ["domain missing", { activities: [without(activity("a"), "domain")] }, "domain", "domain should not be empty"],
-    ["ownerEmail missing", { activities: [without(activity("a"), "ownerEmail")] }, "ownerEmail", "ownerEmail must be an email"],
-    ["ownerEmail invalid", { activities: [activity("a", { ownerEmail: "rep" })] }, "ownerEmail", "ownerEmail must be an email"],
-    ["contacts missing", { activities: [without(activity("a"), "contacts")] }, "contacts", "contacts must contain at least 1 elements"],
-    ["contacts empty", { activities: [activity("a", { contacts: [] })] }, "contacts", "contacts must contain at least 1 elements"],
+    [
+      "ownerEmail missing",
+      { activities: [without(activity("a"), "ownerEmail")] },
+      "ownerEmail",
+      "ownerEmail must be an email"
+    ],
+    [
+      "ownerEmail invalid",
+      { activities: [activity("a", { ownerEmail: "rep" })] },
+      "ownerEmail",
+      "ownerEmail must be an email"
+    ],
+    [
+      "contacts missing",
+      { activities: [without(activity("a"), "contacts")] },
+      "contacts",
+      "contacts must contain at least 1 elements"
+    ],
+    [
+      "contacts empty",
+      { activities: [activity("a", { contacts: [] })] },
+      "contacts",
+      "contacts must contain at least 1 elements"
+    ],
     [
       "direction not inbound/outbound",
       { activities: [activity("a", { direction: "sideways" })] },
       "direction",
       "direction must be one of the following values: inbound, outbound"
     ],
-    ["externalActivityId missing", { activities: [without(activity("a"), "externalActivityId")] }, "externalActivityId"],
+    [
+      "externalActivityId missing",
+      { activities: [without(activity("a"), "externalActivityId")] },
+      "externalActivityId"
+    ],
     ["activityType missing", { activities: [without(activity("a"), "activityType")] }, "activityType"]
   ]
   for (const [name, body, field, message] of INVALID) {
@@ -1336,7 +1528,10 @@ describe("§1.12 domain normalisation, as the simulator states it", () => {
       push(sim, { accounts: [{ name: "Dot", domain: "acme.com." }, { name: "Port", domain: "ACME.com:8443" }] }),
       "/accounts"
     )
-    expect(data.results.map((r: Json) => [r.domain, r.status])).toEqual([["acme.com.", "created"], ["acme.com:8443", "created"]])
+    expect(data.results.map((r: Json) => [r.domain, r.status])).toEqual([["acme.com.", "created"], [
+      "acme.com:8443",
+      "created"
+    ]])
     expect(domainsOf(sim.accounts())).toEqual(["acme.com", "acme.com.", "acme.com:8443"])
   })
 
@@ -1364,7 +1559,9 @@ describe("§1.13 custom-field key rule, as the simulator states it", () => {
     it(`derives ${JSON.stringify(key)} from ${JSON.stringify(label)} when created and when seeded`, () => {
       const sim = crm()
       const answer = post(sim, "/accounts/custom-field", { label, labelType: "singleLineText" })
-      expect(expectEnvelope(sim, answer, "/accounts/custom-field", answer.status).map((f: Json) => f.key)).toEqual([key])
+      expect(expectEnvelope(sim, answer, "/accounts/custom-field", answer.status).map((f: Json) => f.key)).toEqual([
+        key
+      ])
       const seeded = crm().seedCustomFields([{ label, labelType: "number" }])
       expect(seeded.customFields().map((f) => f.key)).toEqual([key])
     })
@@ -1486,7 +1683,10 @@ describe("§2.2 POST /accounts result items, per revision", () => {
       expect(Object.keys(result).sort()).toEqual(["domain", "rtp_aid", "status"])
       expect(result.rtp_aid).toMatch(/^[0-9a-f]{24}$/)
     }
-    expect(data.results.map((r: Json) => [r.domain, r.status])).toEqual([["company1.com", "created"], ["company2.com", "created"]])
+    expect(data.results.map((r: Json) => [r.domain, r.status])).toEqual([["company1.com", "created"], [
+      "company2.com",
+      "created"
+    ]])
   })
 
   it("External revision: a failed item adds error, keeps the existing account's rtp_aid, and has no externalId", () => {
@@ -1498,14 +1698,20 @@ describe("§2.2 POST /accounts result items, per revision", () => {
       rtp_aid: first.results[0].rtp_aid,
       domain: "company1.com",
       status: "failed",
-      error: `Account with domain 'company1.com' already exists. Use PUT /accounts/${first.results[0].rtp_aid} to update it.`
+      error: `Account with domain 'company1.com' already exists. Use PUT /accounts/${
+        first.results[0].rtp_aid
+      } to update it.`
     })
   })
 
   it("External revision: an updated item has the same shape", () => {
     const sim = external()
     push(sim, { accounts: [account(1)] })
-    const data = expectEnvelope(sim, push(sim, { upsert: true, accounts: [account(1, { name: "Renamed" })] }), "/accounts")
+    const data = expectEnvelope(
+      sim,
+      push(sim, { upsert: true, accounts: [account(1, { name: "Renamed" })] }),
+      "/accounts"
+    )
     expect(Object.keys(data.results[0]).sort()).toEqual(["domain", "rtp_aid", "status"])
     expect(data.results[0].status).toBe("updated")
   })
@@ -1523,18 +1729,26 @@ describe("§2.2 POST /accounts result items, per revision", () => {
 
   it("CRM revision keeps { externalId, rtp_aid, domain, status } (+ error)", () => {
     const sim = crm()
-    const data = expectEnvelope(sim, push(sim, { accounts: [account(1), account(1, { domain: "other.com" })] }), "/accounts")
+    const data = expectEnvelope(
+      sim,
+      push(sim, { accounts: [account(1), account(1, { domain: "other.com" })] }),
+      "/accounts"
+    )
     expect(Object.keys(data.results[0]).sort()).toEqual(["domain", "externalId", "rtp_aid", "status"])
     expect(Object.keys(data.results[1]).sort()).toEqual(["domain", "error", "externalId", "rtp_aid", "status"])
-    expect(data.results.map((r: Json) => [r.externalId, r.status])).toEqual([["crm-001", "created"], ["crm-001", "failed"]])
+    expect(data.results.map((r: Json) => [r.externalId, r.status])).toEqual([["crm-001", "created"], [
+      "crm-001",
+      "failed"
+    ]])
   })
 })
 
 // ==================================================================================== injected item failures
 
 describe("[3P] failed items, injected with failItems", () => {
-  const failId = (field: string, id: string, message = "Injected failure") => (item: Readonly<Record<string, unknown>>) =>
-    item[field] === id ? message : undefined
+  const failId =
+    (field: string, id: string, message = "Injected failure") => (item: Readonly<Record<string, unknown>>) =>
+      item[field] === id ? message : undefined
 
   it("POST /deals: a chosen item comes back failed with its error, is not stored, and counts in summary.failed", () => {
     const sim = crm().failItems("POST /deals", failId("externalDealId", "d-2", "Owner not found"))
@@ -1592,7 +1806,9 @@ describe("[3P] failed items, injected with failItems", () => {
     expect(post(sim, "/deals", { deals: [deal("d-1")] }).json.data.results[0].status).toBe("upserted")
     expect(post(sim, "/sales-activities", { activities: [activity("a-1")] }).json.data.results[0].status).toBe("failed")
     sim.clearItemFailures()
-    expect(post(sim, "/sales-activities", { activities: [activity("a-1")] }).json.data.results[0].status).toBe("created")
+    expect(post(sim, "/sales-activities", { activities: [activity("a-1")] }).json.data.results[0].status).toBe(
+      "created"
+    )
   })
 
   it("refuses a route that has no per-item results", () => {
@@ -1623,11 +1839,16 @@ describe("[3P] failed items, injected with failItems", () => {
   }
 
   it("POST /sales-activities: the item fails (even one that would be skipped) and is not created", () => {
-    const sim = crm().failItems("POST /sales-activities", (item) =>
-      item["externalActivityId"] === "a-1" || item["externalActivityId"] === "a-3" ? "Contact rejected" : undefined)
+    const sim = crm().failItems(
+      "POST /sales-activities",
+      (item) =>
+        item["externalActivityId"] === "a-1" || item["externalActivityId"] === "a-3" ? "Contact rejected" : undefined
+    )
     const data = expectEnvelope(
       sim,
-      post(sim, "/sales-activities", { activities: [activity("a-1"), activity("a-2"), activity("a-3", { activityType: "meeting" })] }),
+      post(sim, "/sales-activities", {
+        activities: [activity("a-1"), activity("a-2"), activity("a-3", { activityType: "meeting" })]
+      }),
       "/sales-activities"
     )
     expect(data.results).toEqual([

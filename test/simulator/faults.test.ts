@@ -69,7 +69,11 @@ describe("fault injection", () => {
     const seconds = send(sim, "POST", "/accounts", pushOne)
     const date = send(sim, "POST", "/accounts", pushOne)
     expect(seconds).toMatchObject({ _tag: "Respond", status: 429, headers: { "retry-after": "7" } })
-    expect(date).toMatchObject({ _tag: "Respond", status: 429, headers: { "retry-after": "Thu, 01 Jan 2026 00:01:00 GMT" } })
+    expect(date).toMatchObject({
+      _tag: "Respond",
+      status: 429,
+      headers: { "retry-after": "Thu, 01 Jan 2026 00:01:00 GMT" }
+    })
     expect(sim.accounts()).toHaveLength(0)
   })
 
@@ -120,7 +124,9 @@ describe("fault injection", () => {
           const error = yield* Effect.flip(list)
           expect(error).toMatchObject({ _tag: "TransportError", reason: "Transport", status: 200 })
           sim.faults.script("POST /accounts", Fault.truncated())
-          const reply = send(sim, "POST", "/accounts", { accounts: [{ externalId: "crm-2", name: "B", domain: "b.com" }] })
+          const reply = send(sim, "POST", "/accounts", {
+            accounts: [{ externalId: "crm-2", name: "B", domain: "b.com" }]
+          })
           expect(reply._tag).toBe("Truncated")
           expect(sim.accounts().map((a) => a.domain)).toEqual(["acme.com", "b.com"])
         })
@@ -153,8 +159,14 @@ describe("fault injection", () => {
     sim.faults.script("GET /accounts", Fault.redirect(), Fault.redirect("https://elsewhere.example", 302))
     const same = send(sim, "GET", "/accounts?limit=5")
     const other = send(sim, "GET", "/accounts?limit=5")
-    expect(same).toMatchObject({ status: 307, headers: { location: `${SIMULATOR_ORIGIN}/api/v1/crm/accounts?limit=5` } })
-    expect(other).toMatchObject({ status: 302, headers: { location: "https://elsewhere.example/api/v1/crm/accounts?limit=5" } })
+    expect(same).toMatchObject({
+      status: 307,
+      headers: { location: `${SIMULATOR_ORIGIN}/api/v1/crm/accounts?limit=5` }
+    })
+    expect(other).toMatchObject({
+      status: 302,
+      headers: { location: "https://elsewhere.example/api/v1/crm/accounts?limit=5" }
+    })
     expect(send(sim, "GET", "/accounts")).toMatchObject({ status: 200 })
   })
 
@@ -173,7 +185,12 @@ describe("fault injection", () => {
   it("faults come before authentication, as a proxy's would", () => {
     const sim = new Simulator()
     sim.faults.script("GET /accounts", Fault.status(503))
-    const reply = sim.reply({ method: "GET", url: new URL(`${SIMULATOR_ORIGIN}/api/v1/crm/accounts`), headers: {}, body: "" })
+    const reply = sim.reply({
+      method: "GET",
+      url: new URL(`${SIMULATOR_ORIGIN}/api/v1/crm/accounts`),
+      headers: {},
+      body: ""
+    })
     expect(reply).toMatchObject({ status: 503 })
   })
 })

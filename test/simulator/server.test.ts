@@ -29,10 +29,18 @@ describe("the simulator over loopback HTTP", () => {
       const sim = yield* RecotapSimulator
       expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect(server.port).toBeGreaterThan(0)
-      sim.seedAccounts(Array.from({ length: 5 }, (_, i) => ({ name: `C${i}`, domain: `c${i}.com`, externalId: `crm-${i}` })))
+      sim.seedAccounts(
+        Array.from({ length: 5 }, (_, i) => ({ name: `C${i}`, domain: `c${i}.com`, externalId: `crm-${i}` }))
+      )
       const crm = yield* RecotapCrm
       const all = yield* Stream.runCollect(crm.accounts.stream({ limit: 2 }))
-      expect(Chunk.toReadonlyArray(all).map((a) => a.domain)).toEqual(["c0.com", "c1.com", "c2.com", "c3.com", "c4.com"])
+      expect(Chunk.toReadonlyArray(all).map((a) => a.domain)).toEqual([
+        "c0.com",
+        "c1.com",
+        "c2.com",
+        "c3.com",
+        "c4.com"
+      ])
       expect(sim.requests).toHaveLength(3)
       expect(sim.requests.every((r) => r.apiKey !== undefined && Redacted.value(r.apiKey) === "sim-key")).toBe(true)
     }).pipe(Effect.provide(overHttp)))
@@ -55,10 +63,18 @@ describe("the simulator over loopback HTTP", () => {
         Effect.promise(() => fetch(`${server.baseUrl}${path}`, { headers, redirect: "manual" }))
       const stages = yield* get("/journey-stages")
       expect(stages.status).toBe(200)
-      expect(yield* Effect.promise(() => stages.json())).toEqual(["Unaware", "Aware", "Consideration", "Opportunity", "Customer"])
+      expect(yield* Effect.promise(() => stages.json())).toEqual([
+        "Unaware",
+        "Aware",
+        "Consideration",
+        "Opportunity",
+        "Customer"
+      ])
       const unauthorized = yield* get("/accounts", {})
       expect(unauthorized.status).toBe(401)
-      expect(yield* Effect.promise(() => unauthorized.json())).toMatchObject({ customMessage: "X-Api-Key header is required" })
+      expect(yield* Effect.promise(() => unauthorized.json())).toMatchObject({
+        customMessage: "X-Api-Key header is required"
+      })
       sim.faults.script("GET /accounts", Fault.redirect("https://elsewhere.example"))
       const redirected = yield* get("/accounts?limit=1")
       expect(redirected.status).toBe(307)
@@ -67,9 +83,11 @@ describe("the simulator over loopback HTTP", () => {
 
   it.live("stops listening when its scope closes", () =>
     Effect.gen(function*() {
-      const origin = yield* Effect.scoped(Effect.map(SimulatorServer, (s) => s.origin).pipe(
-        Effect.provide(RecotapSimulator.layerServer())
-      ))
+      const origin = yield* Effect.scoped(
+        Effect.map(SimulatorServer, (s) => s.origin).pipe(
+          Effect.provide(RecotapSimulator.layerServer())
+        )
+      )
       const refused = yield* Effect.promise(() => fetch(origin).then(() => false, () => true))
       expect(refused).toBe(true)
     }))

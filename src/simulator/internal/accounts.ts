@@ -1,8 +1,8 @@
 /** Accounts: pull (with delta sync), push, update custom fields, map external IDs, list unmapped. */
-import { normalizeDomain } from "./domains.js"
-import type { Respond } from "./reply.js"
 import type { Call } from "./call.js"
+import { normalizeDomain } from "./domains.js"
 import { keysetPage, readLimit } from "./paging.js"
+import type { Respond } from "./reply.js"
 import {
   checkList,
   isIso8601,
@@ -12,7 +12,7 @@ import {
   optionalString,
   requireString
 } from "./rules.js"
-import type { StoredAccount, Store } from "./store.js"
+import type { Store, StoredAccount } from "./store.js"
 import { Checks, invalid, ok, refuse } from "./wire.js"
 
 /** Most accounts in one push, mappings in one PATCH, domains in one filter. */
@@ -49,7 +49,10 @@ const unknownKeys = (store: Store, customFields: unknown): ReadonlyArray<string>
  * from the start of time rather than hiding every account.
  */
 const instantOf = (text: string): number => {
-  const rewritten = text.replace(/^(\d{4}-\d{2}-\d{2}) /, "$1T").replace(/z$/, "Z").replace(/(T[\d:.]+[+-]\d{2})$/, "$1:00")
+  const rewritten = text.replace(/^(\d{4}-\d{2}-\d{2}) /, "$1T").replace(/z$/, "Z").replace(
+    /(T[\d:.]+[+-]\d{2})$/,
+    "$1:00"
+  )
   const millis = Date.parse(rewritten)
   return Number.isNaN(millis) ? Number.NEGATIVE_INFINITY : millis
 }
@@ -91,7 +94,9 @@ export const listAccounts = ({ query, store, where }: Call): Respond => {
 
 const checkAccount = (checks: Checks, store: Store, item: JsonObject, path: string): void => {
   if (store.revision === "crm") {
-    if (typeof item["externalId"] !== "string") checks.fail(`${path}externalId`, "isString", "externalId must be a string")
+    if (typeof item["externalId"] !== "string") {
+      checks.fail(`${path}externalId`, "isString", "externalId must be a string")
+    }
   } else {
     optionalString(checks, item, path, "externalId")
   }
@@ -137,7 +142,10 @@ const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome =
   const domain = normalizeDomain(item["domain"] as string)
   const unknown = unknownKeys(store, item["customFields"])
   if (unknown.length > 0) {
-    return { status: "failed", error: `Custom field key(s) not found: ${unknown.join(", ")}. Unable to add this account.` }
+    return {
+      status: "failed",
+      error: `Custom field key(s) not found: ${unknown.join(", ")}. Unable to add this account.`
+    }
   }
   const byDomain = store.findByDomain(domain)
   if (store.revision === "crm") {
@@ -145,7 +153,9 @@ const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome =
     const externalId = item["externalId"] as string
     const existing = store.findByExternalId(externalId)
     if (existing !== undefined) {
-      if (!upsert) return { status: "failed", error: `Account with externalId '${externalId}' already exists`, account: existing }
+      if (!upsert) {
+        return { status: "failed", error: `Account with externalId '${externalId}' already exists`, account: existing }
+      }
       if (byDomain !== undefined && byDomain !== existing) {
         return { status: "failed", error: `Account with domain '${domain}' already exists`, account: existing }
       }
@@ -231,7 +241,9 @@ export const pushAccounts = ({ body, failItem, store, where }: Call): Respond =>
   const upsert = request["upsert"] === true
   const results = accounts.map((item) => {
     const injected = failItem(item)
-    const outcome: PushOutcome = injected === undefined ? pushOne(store, item, upsert) : { status: "failed", error: injected }
+    const outcome: PushOutcome = injected === undefined
+      ? pushOne(store, item, upsert)
+      : { status: "failed", error: injected }
     if (outcome.status !== "failed" && segmentId !== undefined) {
       const members = store.segments.get(segmentId)!.members
       if (!members.includes(outcome.account.rtp_aid)) members.push(outcome.account.rtp_aid)
@@ -266,7 +278,11 @@ export const updateAccount = ({ body, param, store, where }: Call): Respond => {
   // Recotap IDs are hexadecimal: either case names the same account.
   const account = store.revision === "crm" ? store.findByExternalId(id) : store.accounts.get(id.toLowerCase())
   if (account === undefined) {
-    return refuse(where, 404, store.revision === "crm" ? `Account with externalId '${id}' not found` : `Account '${id}' not found`)
+    return refuse(
+      where,
+      404,
+      store.revision === "crm" ? `Account with externalId '${id}' not found` : `Account '${id}' not found`
+    )
   }
   const unknown = unknownKeys(store, request["customFields"])
   if (unknown.length > 0) return refuse(where, 400, `Custom field key(s) not found: ${unknown.join(", ")}`)

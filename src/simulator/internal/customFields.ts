@@ -1,7 +1,7 @@
 /** Account custom fields: list the active ones, create one (key derived from the label). */
+import type { Call } from "./call.js"
 import { customFieldKey } from "./customFieldKeys.js"
 import type { Respond } from "./reply.js"
-import type { Call } from "./call.js"
 import { isObject, optionalString, requireString } from "./rules.js"
 import { LABEL_TYPES, type StoredCustomField } from "./store.js"
 import { Checks, invalid, ok, refuse } from "./wire.js"

@@ -1,6 +1,6 @@
 /** Deal stages: pipelines are created all or nothing (409 if any exists), and listed bare. */
-import type { Respond } from "./reply.js"
 import type { Call } from "./call.js"
+import type { Respond } from "./reply.js"
 import { checkList, isObject, type JsonObject, requireString } from "./rules.js"
 import type { StoredPipeline } from "./store.js"
 import { bare, Checks, invalid, ok, refuse } from "./wire.js"

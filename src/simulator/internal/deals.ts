@@ -1,7 +1,7 @@
 /** Deals, upserted by externalDealId. */
+import type { Call } from "./call.js"
 import { normalizeDomain } from "./domains.js"
 import type { Respond } from "./reply.js"
-import type { Call } from "./call.js"
 import {
   checkList,
   isEmail,
@@ -21,7 +21,9 @@ const checkDeal = (checks: Checks, item: JsonObject, path: string): void => {
   requireString(checks, item, path, "externalDealId")
   requireString(checks, item, path, "name")
   optionalNumber(checks, item, path, "amount")
-  for (const field of ["stageId", "stageLabel", "pipelineId", "pipelineLabel", "ownerName", "ownerId", "dealCurrencyCode"]) {
+  for (
+    const field of ["stageId", "stageLabel", "pipelineId", "pipelineLabel", "ownerName", "ownerId", "dealCurrencyCode"]
+  ) {
     optionalString(checks, item, path, field)
   }
   optionalDate(checks, item, path, "startDate")
@@ -61,5 +63,8 @@ export const pushDeals = ({ body, failItem, store, where }: Call): Respond => {
     return { externalDealId, status: "upserted" as const }
   })
   const count = (status: string) => results.filter((r) => r.status === status).length
-  return ok(where, { results, summary: { total: results.length, upserted: count("upserted"), failed: count("failed") } })
+  return ok(where, {
+    results,
+    summary: { total: results.length, upserted: count("upserted"), failed: count("failed") }
+  })
 }

@@ -33,8 +33,7 @@ export const isEmail = (value: unknown): value is string => typeof value === "st
  * `isISO8601`, default options): e.g. `2026-04`, `2026-04-22 10:30:00`, a `+05` offset and a
  * lower-case `z` pass; hour `24` does not.
  */
-export const isIso8601 = (value: unknown): value is string =>
-  typeof value === "string" && validatorIsIso8601(value)
+export const isIso8601 = (value: unknown): value is string => typeof value === "string" && validatorIsIso8601(value)
 
 /**
  * Checks that `body[field]` is an array of 1 to `max` objects, and each object with `checkItem`,
@@ -57,10 +56,16 @@ export const checkList = (
     return undefined
   }
   if (value.length === 0) checks.fail(`${path}${field}`, "arrayMinSize", emptyMessage)
-  if (value.length > max) checks.fail(`${path}${field}`, "arrayMaxSize", `${field} must contain no more than ${max} elements`)
+  if (value.length > max) {
+    checks.fail(`${path}${field}`, "arrayMaxSize", `${field} must contain no more than ${max} elements`)
+  }
   value.slice(0, max).forEach((item: unknown, index) => {
     if (isObject(item)) checkItem(item, `${path}${field}.${index}.`)
-    else checks.fail(`${path}${field}.${index}`, "nestedValidation", `each value in nested property ${field} must be either object or array`)
+    else {checks.fail(
+        `${path}${field}.${index}`,
+        "nestedValidation",
+        `each value in nested property ${field} must be either object or array`
+      )}
   })
   return value as ReadonlyArray<JsonObject>
 }

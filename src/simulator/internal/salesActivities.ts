@@ -1,6 +1,6 @@
 /** Sales activities: create-only; calls and emails are processed, any other type is skipped. */
-import type { Respond } from "./reply.js"
 import type { Call } from "./call.js"
+import type { Respond } from "./reply.js"
 import {
   checkList,
   isEmail,
@@ -31,7 +31,11 @@ const checkActivity = (checks: Checks, item: JsonObject, path: string): void => 
   } else {
     contacts.forEach((contact, contactIndex) => {
       if (!isObject(contact)) {
-        checks.fail(`${path}contacts.${contactIndex}`, "nestedValidation", "each value in nested property contacts must be either object or array")
+        checks.fail(
+          `${path}contacts.${contactIndex}`,
+          "nestedValidation",
+          "each value in nested property contacts must be either object or array"
+        )
       } else if (contact["email"] !== undefined && !isEmail(contact["email"])) {
         checks.fail(`${path}contacts.${contactIndex}.email`, "isEmail", "email must be an email")
       }
@@ -47,7 +51,9 @@ const checkActivity = (checks: Checks, item: JsonObject, path: string): void => 
   if (item["direction"] !== undefined && item["direction"] !== "inbound" && item["direction"] !== "outbound") {
     checks.fail(`${path}direction`, "isEnum", "direction must be one of the following values: inbound, outbound")
   }
-  if (item["from"] !== undefined && !isObject(item["from"])) checks.fail(`${path}from`, "isObject", "from must be an object")
+  if (item["from"] !== undefined && !isObject(item["from"])) {
+    checks.fail(`${path}from`, "isObject", "from must be an object")
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Segments (static, active or draft, keyset pages) and journey stages (a bare list). */
-import type { Respond } from "./reply.js"
 import type { Call } from "./call.js"
 import { keysetPage, readLimit } from "./paging.js"
+import type { Respond } from "./reply.js"
 import { bare, Checks, invalid, ok } from "./wire.js"
 
 /** GET /segments: the static segments whose status is active or draft; no `syncTimestamp`. */

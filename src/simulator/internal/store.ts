@@ -48,7 +48,14 @@ export interface StoredSegment {
 }
 
 /** The six custom-field types. */
-export const LABEL_TYPES = ["singleLineText", "multiLineText", "singleSelection", "multiSelection", "number", "date"] as const
+export const LABEL_TYPES = [
+  "singleLineText",
+  "multiLineText",
+  "singleSelection",
+  "multiSelection",
+  "number",
+  "date"
+] as const
 
 /** A custom-field definition. */
 export interface StoredCustomField {

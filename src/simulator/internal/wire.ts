@@ -56,7 +56,13 @@ export const refuse = (where: Where, status: number, customMessage: string): Res
 
 /** The framework's answer for an unknown route: `Cannot GET /api/v1/crm/nope`. */
 export const noRoute = (where: Where, method: string): Respond =>
-  json(404, { statusCode: 404, timestamp: where.timestamp, path: where.path, message: `Cannot ${method} ${where.path}`, error: "Not Found" })
+  json(404, {
+    statusCode: 404,
+    timestamp: where.timestamp,
+    path: where.path,
+    message: `Cannot ${method} ${where.path}`,
+    error: "Not Found"
+  })
 
 /** Collects violations while checking a request. */
 export class Checks {
