@@ -188,6 +188,28 @@ describe("paging that would never end: every way", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("the cursor the stream started from is remembered after other cursors: coming back to it fails at once", () => {
+    const { layer, sent } = crmWith(endless((n) => ["B", "C", "A", "B"][n % 4]))
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const error = yield* Effect.flip(Stream.runDrain(crm.accounts.pages({ cursor: "A" })))
+      expect(error.message).toContain(`earlier cursor "A"`)
+      expect(sent).toHaveLength(3)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("the exact window forgets: a cycle of 20 is not caught at its first repeat, but by Brent's algorithm soon after", () => {
+    const { layer, sent } = crmWith(endless((n) => `c${n % 20}`))
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const error = yield* Effect.flip(Stream.runDrain(crm.accounts.pages()))
+      expect(error.message).toContain("earlier cursor")
+      // Kept without bound, the 21st page's cursor would be caught; the window holds 16.
+      expect(sent.length).toBeGreaterThan(21)
+      expect(sent.length).toBeLessThanOrEqual(3 * 20 + 16)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("a cycle of 16 cursors is caught by the exact window, on the 17th page", () => {
     const { layer, sent } = crmWith(endless((n) => `c${n % 16}`))
     return Effect.gen(function*() {

@@ -27,7 +27,8 @@ const RECENT_CURSORS = 16
  * catches a cycle within about three times its length.
  */
 const cycleDetector = (start: string | undefined) => {
-  const recent: Array<string> = start === undefined ? [] : [start]
+  // Without a start, `undefined` takes the first slot: no cursor equals it, and it leaves first.
+  const recent: Array<string | undefined> = [start]
   let saved = start
   let power = 1
   let steps = 0
