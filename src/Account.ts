@@ -8,7 +8,7 @@
  * still cannot be read is reported as a {@link MalformedAccount} beside the page's `data`,
  * instead of failing the page. `nextCursor` and `syncTimestamp` may be missing or `null`.
  *
- * @module
+ * @since 0.1.0
  */
 import type * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
@@ -39,7 +39,12 @@ const NumericString = Schema.transformOrFail(Schema.String, Schema.Number, {
 /** An `rtp_` score: a number or numeric text; missing or `null` is `0` ("not yet scored"). */
 const score = Schema.optionalWith(Schema.Union(Schema.Number, NumericString), { default: () => 0, nullable: true })
 
-/** One account with its Recotap scores. */
+/**
+ * One account with its Recotap scores.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Account = Schema.Struct({
   /** Your CRM's ID as pushed; absent (sent missing or `null`) for accounts that were not pushed by you. */
   externalId: Schema.optionalWith(Schema.String, { nullable: true }),
@@ -67,7 +72,12 @@ export const Account = Schema.Struct({
   customFields: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { nullable: true })
 })
 
-/** @see {@link Account} */
+/**
+ * @see {@link Account}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type Account = typeof Account.Type
 
 /**
@@ -75,6 +85,9 @@ export type Account = typeof Account.Type
  * no `domain`, not an object). It does not fail its page: `accounts.list` and `accounts.pages`
  * return it in `malformed`, `accounts.sync` emits it as a `Malformed` event, and `accounts.stream`
  * skips it with a warning (or fails, with `onMalformed: "fail"`).
+ *
+ * @since 0.1.0
+ * @category schemas
  */
 export const MalformedAccount = Schema.Struct({
   /** Its position in its page's `data` as received (0-based). */
@@ -85,7 +98,12 @@ export const MalformedAccount = Schema.Struct({
   error: Schema.String
 })
 
-/** @see {@link MalformedAccount} */
+/**
+ * @see {@link MalformedAccount}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type MalformedAccount = typeof MalformedAccount.Type
 
 // Compiled once: every account of every page goes through them. Every problem of an account is
@@ -115,6 +133,9 @@ const AccountsWire = Schema.Struct({
  * One page of `GET /accounts`. The page's own fields are strict (`hasNextPage` must be there);
  * its accounts are decoded one by one with {@link Account}: those that pass are `data`, in order,
  * and those that do not are `malformed`, each with its index in the page.
+ *
+ * @since 0.1.0
+ * @category schemas
  */
 export const Accounts = Schema.transform(
   AccountsWire,
@@ -150,10 +171,20 @@ export const Accounts = Schema.transform(
   }
 )
 
-/** @see {@link Accounts} */
+/**
+ * @see {@link Accounts}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type Accounts = typeof Accounts.Type
 
-/** Parameters of `GET /accounts`; every one is optional. */
+/**
+ * Parameters of `GET /accounts`; every one is optional.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ListAccountsParams = Schema.Struct({
   /**
    * Only accounts updated after this instant: a `Date` or `DateTime` (sent as ISO 8601 UTC), or
@@ -168,13 +199,28 @@ export const ListAccountsParams = Schema.Struct({
   domains: Schema.optional(Domains)
 })
 
-/** @see {@link ListAccountsParams} */
+/**
+ * @see {@link ListAccountsParams}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type ListAccountsParams = typeof ListAccountsParams.Type
 
-/** Parameters of a delta sync: where the previous sync left off, and the page size. */
+/**
+ * Parameters of a delta sync: where the previous sync left off, and the page size.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type SyncAccountsParams = Pick<ListAccountsParams, "lastSync" | "limit" | "domains">
 
-/** Options of `accounts.stream`. */
+/**
+ * Options of `accounts.stream`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StreamAccountsOptions {
   /**
    * What to do with an account that cannot be read (see {@link MalformedAccount}): `"skip"` it
@@ -187,6 +233,9 @@ export interface StreamAccountsOptions {
 /**
  * One step of a delta sync, in page order: a changed account, an account that could not be read,
  * or (last) the checkpoint to store with the counts.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type AccountSyncEvent =
   | { readonly _tag: "Changed"; readonly account: Account }
@@ -205,6 +254,9 @@ export type AccountSyncEvent =
  * An account to push. `externalId` is your CRM's ID: in the CRM revision it is required, the
  * deduplication key, and what `accounts.update` addresses; in the External revision it is
  * optional and informational (the domain is the key there). `domain` is normalised by Recotap.
+ *
+ * @since 0.1.0
+ * @category schemas
  */
 export const AccountInput = Schema.Struct({
   externalId: Schema.optional(NonBlankString),
@@ -217,10 +269,20 @@ export const AccountInput = Schema.Struct({
   customFields: Schema.optional(CustomFieldValues)
 })
 
-/** @see {@link AccountInput} */
+/**
+ * @see {@link AccountInput}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type AccountInput = typeof AccountInput.Type
 
-/** Options of `accounts.push`. */
+/**
+ * Options of `accounts.push`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PushAccountsOptions extends BulkOptions {
   /** A static, active or draft segment every successfully pushed account joins (see `segments.list`). */
   readonly segmentId?: string
@@ -232,7 +294,12 @@ export interface PushAccountsOptions extends BulkOptions {
   readonly upsert?: boolean
 }
 
-/** One account's entry in Recotap's answer to a push. */
+/**
+ * One account's entry in Recotap's answer to a push.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const AccountPushResult = Schema.Struct({
   externalId: Schema.optional(Schema.NullOr(Schema.String)),
   rtp_aid: Schema.optional(Schema.NullOr(Schema.String)),
@@ -241,46 +308,104 @@ export const AccountPushResult = Schema.Struct({
   error: Schema.optional(Schema.NullOr(Schema.String))
 })
 
-/** @see {@link AccountPushResult} */
+/**
+ * @see {@link AccountPushResult}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type AccountPushResult = typeof AccountPushResult.Type
 
 /**
  * Which account `accounts.update` addresses: by `externalId` in the CRM revision
  * (`PUT /accounts/:externalId`), by Recotap's `rtp_aid` in the External revision
  * (`PUT /accounts/:rtp_aid`). The other one is refused locally with a `BadRequest`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type AccountRef = { readonly externalId: string } | { readonly rtpAid: string }
 
-/** The body of `accounts.update`: custom-field values to merge (keys not sent are kept). */
+/**
+ * The body of `accounts.update`: custom-field values to merge (keys not sent are kept).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const AccountUpdate = Schema.Struct({ customFields: CustomFieldValues })
 
-/** @see {@link AccountUpdate} */
+/**
+ * @see {@link AccountUpdate}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type AccountUpdate = typeof AccountUpdate.Type
 
-/** An account without an external ID yet, from `accounts.listUnmapped`. */
+/**
+ * An account without an external ID yet, from `accounts.listUnmapped`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const UnmappedAccount = Schema.Struct({ name: Schema.String, domain: Schema.String })
 
-/** @see {@link UnmappedAccount} */
+/**
+ * @see {@link UnmappedAccount}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type UnmappedAccount = typeof UnmappedAccount.Type
 
-/** Parameters of `accounts.listUnmapped`: how many at most (the server's default is 100). */
+/**
+ * Parameters of `accounts.listUnmapped`: how many at most (the server's default is 100).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ListUnmappedParams = Schema.Struct({ limit: Schema.optional(Limit) })
 
-/** @see {@link ListUnmappedParams} */
+/**
+ * @see {@link ListUnmappedParams}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type ListUnmappedParams = typeof ListUnmappedParams.Type
 
-/** An external ID to write onto the existing account with this domain. */
+/**
+ * An external ID to write onto the existing account with this domain.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ExternalIdMapping = Schema.Struct({ domain: NonBlankString, externalId: NonBlankString })
 
-/** @see {@link ExternalIdMapping} */
+/**
+ * @see {@link ExternalIdMapping}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type ExternalIdMapping = typeof ExternalIdMapping.Type
 
-/** Recotap's answer to one mapping request. */
+/**
+ * Recotap's answer to one mapping request.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const MappingResponse = Schema.Struct({
   matched: Schema.Number,
   updated: Schema.Number,
   notFound: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [], nullable: true })
 })
 
-/** @see {@link MappingResponse} */
+/**
+ * @see {@link MappingResponse}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type MappingResponse = typeof MappingResponse.Type

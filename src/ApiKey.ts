@@ -5,7 +5,7 @@
  * It is checked on every request: a missing or blank key fails with `MissingApiKey`, a key that
  * cannot be a header value with `InvalidApiKey`, and in both cases nothing is sent.
  *
- * @module
+ * @since 0.1.0
  */
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -16,10 +16,20 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { InvalidApiKey, MissingApiKey } from "./RecotapError.js"
 
-/** The name of the environment variable (Config key) that production reads the key from. */
+/**
+ * The name of the environment variable (Config key) that production reads the key from.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const API_KEY_CONFIG_NAME = "RECOTAP_API_KEY"
 
-/** The ApiKey service: an effect that yields a usable key for one request. */
+/**
+ * The ApiKey service: an effect that yields a usable key for one request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ApiKeyService {
   /** Resolves and checks the key; run once per request, so a rotated key is picked up. */
   readonly get: Effect.Effect<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>
@@ -31,6 +41,9 @@ const notAHeaderValue = /[^\x20-\x7e]/
 /**
  * Checks that a key can be sent: not blank, and only printable ASCII.
  * The error never repeats the key or any part of it.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const validate = (
   key: Redacted.Redacted<string>
@@ -67,9 +80,16 @@ const notConfigured = new MissingApiKey({
  * // a secrets manager, asked on every request
  * ApiKey.layerEffect(SecretsManager.pipe(Effect.flatMap((sm) => sm.get("recotap"))))
  * ```
+ *
+ * @since 0.1.0
+ * @category services
  */
 export class ApiKey extends Context.Tag("effect-recotap/ApiKey")<ApiKey, ApiKeyService>() {
-  /** A fixed key. */
+  /**
+   * A fixed key.
+   *
+   * @since 0.1.0
+   */
   static layer(key: Redacted.Redacted<string>): Layer.Layer<ApiKey> {
     return Layer.succeed(ApiKey, { get: validate(key) })
   }
@@ -77,6 +97,8 @@ export class ApiKey extends Context.Tag("effect-recotap/ApiKey")<ApiKey, ApiKeyS
   /**
    * A key read from Config, `RECOTAP_API_KEY` by default, as `Redacted`. A missing key does not
    * fail the layer: every call fails with `MissingApiKey` instead, and nothing is sent.
+   *
+   * @since 0.1.0
    */
   static layerConfig(
     config: Config.Config<Redacted.Redacted<string>> = Config.redacted(API_KEY_CONFIG_NAME)
@@ -94,6 +116,8 @@ export class ApiKey extends Context.Tag("effect-recotap/ApiKey")<ApiKey, ApiKeyS
    * that a rotated key is used without rebuilding layers. `None` means no key. A failure of the
    * source, or no answer within the client's timeout, becomes `MissingApiKey` with reason
    * `SourceFailed`, keeping the source's error as cause.
+   *
+   * @since 0.1.0
    */
   static layerEffect<E, R>(
     source: Effect.Effect<Redacted.Redacted<string> | Option.Option<Redacted.Redacted<string>>, E, R>

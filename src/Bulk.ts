@@ -18,23 +18,43 @@
  *   safe or did not help, so Recotap may or may not have applied it. Reconcile before resending
  *   a create-only item.
  *
- * @module
+ * @since 0.1.0
  */
 import type { TransportError } from "./RecotapError.js"
 
-/** Options every bulk method takes. */
+/**
+ * Options every bulk method takes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BulkOptions {
   /** Requests in flight at once (default 1: in input order). */
   readonly concurrency?: number
 }
 
-/** Statuses of an applied item. */
+/**
+ * Statuses of an applied item.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type AppliedStatus = "created" | "updated" | "upserted"
 
-/** Statuses of a rejected item. */
+/**
+ * Statuses of a rejected item.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RejectedStatus = "failed" | "skipped" | "notFound" | "refused"
 
-/** Recotap applied the item. `result` is its entry in Recotap's answer. */
+/**
+ * Recotap applied the item. `result` is its entry in Recotap's answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Applied<I, R> {
   readonly _tag: "Applied"
   readonly index: number
@@ -43,7 +63,12 @@ export interface Applied<I, R> {
   readonly result: R
 }
 
-/** Recotap did not apply the item; `error` says why, in Recotap's words where it gave some. */
+/**
+ * Recotap did not apply the item; `error` says why, in Recotap's words where it gave some.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Rejected<I> {
   readonly _tag: "Rejected"
   readonly index: number
@@ -52,7 +77,12 @@ export interface Rejected<I> {
   readonly error: string
 }
 
-/** The item failed its schema and was not sent. `input` is what was given. */
+/**
+ * The item failed its schema and was not sent. `input` is what was given.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Invalid {
   readonly _tag: "Invalid"
   readonly index: number
@@ -60,7 +90,12 @@ export interface Invalid {
   readonly error: string
 }
 
-/** The item's request certainly was not processed: resend it later, as is. */
+/**
+ * The item's request certainly was not processed: resend it later, as is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Unavailable<I> {
   readonly _tag: "Unavailable"
   readonly index: number
@@ -68,7 +103,12 @@ export interface Unavailable<I> {
   readonly error: TransportError
 }
 
-/** The item's request failed in transport: it may or may not have been applied. */
+/**
+ * The item's request failed in transport: it may or may not have been applied.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Unknown<I> {
   readonly _tag: "Unknown"
   readonly index: number
@@ -76,10 +116,20 @@ export interface Unknown<I> {
   readonly error: TransportError
 }
 
-/** What became of one input item. */
+/**
+ * What became of one input item.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type BulkOutcome<I, R> = Applied<I, R> | Rejected<I> | Invalid | Unavailable<I> | Unknown<I>
 
-/** Counts per outcome. `total` is the number of input items. */
+/**
+ * Counts per outcome. `total` is the number of input items.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BulkSummary {
   readonly total: number
   readonly applied: number
@@ -89,13 +139,23 @@ export interface BulkSummary {
   readonly unknown: number
 }
 
-/** One outcome per input item, in input order, and their counts. */
+/**
+ * One outcome per input item, in input order, and their counts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BulkResult<I, R> {
   readonly outcomes: ReadonlyArray<BulkOutcome<I, R>>
   readonly summary: BulkSummary
 }
 
-/** Counts outcomes by tag. */
+/**
+ * Counts outcomes by tag.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const summarize = (
   outcomes: ReadonlyArray<{ readonly _tag: BulkOutcome<unknown, unknown>["_tag"] }>
 ): BulkSummary => {
@@ -110,13 +170,21 @@ export const summarize = (
   }
 }
 
-/** The inputs that were certainly not processed, to send again later as they are. */
+/**
+ * The inputs that were certainly not processed, to send again later as they are.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const unavailableInputs = <I, R>(result: BulkResult<I, R>): ReadonlyArray<I> =>
   result.outcomes.flatMap((outcome) => (outcome._tag === "Unavailable" ? [outcome.input] : []))
 
 /**
  * The inputs whose fate is unknown, to reconcile or resend: for an upsert (deals, accounts with
  * `upsert`, mappings) resending is safe; for a create-only write, check first what was applied.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const unknownInputs = <I, R>(result: BulkResult<I, R>): ReadonlyArray<I> =>
   result.outcomes.flatMap((outcome) => (outcome._tag === "Unknown" ? [outcome.input] : []))

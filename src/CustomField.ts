@@ -1,7 +1,7 @@
 /**
  * Account custom fields: their definitions, and how Recotap derives a key from a label.
  *
- * @module
+ * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 import { NonBlankString } from "./internal/params.js"
@@ -12,13 +12,23 @@ import { NonBlankString } from "./internal/params.js"
  *
  * @example
  * ```ts
+ * import { customFieldKey } from "effect-recotap"
+ *
  * customFieldKey("Contract Value") // "CONTRACT_VALUE_C"
  * customFieldKey("Revenue (USD)")  // "REVENUE_(USD)_C"
  * ```
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const customFieldKey = (label: string): string => `${label.replace(/ /g, "_").toUpperCase()}_C`
 
-/** The six types of a custom field. */
+/**
+ * The six types of a custom field.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const LabelType = Schema.Literal(
   "singleLineText",
   "multiLineText",
@@ -28,12 +38,22 @@ export const LabelType = Schema.Literal(
   "date"
 )
 
-/** @see {@link LabelType} */
+/**
+ * @see {@link LabelType}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type LabelType = typeof LabelType.Type
 
 const SELECTION_TYPES: ReadonlyArray<LabelType> = ["singleSelection", "multiSelection"]
 
-/** A custom-field definition as Recotap returns it. Unknown label types are kept as text. */
+/**
+ * A custom-field definition as Recotap returns it. Unknown label types are kept as text.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const CustomField = Schema.Struct({
   /** The key to use in `customFields`, e.g. `CONTRACT_VALUE_C`. */
   key: Schema.String,
@@ -46,12 +66,20 @@ export const CustomField = Schema.Struct({
   status: Schema.optional(Schema.String)
 })
 
-/** @see {@link CustomField} */
+/**
+ * @see {@link CustomField}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type CustomField = typeof CustomField.Type
 
 /**
  * A custom field to create. `options` (at least one) are required for selection types and not
  * allowed for the others.
+ *
+ * @since 0.1.0
+ * @category schemas
  */
 export const CustomFieldInput = Schema.Struct({
   label: NonBlankString,
@@ -71,5 +99,10 @@ export const CustomFieldInput = Schema.Struct({
   })
 )
 
-/** @see {@link CustomFieldInput} */
+/**
+ * @see {@link CustomFieldInput}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type CustomFieldInput = typeof CustomFieldInput.Type

@@ -1,19 +1,29 @@
 /**
  * Deals, pushed from your CRM for revenue attribution; upserted by `externalDealId`.
  *
- * @module
+ * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 import { DateInput, Email, NonBlankString } from "./internal/params.js"
 
-/** An account a deal is linked to; matched to a Recotap account by domain when possible. */
+/**
+ * An account a deal is linked to; matched to a Recotap account by domain when possible.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const AssociatedAccount = Schema.Struct({
   externalId: Schema.optional(Schema.String),
   domain: Schema.optional(Schema.String),
   name: Schema.optional(Schema.String)
 })
 
-/** A deal to push. Dates take a `Date`, a `DateTime` or an ISO 8601 string. */
+/**
+ * A deal to push. Dates take a `Date`, a `DateTime` or an ISO 8601 string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const DealInput = Schema.Struct({
   /** Your unique deal ID: the upsert key. */
   externalDealId: NonBlankString,
@@ -34,15 +44,30 @@ export const DealInput = Schema.Struct({
   associatedAccounts: Schema.optional(Schema.Array(AssociatedAccount))
 })
 
-/** @see {@link DealInput} */
+/**
+ * @see {@link DealInput}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type DealInput = typeof DealInput.Type
 
-/** One deal's entry in Recotap's answer. */
+/**
+ * One deal's entry in Recotap's answer.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const DealResult = Schema.Struct({
   externalDealId: Schema.optional(Schema.NullOr(Schema.String)),
   status: Schema.String,
   error: Schema.optional(Schema.NullOr(Schema.String))
 })
 
-/** @see {@link DealResult} */
+/**
+ * @see {@link DealResult}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type DealResult = typeof DealResult.Type

@@ -1,7 +1,7 @@
 /**
  * Domains as Recotap stores and matches them.
  *
- * @module
+ * @since 0.1.0
  */
 
 /**
@@ -10,8 +10,13 @@
  *
  * @example
  * ```ts
+ * import { normalizeDomain } from "effect-recotap"
+ *
  * normalizeDomain("https://www.Acme.com/foo") // "acme.com"
  * ```
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const normalizeDomain = (domain: string): string =>
   domain.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "").replace(/^www\./, "").replace(/[/?#].*$/, "")

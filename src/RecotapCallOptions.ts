@@ -6,18 +6,32 @@
  *
  * @example
  * ```ts
- * // this one call: no retries, a 5 s overall deadline
- * crm.accounts.list().pipe(Effect.provideService(RecotapCallOptions, { retry: { maxRetries: 0 }, deadline: "5 seconds" }))
- * // a whole stream, each page within 10 s
- * crm.accounts.stream().pipe(Stream.provideService(RecotapCallOptions, { deadline: "10 seconds" }))
+ * import { Effect, Stream } from "effect"
+ * import { RecotapCallOptions, RecotapCrm } from "effect-recotap"
+ *
+ * const program = Effect.gen(function*() {
+ *   const crm = yield* RecotapCrm
+ *   // this one call: no retries, a 5 s overall deadline
+ *   const page = yield* crm.accounts.list().pipe(
+ *     Effect.provideService(RecotapCallOptions, { retry: { maxRetries: 0 }, deadline: "5 seconds" })
+ *   )
+ *   // a whole stream, each page within 10 s
+ *   const all = crm.accounts.stream().pipe(Stream.provideService(RecotapCallOptions, { deadline: "10 seconds" }))
+ *   return { page, all }
+ * })
  * ```
  *
- * @module
+ * @since 0.1.0
  */
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 
-/** What one call may override; unset fields keep the client's settings. */
+/**
+ * What one call may override; unset fields keep the client's settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CallOptions {
   readonly retry?: {
     readonly maxRetries?: number
@@ -35,6 +49,9 @@ export interface CallOptions {
  * Per-call overrides; none by default. They follow the rules of `RecotapConfig`; an invalid
  * value (a negative duration, a fractional retry count) is a bug in the caller and dies as a
  * defect rather than failing the call.
+ *
+ * @since 0.1.0
+ * @category services
  */
 export class RecotapCallOptions extends Context.Reference<RecotapCallOptions>()("effect-recotap/RecotapCallOptions", {
   defaultValue: (): CallOptions => ({})

@@ -4,7 +4,7 @@
  *
  * `RecotapConfig` is a `Context.Reference`: it has defaults, so providing it is optional.
  *
- * @module
+ * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
@@ -26,28 +26,61 @@ import * as Option from "effect/Option"
  *   Accounts are deduplicated by `domain` (`externalId` is optional), `accounts.push` takes
  *   `upsert`, `accounts.list` takes `domains`, and `accounts.update` addresses accounts by
  *   `rtp_aid`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Revision = "crm" | "external"
 
-/** The revisions, for checking input. */
+/**
+ * The revisions, for checking input.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const REVISIONS: ReadonlyArray<Revision> = ["crm", "external"]
 
-/** The production base URL of each revision. */
+/**
+ * The production base URL of each revision.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const BASE_URLS: Readonly<Record<Revision, string>> = {
   crm: "https://eapi.recotap.com/api/v1/crm",
   external: "https://eapi.recotap.com/api/v1"
 }
 
-/** The sandbox's base URL: the External revision on its own host (note the hyphen in `reco-tap`). */
+/**
+ * The sandbox's base URL: the External revision on its own host (note the hyphen in `reco-tap`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SANDBOX_BASE_URL = "https://sandboxapi.reco-tap.com/api/v1"
 
-/** The default base URL: the CRM revision's. */
+/**
+ * The default base URL: the CRM revision's.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_BASE_URL = BASE_URLS.crm
 
-/** The default per-attempt timeout. */
+/**
+ * The default per-attempt timeout.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(30)
 
-/** How transient failures are retried. */
+/**
+ * How transient failures are retried.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RetryPolicy {
   /** Retries after the first attempt (default 2: at most 3 attempts). `0` disables retries. */
   readonly maxRetries: number
@@ -59,7 +92,12 @@ export interface RetryPolicy {
   readonly maxRetryAfter: Duration.Duration
 }
 
-/** The default retry policy. */
+/**
+ * The default retry policy.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_RETRY: RetryPolicy = {
   maxRetries: 2,
   baseDelay: Duration.millis(500),
@@ -67,7 +105,12 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxRetryAfter: Duration.seconds(60)
 }
 
-/** A client-side rate limit, shared by every call of one `RecotapCrm`. */
+/**
+ * A client-side rate limit, shared by every call of one `RecotapCrm`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RateLimit {
   /** Requests allowed per `interval`. */
   readonly requests: number
@@ -76,10 +119,20 @@ export interface RateLimit {
   readonly maxConcurrent?: number | undefined
 }
 
-/** The default cap on a response body: 16 MiB. */
+/**
+ * The default cap on a response body: 16 MiB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
-/** Resolved client settings. */
+/**
+ * Resolved client settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RecotapSettings {
   /** The API revision: what `accounts.update` addresses, which fields a push needs and may send. */
   readonly revision: Revision
@@ -107,12 +160,20 @@ export interface RecotapSettings {
  * header, your own tracing or metrics, a circuit breaker. It receives the composed client (base
  * URL, key header, JSON headers, redirect guard, typed connection errors) and must keep its
  * error type; requests it sees carry the key in `X-Api-Key`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type TransformClient = <E extends { readonly _tag: string }>(
   client: HttpClient.HttpClient.With<E>
 ) => HttpClient.HttpClient.With<E>
 
-/** What a caller may set; everything is optional. */
+/**
+ * What a caller may set; everything is optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RecotapConfigOptions {
   /** `crm` (default) or `external`; sets the default base URL and the semantics that differ. */
   readonly revision?: Revision
@@ -149,6 +210,9 @@ const isLoopback = (url: URL) =>
 /**
  * Checks and normalises a base URL: absolute https (http only on loopback, unless allowed), no
  * credentials, no query or fragment, no trailing slash.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const parseBaseUrl = (input: string | URL, allowInsecureHttp = false): Either.Either<string, string> => {
   let url: URL
@@ -246,7 +310,12 @@ const settings = (options: RecotapConfigOptions): RecotapSettings => {
   }
 }
 
-/** Resolves options into settings, or says what is wrong. */
+/**
+ * Resolves options into settings, or says what is wrong.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const resolveSettings = (options: RecotapConfigOptions): Either.Either<RecotapSettings, string> => {
   try {
     return Either.right(settings(options))
@@ -265,6 +334,9 @@ const toLayer = (options: RecotapConfigOptions, path: ReadonlyArray<string>) =>
 /**
  * Where `RecotapConfig.layerConfig` reads each setting from: a `Config` per setting, each
  * defaulting to its `RECOTAP_*` name.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface RecotapConfigFromConfig {
   readonly revision?: Config.Config<Revision>
@@ -288,11 +360,18 @@ export interface RecotapConfigFromConfig {
  * // RECOTAP_DEADLINE, RECOTAP_MAX_RETRIES, RECOTAP_ALLOW_INSECURE_HTTP
  * RecotapConfig.layerConfig()
  * ```
+ *
+ * @since 0.1.0
+ * @category services
  */
 export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-recotap/RecotapConfig", {
   defaultValue: (): RecotapSettings => settings({})
 }) {
-  /** Settings given in code; an invalid value fails the layer with a `ConfigError`. */
+  /**
+   * Settings given in code; an invalid value fails the layer with a `ConfigError`.
+   *
+   * @since 0.1.0
+   */
   static layer(options: RecotapConfigOptions): Layer.Layer<RecotapConfig, ConfigError.ConfigError> {
     return Layer.effect(RecotapConfig, toLayer(options, []))
   }
@@ -307,8 +386,13 @@ export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-re
    *
    * @example
    * ```ts
+   * import { Config, Duration } from "effect"
+   * import { RecotapConfig } from "effect-recotap"
+   *
    * RecotapConfig.layerConfig({ baseUrl: Config.string("CRM_BASE_URL"), timeout: Config.succeed(Duration.seconds(5)) })
    * ```
+   *
+   * @since 0.1.0
    */
   static layerConfig(options: RecotapConfigFromConfig = {}): Layer.Layer<RecotapConfig, ConfigError.ConfigError> {
     return Layer.effect(

@@ -12,10 +12,11 @@
  *   yield* Effect.log(`${page.data.length} accounts`)
  * })
  *
- * program.pipe(Effect.provide(RecotapCrm.live), Effect.runPromise)
+ * // Production: the key from RECOTAP_API_KEY, over fetch. Run it with `Effect.runPromise(main)`.
+ * export const main = program.pipe(Effect.provide(RecotapCrm.live))
  * ```
  *
- * @module
+ * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
@@ -62,7 +63,12 @@ import type { BadRequest, Conflict, InvalidApiKey, MissingApiKey, NotFound, Read
 import type { SalesActivityInput, SalesActivityResult } from "./SalesActivity.js"
 import type { ListSegmentsParams, Segment, Segments } from "./Segment.js"
 
-/** Accounts: push them in, pull them back with their Recotap scores, map IDs. */
+/**
+ * Accounts: push them in, pull them back with their Recotap scores, map IDs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface AccountsApi {
   /**
    * One page of `GET /accounts`: the accounts that could be read in `data`, those that could not
@@ -122,7 +128,12 @@ export interface AccountsApi {
   readonly listUnmapped: (params?: ListUnmappedParams) => Effect.Effect<ReadonlyArray<UnmappedAccount>, ReadError>
 }
 
-/** Account custom-field definitions. */
+/**
+ * Account custom-field definitions.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CustomFieldsApi {
   /** The active custom fields. */
   readonly list: () => Effect.Effect<ReadonlyArray<CustomField>, ReadError>
@@ -133,7 +144,12 @@ export interface CustomFieldsApi {
   readonly create: (input: CustomFieldInput) => Effect.Effect<CustomField, ReadError | BadRequest | Conflict>
 }
 
-/** Deals, upserted by `externalDealId`. */
+/**
+ * Deals, upserted by `externalDealId`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DealsApi {
   /** Upserts any number of deals (100 per request): one outcome per deal, in input order. */
   readonly push: (
@@ -142,7 +158,12 @@ export interface DealsApi {
   ) => Effect.Effect<BulkResult<DealInput, DealResult>, MissingApiKey | InvalidApiKey>
 }
 
-/** Deal pipelines and stages. */
+/**
+ * Deal pipelines and stages.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DealStagesApi {
   /**
    * Registers pipelines (20 per request). Create-only and all-or-nothing per request: when one
@@ -157,7 +178,12 @@ export interface DealStagesApi {
   readonly list: () => Effect.Effect<ReadonlyArray<DealPipeline>, ReadError>
 }
 
-/** Sales activities: calls and emails. */
+/**
+ * Sales activities: calls and emails.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SalesActivitiesApi {
   /**
    * Creates any number of activities (50 per request). Create-only: a repeated
@@ -169,7 +195,12 @@ export interface SalesActivitiesApi {
   ) => Effect.Effect<BulkResult<SalesActivityInput, SalesActivityResult>, MissingApiKey | InvalidApiKey>
 }
 
-/** Static segments (active or draft). */
+/**
+ * Static segments (active or draft).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SegmentsApi {
   /** One page of segments. */
   readonly list: (params?: ListSegmentsParams) => Effect.Effect<Segments, ReadError>
@@ -183,13 +214,23 @@ export interface SegmentsApi {
   readonly stream: (params?: ListSegmentsParams) => Stream.Stream<Segment, ReadError>
 }
 
-/** Journey-stage labels. */
+/**
+ * Journey-stage labels.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface JourneyStagesApi {
   /** The workspace's journey stages, e.g. `Unaware`, `Aware`, `Consideration`, ... */
   readonly list: () => Effect.Effect<ReadonlyArray<string>, ReadError>
 }
 
-/** Everything the client can do, grouped by resource. */
+/**
+ * Everything the client can do, grouped by resource.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RecotapCrmService {
   readonly accounts: AccountsApi
   readonly customFields: CustomFieldsApi
@@ -200,7 +241,12 @@ export interface RecotapCrmService {
   readonly journeyStages: JourneyStagesApi
 }
 
-/** Builds the client from an `HttpClient`, an `ApiKey` and (optionally) `RecotapConfig`. */
+/**
+ * Builds the client from an `HttpClient`, an `ApiKey` and (optionally) `RecotapConfig`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const make: Effect.Effect<RecotapCrmService, never, HttpClient.HttpClient | ApiKey> = Effect.gen(function*() {
   const pipeline = yield* makePipeline
   return {
@@ -217,6 +263,9 @@ export const make: Effect.Effect<RecotapCrmService, never, HttpClient.HttpClient
 /**
  * Where `RecotapCrm.layerConfig` reads the key and the settings from: `apiKey` (by default
  * `RECOTAP_API_KEY`) and each `RecotapConfig.layerConfig` setting.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface RecotapCrmFromConfig extends RecotapConfigFromConfig {
   readonly apiKey?: Config.Config<Redacted.Redacted<string>>
@@ -231,6 +280,9 @@ export interface RecotapCrmFromConfig extends RecotapConfigFromConfig {
  * - `RecotapCrm.layerConfig(options?)`: key and settings from Config; needs an `HttpClient`.
  * - `RecotapCrm.live`: `layerConfig()` over the platform's fetch client: production in one line.
  * - `RecotapCrm.layerTest(methods)`: a stand-in made of the methods a test gives.
+ *
+ * @since 0.1.0
+ * @category services
  */
 export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<RecotapCrm, RecotapCrmService>() {
   static readonly layer: Layer.Layer<RecotapCrm, never, HttpClient.HttpClient | ApiKey> = Layer.effect(RecotapCrm, make)
@@ -241,8 +293,13 @@ export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<Recotap
    *
    * @example
    * ```ts
+   * import { Config } from "effect"
+   * import { RecotapCrm } from "effect-recotap"
+   *
    * RecotapCrm.layerConfig({ apiKey: Config.redacted("CRM_RECOTAP_KEY") })
    * ```
+   *
+   * @since 0.1.0
    */
   static layerConfig(
     options: RecotapCrmFromConfig = {}
@@ -265,8 +322,13 @@ export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<Recotap
    *
    * @example
    * ```ts
+   * import { Effect } from "effect"
+   * import { RecotapCrm } from "effect-recotap"
+   *
    * RecotapCrm.layerTest({ journeyStages: { list: () => Effect.succeed(["Aware", "Customer"]) } })
    * ```
+   *
+   * @since 0.1.0
    */
   static layerTest(methods: PartialRecotapCrm): Layer.Layer<RecotapCrm> {
     return Layer.succeed(RecotapCrm, testService(methods))

@@ -8,6 +8,11 @@
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
+ * import { RecotapCrm } from "effect-recotap"
+ *
+ * const program = Effect.flatMap(RecotapCrm, (crm) => crm.journeyStages.list())
+ *
  * program.pipe(
  *   Effect.catchTags({
  *     MissingApiKey: () => Effect.logError("set RECOTAP_API_KEY"),
@@ -17,17 +22,25 @@
  * )
  * ```
  *
- * @module
+ * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 
-/** Why no key could be used: none configured, a blank one, a key source that failed, or the server's word. */
+/**
+ * Why no key could be used: none configured, a blank one, a key source that failed, or the server's word.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const MissingApiKeyReason = Schema.Literal("NotConfigured", "Blank", "SourceFailed", "RejectedByServer")
 
 /**
  * No API key is available. Raised before anything is sent when the key is not configured,
  * blank, or its source failed or did not answer within the timeout; or when the server answered
  * 401 `X-Api-Key header is required`.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingApiKey", {
   reason: MissingApiKeyReason,
@@ -39,13 +52,21 @@ export class MissingApiKey extends Schema.TaggedError<MissingApiKey>()("MissingA
   }
 }
 
-/** Why the key was refused: it cannot be a header value, or the server rejected it. */
+/**
+ * Why the key was refused: it cannot be a header value, or the server rejected it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const InvalidApiKeyReason = Schema.Literal("NotAHeaderValue", "RejectedByServer")
 
 /**
  * The API key was refused: either locally, because it cannot be sent as a header value (control
  * or non-ASCII characters; nothing is sent), or by the server (any 401 other than a missing key,
  * for example `Invalid API key`, or API access not enabled for the workspace).
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()("InvalidApiKey", {
   reason: InvalidApiKeyReason,
@@ -69,6 +90,9 @@ export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()("InvalidA
  * - `Decode`: a body that is not JSON, does not match the documented shape, or exceeds the size cap.
  * - `Redirect`: a redirect the client refused to follow with the key (to another origin, from
  *   https to http, or too many).
+ *
+ * @since 0.1.0
+ * @category schemas
  */
 export const TransportErrorReason = Schema.Literal(
   "InvalidRequest",
@@ -79,11 +103,21 @@ export const TransportErrorReason = Schema.Literal(
   "Redirect"
 )
 
-/** The request did not produce a usable answer. See {@link TransportErrorReason}. */
+/**
+ * The request did not produce a usable answer. See {@link TransportErrorReason}.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
   reason: TransportErrorReason,
   method: Schema.String,
   url: Schema.String,
+  /**
+   * @since 0.1.0
+   *
+   * @since 0.1.0
+   */
   status: Schema.optional(Schema.Number),
   detail: Schema.String,
   /** Attempts made before giving up (1 when the call was not retried). */
@@ -98,22 +132,38 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   notProcessed: Schema.optional(Schema.Boolean),
   cause: Schema.optional(Schema.Defect)
 }) {
-  /** Parameters that cannot be sent: nothing was. */
+  /**
+   * Parameters that cannot be sent: nothing was.
+   *
+   * @since 0.1.0
+   */
   static invalidRequest(method: string, url: string, detail: string): TransportError {
     return new TransportError({ reason: "InvalidRequest", method, url, detail, notProcessed: true })
   }
 
-  /** A body that is not JSON, not the documented shape, or too large. */
+  /**
+   * A body that is not JSON, not the documented shape, or too large.
+   *
+   * @since 0.1.0
+   */
   static decode(method: string, url: string, detail: string, status?: number): TransportError {
     return new TransportError({ reason: "Decode", method, url, detail, ...(status === undefined ? {} : { status }) })
   }
 
-  /** No complete answer in time. */
+  /**
+   * No complete answer in time.
+   *
+   * @since 0.1.0
+   */
   static timeout(method: string, url: string, detail: string): TransportError {
     return new TransportError({ reason: "Timeout", method, url, detail })
   }
 
-  /** A redirect refused: to another origin, a downgrade to http, or one too many. */
+  /**
+   * A redirect refused: to another origin, a downgrade to http, or one too many.
+   *
+   * @since 0.1.0
+   */
   static redirect(method: string, url: string, status: number, detail: string): TransportError {
     return new TransportError({ reason: "Redirect", method, url, status, detail })
   }
@@ -121,6 +171,8 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   /**
    * The connection failed or was reset. `neverSent` when the cause proves the request did not
    * leave (connection refused, host not found).
+   *
+   * @since 0.1.0
    */
   static transport(method: string, url: string, detail: string, cause: unknown, neverSent: boolean): TransportError {
     return new TransportError({
@@ -136,6 +188,8 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   /**
    * An HTTP status the operation does not model. `notProcessed` when the status proves the
    * request was refused before processing.
+   *
+   * @since 0.1.0
    */
   static status(
     method: string,
@@ -159,6 +213,8 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
    * The same error after `attempts` attempts, claiming `notProcessed` only if `everyNotProcessed`
    * (a 503 after a 500 says nothing of what the 500 did). Field by field: `cause` is not an
    * enumerable property of an error, so spreading would lose it.
+   *
+   * @since 0.1.0
    */
   withHistory(attempts: number, everyNotProcessed: boolean, detail: string = this.detail): TransportError {
     return new TransportError({
@@ -181,13 +237,23 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   }
 }
 
-/** One failed validation rule as the API reports it: the property and its rule → message map. */
+/**
+ * One failed validation rule as the API reports it: the property and its rule → message map.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Violation = Schema.Struct({
   property: Schema.String,
   constraints: Schema.Record({ key: Schema.String, value: Schema.String })
 })
 
-/** @see {@link Violation} */
+/**
+ * @see {@link Violation}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type Violation = typeof Violation.Type
 
 const ServerAnswer = {
@@ -206,6 +272,9 @@ const describe = (name: string, e: { readonly serverMessage: string; readonly cu
  * 400: a write was refused: by the API (`origin: "server"`): failed validation (see
  * `violations`) or a business rule (see `customMessage`, e.g. an unknown custom-field key); or
  * here, before anything was sent (`origin: "client"`), because the input failed its schema.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   ...ServerAnswer,
@@ -224,22 +293,42 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   }
 }
 
-/** 404: the addressed record does not exist (e.g. updating an unknown account). */
+/**
+ * 404: the addressed record does not exist (e.g. updating an unknown account).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", ServerAnswer) {
   override get message(): string {
     return describe("Recotap found no such record", this)
   }
 }
 
-/** 409: the record already exists (a custom field with the same key, an existing pipeline). */
+/**
+ * 409: the record already exists (a custom field with the same key, an existing pipeline).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", ServerAnswer) {
   override get message(): string {
     return describe("Recotap record already exists", this)
   }
 }
 
-/** What every read can fail with. */
+/**
+ * What every read can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ReadError = MissingApiKey | InvalidApiKey | TransportError
 
-/** Everything any call can fail with. */
+/**
+ * Everything any call can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RecotapError = ReadError | BadRequest | NotFound | Conflict

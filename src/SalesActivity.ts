@@ -4,12 +4,17 @@
  * The input is a union discriminated by `activityType`: call-only fields on an email (or the
  * reverse) are type errors, and are refused at run time too.
  *
- * @module
+ * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 import { DateInput, Email, NonBlankString } from "./internal/params.js"
 
-/** A person involved in an activity. */
+/**
+ * A person involved in an activity.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Contact = Schema.Struct({
   email: Schema.optional(Email),
   externalContactId: Schema.optional(Schema.String),
@@ -21,7 +26,12 @@ export const Contact = Schema.Struct({
   linkedinUrl: Schema.optional(Schema.String)
 })
 
-/** @see {@link Contact} */
+/**
+ * @see {@link Contact}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type Contact = typeof Contact.Type
 
 const Contacts = Schema.NonEmptyArray(Contact).pipe(
@@ -45,7 +55,12 @@ const common = {
   from: Schema.optional(Schema.Struct({ name: Schema.optional(Schema.String), email: Schema.optional(Email) }))
 }
 
-/** A call. */
+/**
+ * A call.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const CallActivity = Schema.Struct({
   ...common,
   activityType: Schema.Literal("call"),
@@ -56,7 +71,12 @@ export const CallActivity = Schema.Struct({
   direction: Schema.optional(Schema.Literal("inbound", "outbound"))
 })
 
-/** An email. */
+/**
+ * An email.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const EmailActivity = Schema.Struct({
   ...common,
   activityType: Schema.Literal("email"),
@@ -64,18 +84,38 @@ export const EmailActivity = Schema.Struct({
   clickCount: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.nonNegative()))
 })
 
-/** A sales activity to push: a call or an email (Recotap skips any other type). */
+/**
+ * A sales activity to push: a call or an email (Recotap skips any other type).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const SalesActivityInput = Schema.Union(CallActivity, EmailActivity)
 
-/** @see {@link SalesActivityInput} */
+/**
+ * @see {@link SalesActivityInput}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type SalesActivityInput = typeof SalesActivityInput.Type
 
-/** One activity's entry in Recotap's answer. */
+/**
+ * One activity's entry in Recotap's answer.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const SalesActivityResult = Schema.Struct({
   externalActivityId: Schema.optional(Schema.NullOr(Schema.String)),
   status: Schema.String,
   error: Schema.optional(Schema.NullOr(Schema.String))
 })
 
-/** @see {@link SalesActivityResult} */
+/**
+ * @see {@link SalesActivityResult}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export type SalesActivityResult = typeof SalesActivityResult.Type

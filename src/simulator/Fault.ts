@@ -6,11 +6,14 @@
  *
  * @example
  * ```ts
+ * import { Fault, Simulator } from "effect-recotap/simulator"
+ *
+ * const sim = new Simulator()
  * sim.faults.script("GET /accounts", Fault.status(503), Fault.status(503)) // two 503s, then normal
  * sim.faults.always("*", Fault.latency(200))                             // every request is slow
  * ```
  *
- * @module
+ * @since 0.1.0
  */
 
 /**
@@ -19,6 +22,9 @@
  * - `Status`, `RateLimited`, `Html`, `Redirect`, `Reset`: the request is **not** processed.
  * - `Latency`: processed, answered late.
  * - `Truncated`, `MalformedJson`, `Oversized`: processed (a write is applied), answer mangled.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Fault =
   | { readonly _tag: "Status"; readonly status: number; readonly body?: string }
@@ -31,7 +37,12 @@ export type Fault =
   | { readonly _tag: "Redirect"; readonly status: number; readonly origin: "same" | string }
   | { readonly _tag: "Oversized"; readonly bytes: number }
 
-/** Builds faults. */
+/**
+ * Builds faults.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Fault = {
   /** Answer with this status (and an optional raw body) instead of processing. */
   status: (status: number, body?: string): Fault => ({
@@ -57,39 +68,69 @@ export const Fault = {
   oversized: (bytes: number): Fault => ({ _tag: "Oversized", bytes })
 } as const
 
-/** A route name such as `"GET /accounts"`, or `"*"`. */
+/**
+ * A route name such as `"GET /accounts"`, or `"*"`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type FaultRoute = string
 
-/** Scripted and permanent faults, per route. */
+/**
+ * Scripted and permanent faults, per route.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class Faults {
   private readonly scripts = new Map<FaultRoute, Array<Fault>>()
   private readonly permanent = new Map<FaultRoute, Fault>()
 
-  /** Queues faults for a route: each request to it takes the next one, then requests are normal again. */
+  /**
+   * Queues faults for a route: each request to it takes the next one, then requests are normal again.
+   *
+   * @since 0.1.0
+   */
   script(route: FaultRoute, ...faults: ReadonlyArray<Fault>): this {
     this.scripts.set(route, [...(this.scripts.get(route) ?? []), ...faults])
     return this
   }
 
-  /** Applies a fault to every request to a route until cleared. */
+  /**
+   * Applies a fault to every request to a route until cleared.
+   *
+   * @since 0.1.0
+   */
   always(route: FaultRoute, fault: Fault): this {
     this.permanent.set(route, fault)
     return this
   }
 
-  /** Removes every fault. */
+  /**
+   * Removes every fault.
+   *
+   * @since 0.1.0
+   */
   clear(): this {
     this.scripts.clear()
     this.permanent.clear()
     return this
   }
 
-  /** Faults still queued for a route. */
+  /**
+   * Faults still queued for a route.
+   *
+   * @since 0.1.0
+   */
   pending(route: FaultRoute): number {
     return this.scripts.get(route)?.length ?? 0
   }
 
-  /** The fault for the next request to `route`, if any: its own script, then `*`'s, then permanent ones. */
+  /**
+   * The fault for the next request to `route`, if any: its own script, then `*`'s, then permanent ones.
+   *
+   * @since 0.1.0
+   */
   take(route: FaultRoute): Fault | undefined {
     for (const name of [route, "*"]) {
       const queue = this.scripts.get(name)

@@ -5,6 +5,36 @@
  * the loopback HTTP server) then realises it, including the faults that only a transport can
  * produce: a delay, a connection reset, a body cut short.
  *
- * @module
+ * @since 0.1.0
  */
-export type { Reply, Reset, Respond, SimRequest, Truncated } from "./internal/reply.js"
+import type * as internal from "./internal/reply.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Reply = internal.Reply
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Reset = internal.Reset
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Respond = internal.Respond
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SimRequest = internal.SimRequest
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Truncated = internal.Truncated

@@ -9,7 +9,7 @@
  * Where the docs are silent the simulator picks a plausible answer; the README lists those
  * choices.
  *
- * @module
+ * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
@@ -22,7 +22,7 @@ import {
   pushAccounts,
   updateAccount
 } from "./internal/accounts.js"
-import { ITEM_ROUTES, type ItemRoute, type ItemRule, type RouteHandler } from "./internal/call.js"
+import { ITEM_ROUTES, type RouteHandler } from "./internal/call.js"
 import { createCustomField, customFieldView, listCustomFields } from "./internal/customFields.js"
 import { pushDeals } from "./internal/deals.js"
 import { listDealStages, pushDealStages } from "./internal/dealStages.js"
@@ -31,9 +31,6 @@ import { isNonEmptyString } from "./internal/rules.js"
 import { pushSalesActivities } from "./internal/salesActivities.js"
 import { listJourneyStages, listSegments } from "./internal/segments.js"
 import {
-  type ClockMode,
-  type Revision,
-  type Scores,
   Store,
   type StoredAccount,
   type StoredCustomField,
@@ -43,19 +40,69 @@ import {
 import { json, noRoute, refuse, type Where } from "./internal/wire.js"
 import type { Reply, Respond, SimRequest } from "./Reply.js"
 
-export type { ItemRoute, ItemRule } from "./internal/call.js"
-export type { ClockMode, Revision, Scores } from "./internal/store.js"
+import type * as call from "./internal/call.js"
 
-/** The key a simulator accepts when none are configured. */
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ItemRoute = call.ItemRoute
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ItemRule = call.ItemRule
+import type * as store from "./internal/store.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ClockMode = store.ClockMode
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Revision = store.Revision
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Scores = store.Scores
+
+/**
+ * The key a simulator accepts when none are configured.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_SIMULATOR_KEY = "sim-key"
 
-/** Where the virtual clock starts by default. */
+/**
+ * Where the virtual clock starts by default.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_START = "2026-01-01T00:00:00.000Z"
 
-/** The API path prefix of each revision. */
+/**
+ * The API path prefix of each revision.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const PREFIXES: Readonly<Record<Revision, string>> = { crm: "/api/v1/crm", external: "/api/v1" }
 
-/** How a simulator behaves. */
+/**
+ * How a simulator behaves.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SimulatorOptions {
   /** Keys it accepts (default: {@link DEFAULT_SIMULATOR_KEY}). */
   readonly keys?: ReadonlyArray<string>
@@ -75,7 +122,12 @@ export interface SimulatorOptions {
   readonly journeyStages?: ReadonlyArray<string>
 }
 
-/** An account to seed, as if it had been pushed (or found by Recotap, without `externalId`). */
+/**
+ * An account to seed, as if it had been pushed (or found by Recotap, without `externalId`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SeedAccount {
   readonly name: string
   readonly domain: string
@@ -87,7 +139,12 @@ export interface SeedAccount {
   readonly scores?: Scores
 }
 
-/** A segment to seed. `members` are domains of existing accounts. */
+/**
+ * A segment to seed. `members` are domains of existing accounts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SeedSegment {
   readonly segmentId: string
   readonly name: string
@@ -96,7 +153,12 @@ export interface SeedSegment {
   readonly members?: ReadonlyArray<string>
 }
 
-/** A custom field to seed; its key is derived from the label as the API does. */
+/**
+ * A custom field to seed; its key is derived from the label as the API does.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SeedCustomField {
   readonly label: string
   readonly labelType: StoredCustomField["labelType"]
@@ -105,7 +167,12 @@ export interface SeedCustomField {
   readonly status?: StoredCustomField["status"]
 }
 
-/** One request the simulator received. The key is kept `Redacted`. */
+/**
+ * One request the simulator received. The key is kept `Redacted`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RecordedRequest {
   readonly method: string
   readonly url: string
@@ -118,7 +185,12 @@ export interface RecordedRequest {
   readonly body: unknown
 }
 
-/** An account as stored, with what the API does not return. */
+/**
+ * An account as stored, with what the API does not return.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type SimAccount = ReturnType<typeof accountView> & {
   readonly shortName?: string
   readonly linkedinUrl?: string
@@ -166,11 +238,24 @@ const copy = <A>(value: A): A => structuredClone(value)
 
 const noFailure: ItemRule = () => undefined
 
-/** A simulated Recotap workspace. */
+/**
+ * A simulated Recotap workspace.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class Simulator {
-  /** The API path prefix, `/api/v1/crm` or `/api/v1`. */
+  /**
+   * The API path prefix, `/api/v1/crm` or `/api/v1`.
+   *
+   * @since 0.1.0
+   */
   readonly prefix: string
-  /** Fault injection: `sim.faults.script(route, ...faults)`, `sim.faults.always(route, fault)`. */
+  /**
+   * Fault injection: `sim.faults.script(route, ...faults)`, `sim.faults.always(route, fault)`.
+   *
+   * @since 0.1.0
+   */
   readonly faults = new Faults()
   private readonly store: Store
   private readonly recorded: Array<RecordedRequest> = []
@@ -195,24 +280,40 @@ export class Simulator {
 
   // ---------------------------------------------------------------- clock and keys
 
-  /** The simulator's current time. */
+  /**
+   * The simulator's current time.
+   *
+   * @since 0.1.0
+   */
   now(): Date {
     return new Date(this.store.peek())
   }
 
-  /** Moves the virtual clock forward (e.g. `"1 hour"`). */
+  /**
+   * Moves the virtual clock forward (e.g. `"1 hour"`).
+   *
+   * @since 0.1.0
+   */
   advance(duration: Duration.DurationInput): this {
     this.store.advance(Duration.toMillis(Duration.decode(duration)))
     return this
   }
 
-  /** Accepts another key. */
+  /**
+   * Accepts another key.
+   *
+   * @since 0.1.0
+   */
   addKey(key: string): this {
     this.store.keys.add(key)
     return this
   }
 
-  /** Stops accepting a key (as regenerating it in Recotap does). */
+  /**
+   * Stops accepting a key (as regenerating it in Recotap does).
+   *
+   * @since 0.1.0
+   */
   revokeKey(key: string): this {
     this.store.keys.delete(key)
     return this
@@ -220,7 +321,11 @@ export class Simulator {
 
   // ---------------------------------------------------------------- seeding
 
-  /** Adds accounts directly, with optional scores. Domains are normalised as the API does. */
+  /**
+   * Adds accounts directly, with optional scores. Domains are normalised as the API does.
+   *
+   * @since 0.1.0
+   */
   seedAccounts(accounts: ReadonlyArray<SeedAccount>): ReadonlyArray<SimAccount> {
     return accounts.map((seed) => {
       const account = this.store.createAccount({
@@ -237,7 +342,11 @@ export class Simulator {
     })
   }
 
-  /** Adds segments (static and active unless said otherwise). */
+  /**
+   * Adds segments (static and active unless said otherwise).
+   *
+   * @since 0.1.0
+   */
   seedSegments(segments: ReadonlyArray<SeedSegment>): this {
     for (const seed of segments) {
       const members = (seed.members ?? []).map((domain) => this.find(domain).rtp_aid)
@@ -252,13 +361,21 @@ export class Simulator {
     return this
   }
 
-  /** Adds custom-field definitions (active unless said otherwise). */
+  /**
+   * Adds custom-field definitions (active unless said otherwise).
+   *
+   * @since 0.1.0
+   */
   seedCustomFields(fields: ReadonlyArray<SeedCustomField>): this {
     for (const seed of fields) this.store.defineCustomField(seed)
     return this
   }
 
-  /** Replaces the journey-stage labels. */
+  /**
+   * Replaces the journey-stage labels.
+   *
+   * @since 0.1.0
+   */
   setJourneyStages(stages: ReadonlyArray<string>): this {
     this.store.journeyStages = [...stages]
     return this
@@ -268,6 +385,8 @@ export class Simulator {
    * Sets an account's `rtp_*` fields, as Recotap's scheduled scoring does: the account counts as
    * updated now (so the next delta sync returns it) and `rtp_last_account_date` moves to now.
    * `ref` is a domain, an `rtp_aid` or an `externalId`.
+   *
+   * @since 0.1.0
    */
   setScores(ref: string, scores: Scores): SimAccount {
     const account = this.find(ref)
@@ -289,8 +408,13 @@ export class Simulator {
    *
    * @example
    * ```ts
+   * import { Simulator } from "effect-recotap/simulator"
+   *
+   * const sim = new Simulator()
    * sim.failItems("POST /deals", (deal) => deal["amount"] === 0 ? "amount must be positive" : undefined)
    * ```
+   *
+   * @since 0.1.0
    */
   failItems(route: ItemRoute, rule: ItemRule): this {
     if (!ITEM_ROUTES.includes(route)) {
@@ -300,7 +424,11 @@ export class Simulator {
     return this
   }
 
-  /** Stops failing items injected with {@link Simulator.failItems}: on one route, or on all when none is given. */
+  /**
+   * Stops failing items injected with {@link Simulator.failItems}: on one route, or on all when none is given.
+   *
+   * @since 0.1.0
+   */
   clearItemFailures(route?: ItemRoute): this {
     if (route === undefined) this.itemFailures.clear()
     else this.itemFailures.delete(route)
@@ -309,17 +437,29 @@ export class Simulator {
 
   // ---------------------------------------------------------------- reading back
 
-  /** Every account, in keyset order. */
+  /**
+   * Every account, in keyset order.
+   *
+   * @since 0.1.0
+   */
   accounts(): ReadonlyArray<SimAccount> {
     return this.store.sortedAccounts().map((a) => this.view(a))
   }
 
-  /** One account by domain, `rtp_aid` or `externalId`; throws when there is none. */
+  /**
+   * One account by domain, `rtp_aid` or `externalId`; throws when there is none.
+   *
+   * @since 0.1.0
+   */
   account(ref: string): SimAccount {
     return this.view(this.find(ref))
   }
 
-  /** Every segment, with its members' domains. */
+  /**
+   * Every segment, with its members' domains.
+   *
+   * @since 0.1.0
+   */
   segments(): ReadonlyArray<Omit<StoredSegment, "members"> & { readonly members: ReadonlyArray<string> }> {
     return [...this.store.segments.values()].map((s) => ({
       ...copy(s),
@@ -327,22 +467,38 @@ export class Simulator {
     }))
   }
 
-  /** Every custom-field definition, inactive ones included. */
+  /**
+   * Every custom-field definition, inactive ones included.
+   *
+   * @since 0.1.0
+   */
   customFields(): ReadonlyArray<StoredCustomField> {
     return [...this.store.customFields.values()].map(customFieldView)
   }
 
-  /** Every pipeline. */
+  /**
+   * Every pipeline.
+   *
+   * @since 0.1.0
+   */
   pipelines(): ReadonlyArray<StoredPipeline> {
     return copy([...this.store.pipelines.values()])
   }
 
-  /** Every deal as last pushed, with `linkedAccounts` (the `rtp_aid`s its associated domains matched). */
+  /**
+   * Every deal as last pushed, with `linkedAccounts` (the `rtp_aid`s its associated domains matched).
+   *
+   * @since 0.1.0
+   */
   deals(): ReadonlyArray<Readonly<Record<string, unknown>>> {
     return [...this.store.deals.values()].map((d) => copy(d.fields))
   }
 
-  /** Every sales activity created. */
+  /**
+   * Every sales activity created.
+   *
+   * @since 0.1.0
+   */
   activities(): ReadonlyArray<Readonly<Record<string, unknown>>> {
     return [...this.store.activities.values()].map((a) => copy(a.fields))
   }
@@ -352,7 +508,11 @@ export class Simulator {
     return this.recorded
   }
 
-  /** Forgets the recorded requests. */
+  /**
+   * Forgets the recorded requests.
+   *
+   * @since 0.1.0
+   */
   clearRequests(): this {
     this.recorded.length = 0
     return this
@@ -360,7 +520,11 @@ export class Simulator {
 
   // ---------------------------------------------------------------- serving
 
-  /** Answers one request. Transports realise the reply (delay, reset, truncation). */
+  /**
+   * Answers one request. Transports realise the reply (delay, reset, truncation).
+   *
+   * @since 0.1.0
+   */
   reply(request: SimRequest): Reply {
     const where: Where = { timestamp: new Date(this.store.tick()).toISOString(), path: request.url.pathname }
     const route = this.match(request.method, request.url.pathname)
@@ -395,12 +559,19 @@ export class Simulator {
     return fault === undefined ? answer : this.mangled(fault, answer)
   }
 
-  /** The injected failure rule of a route, given a copy of each item so that it cannot change what is stored. */
+  /**
+   * The injected failure rule of a route, given a copy of each item so that it cannot change what is stored.
+   *
+   * @internal
+   */
   private failItemOn(routeName: string): ItemRule {
     const rule = this.itemFailures.get(routeName)
     return rule === undefined ? noFailure : (item) => rule(copy(item))
   }
 
+  /**
+   * @internal
+   */
   private match(method: string, pathname: string): { readonly route: Route; readonly param: string } | undefined {
     if (!pathname.startsWith(`${this.prefix}/`)) return undefined
     const path = pathname.slice(this.prefix.length).replace(/\/+$/, "")
@@ -411,7 +582,11 @@ export class Simulator {
     return param !== null && update !== undefined ? { route: update, param: param[1]! } : undefined
   }
 
-  /** Like a JSON body parser: only a JSON content type is parsed; anything else leaves `{}`. */
+  /**
+   * Like a JSON body parser: only a JSON content type is parsed; anything else leaves `{}`.
+   *
+   * @internal
+   */
   private readBody(
     request: SimRequest
   ): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string } {
@@ -424,6 +599,9 @@ export class Simulator {
     }
   }
 
+  /**
+   * @internal
+   */
   private authenticate(request: SimRequest, where: Where): Respond | undefined {
     const key = request.headers["x-api-key"]
     if (isNonEmptyString(key) && this.store.keys.has(key)) return undefined
@@ -438,7 +616,11 @@ export class Simulator {
     return refuse(where, 401, isNonEmptyString(key) ? "Invalid API key" : "X-Api-Key header is required")
   }
 
-  /** Faults that answer instead of the API: the request is not processed. */
+  /**
+   * Faults that answer instead of the API: the request is not processed.
+   *
+   * @internal
+   */
   private unprocessed(fault: Fault, request: SimRequest, where: Where): Reply | undefined {
     switch (fault._tag) {
       case "Status":
@@ -487,7 +669,11 @@ export class Simulator {
     }
   }
 
-  /** Faults that change how a processed answer arrives. */
+  /**
+   * Faults that change how a processed answer arrives.
+   *
+   * @internal
+   */
   private mangled(fault: Fault, answer: Respond): Reply {
     switch (fault._tag) {
       case "Latency":
@@ -504,6 +690,9 @@ export class Simulator {
     }
   }
 
+  /**
+   * @internal
+   */
   private find(ref: string): StoredAccount {
     const account = this.store.accounts.get(ref) ?? this.store.findByDomain(normalizeDomain(ref)) ??
       this.store.findByExternalId(ref)
@@ -511,6 +700,9 @@ export class Simulator {
     return account
   }
 
+  /**
+   * @internal
+   */
   private view(account: StoredAccount): SimAccount {
     return {
       ...accountView(account),

@@ -2,7 +2,7 @@
  * The simulator served as an `HttpClient`: no sockets, no ports, and delays that follow the
  * Effect `Clock`, so `TestClock` drives injected latency.
  *
- * @module
+ * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
@@ -12,7 +12,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { Simulator } from "./Simulator.js"
 
-/** The origin the in-memory simulator pretends to live at (`.invalid` never resolves). */
+/**
+ * The origin the in-memory simulator pretends to live at (`.invalid` never resolves).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SIMULATOR_ORIGIN = "https://simulator.recotap.invalid"
 
 const readBody = (
@@ -55,7 +60,12 @@ const cutShort = (text: string): ReadableStream<Uint8Array> => {
 
 const connectionReset = () => Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" })
 
-/** An `HttpClient` whose every request is answered by `simulator`, in memory. */
+/**
+ * An `HttpClient` whose every request is answered by `simulator`, in memory.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeSimulatorHttpClient = (simulator: Simulator): HttpClient.HttpClient =>
   HttpClient.make((request, url) =>
     Effect.gen(function*() {

@@ -2,7 +2,7 @@
  * The simulator served over real HTTP on a loopback address, for examples, benchmarks and
  * integration tests in any language.
  *
- * @module
+ * @since 0.1.0
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -11,7 +11,12 @@ import * as http from "node:http"
 import type { Reply } from "./Reply.js"
 import type { Simulator } from "./Simulator.js"
 
-/** Where to listen. Only loopback hosts make sense: the simulator is not a service for others. */
+/**
+ * Where to listen. Only loopback hosts make sense: the simulator is not a service for others.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ListenOptions {
   /** Default `127.0.0.1`. */
   readonly host?: string
@@ -19,7 +24,12 @@ export interface ListenOptions {
   readonly port?: number
 }
 
-/** A running simulator server. */
+/**
+ * A running simulator server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RunningSimulator {
   /** `http://127.0.0.1:PORT` */
   readonly origin: string
@@ -30,7 +40,12 @@ export interface RunningSimulator {
   readonly close: () => Promise<void>
 }
 
-/** The server could not start (e.g. the port is taken). */
+/**
+ * The server could not start (e.g. the port is taken).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class SimulatorServeError extends Data.TaggedError("SimulatorServeError")<{
   readonly message: string
   readonly cause: unknown
@@ -66,7 +81,12 @@ const send = (reply: Reply, request: http.IncomingMessage, response: http.Server
   }
 }
 
-/** Starts an HTTP server answering with `simulator`. */
+/**
+ * Starts an HTTP server answering with `simulator`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const listen = (simulator: Simulator, options: ListenOptions = {}): Promise<RunningSimulator> => {
   const host = options.host ?? "127.0.0.1"
   const timers = new Set<NodeJS.Timeout>()
@@ -111,7 +131,12 @@ export const listen = (simulator: Simulator, options: ListenOptions = {}): Promi
   })
 }
 
-/** Serves `simulator` on loopback for the lifetime of the scope. */
+/**
+ * Serves `simulator` on loopback for the lifetime of the scope.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const serve = (
   simulator: Simulator,
   options: ListenOptions = {}
