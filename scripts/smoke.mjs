@@ -4,7 +4,7 @@
 // `skipLibCheck: false`, and runs each against the simulator's installed bin. The install must
 // print no warning. Needs the npm registry (or a warm npm cache) for the peers.
 import { execFileSync, spawn, spawnSync } from "node:child_process"
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
@@ -146,6 +146,24 @@ for (const project of projects) {
     simulator.stop()
   }
 }
+
+// Tree shaking: one helper bundled alone leaves every schema of its module (and `effect`) out.
+const nodenext = join(work, "esm-nodenext")
+writeFileSync(
+  join(nodenext, "one-helper.mjs"),
+  `import { customFieldKey } from "effect-recotap"\nconsole.log(customFieldKey("a b"))\n`
+)
+run(join(root, "node_modules", ".bin", "esbuild"), [
+  "one-helper.mjs",
+  "--bundle",
+  "--minify",
+  "--format=esm",
+  "--platform=node",
+  "--outfile=one-helper.out.js"
+], nodenext)
+const bundled = statSync(join(nodenext, "one-helper.out.js")).size
+if (bundled > 1024) throw new Error(`importing customFieldKey alone bundles ${bundled} bytes`)
+console.log(`tree shaking: customFieldKey alone bundles to ${bundled} bytes`)
 
 // Plain `require` from JavaScript, with no TypeScript in between.
 const cjs = join(work, "cjs-node16")
