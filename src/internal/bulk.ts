@@ -24,7 +24,7 @@ import {
 } from "../RecotapError.js"
 import type { PayloadDecoder, TypedStatus } from "./endpoint.js"
 import { decodePayload } from "./envelope.js"
-import { fastItemEncoder, fastResultDecoder } from "./fastCodecs.js"
+import { fastDecoder, fastItemEncoder } from "./fastCodecs.js"
 import { describeParseError } from "./parseError.js"
 import type { RequestPath } from "./pipeline.js"
 import { provablyNotProcessed, type RetrySafety } from "./retry.js"
@@ -96,8 +96,12 @@ export const bulkEndpoint = <I, Raw, R, Options>(
 /** Decodes one per-item result entry. */
 export type ResultDecoder<R> = (entry: unknown) => Either.Either<R, ParseResult.ParseError>
 
-/** Compiles the decoder of a per-item result schema (with its fast path, see `fastCodecs.ts`). */
-export const resultDecoder = <R>(schema: Schema.Schema<R, any>): ResultDecoder<R> => fastResultDecoder(schema)
+/**
+ * Compiles the decoder of a per-item result schema (`AccountPushResult`, `DealResult`, ...),
+ * with its fast path (see `fastCodecs.ts`): it checks what the schema checks and drops other
+ * properties as the schema does.
+ */
+export const resultDecoder = <R>(schema: Schema.Schema<R, any>): ResultDecoder<R> => fastDecoder(schema)
 
 const APPLIED: ReadonlyArray<string> = ["created", "updated", "upserted"]
 const REJECTED: ReadonlyArray<string> = ["failed", "skipped"]

@@ -967,15 +967,6 @@ export const fastEncoder = <A, I>(
   options?: AST.ParseOptions
 ): FastCodec<A, I> => cached(schema.ast, false, options, () => Schema.encodeEither(schema, options))
 
-/**
- * The decoder of one entry of a bulk write's `results` (`AccountPushResult`, `DealResult`,
- * `SalesActivityResult`, `PipelineResult`): `Schema.decodeUnknownEither(schema)` with a fast
- * path. It checks what the schema checks (an object; `status` a string; the key and `error`
- * absent, `null` or a string) and drops other properties as the schema does.
- */
-export const fastResultDecoder = <R, I>(schema: Schema.Schema<R, I, never>): FastCodec<unknown, R> =>
-  fastDecoder(schema)
-
 /** The options `runBulk` encodes items with: a property the schema does not name is an error. */
 const ITEM_OPTIONS: AST.ParseOptions = { onExcessProperty: "error" }
 
