@@ -26,7 +26,7 @@ for (let i = 0; i < lines.length; i++) {
 
 const snippet = (code, context) =>
   `import { Chunk, Config, DateTime, Duration, Effect, Layer, Option, Redacted, Schedule, Stream } from "effect"
-import { ApiKey, Bulk, customFieldKey, RecotapCallOptions, RecotapConfig, RecotapCrm } from "effect-recotap"
+import { AccountSyncJob, ApiKey, Bulk, BulkSettle, customFieldKey, RecotapCallOptions, RecotapConfig, RecotapCrm } from "effect-recotap"
 
 ${context}
 

@@ -28,6 +28,16 @@ export {
   UnmappedAccount
 } from "./Account.js"
 
+/**
+ * A delta sync that keeps its checkpoint in a `KeyValueStore` and runs on a `Schedule`:
+ * `AccountSyncJob.runOnce(options)`, `AccountSyncJob.schedule(options, policy)`.
+ *
+ * @since 0.1.0
+ */
+export * as AccountSyncJob from "./AccountSyncJob.js"
+
+export { CheckpointCorrupt } from "./AccountSyncJob.js"
+
 export { API_KEY_CONFIG_NAME, ApiKey, type ApiKeyService } from "./ApiKey.js"
 
 /**
@@ -39,6 +49,13 @@ export { API_KEY_CONFIG_NAME, ApiKey, type ApiKeyService } from "./ApiKey.js"
 export * as Bulk from "./Bulk.js"
 
 export { type BulkOptions, type BulkOutcome, type BulkResult, type BulkSummary } from "./Bulk.js"
+
+/**
+ * Bulk writes run until every item is settled: `BulkSettle.settleAccountPush(accounts)`, ...
+ *
+ * @since 0.1.0
+ */
+export * as BulkSettle from "./BulkSettle.js"
 
 export { CustomField, CustomFieldInput, customFieldKey, LabelType } from "./CustomField.js"
 

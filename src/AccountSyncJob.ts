@@ -1,0 +1,455 @@
+/**
+ * A durable delta sync of accounts: the checkpoint lives in `@effect/platform`'s `KeyValueStore`
+ * (memory, file system, or your own over SQL or Redis), so each run pulls only what changed since
+ * the last run that finished.
+ *
+ * One run ({@link runOnce}) reads the stored checkpoint, pages through every account changed
+ * since (all of them when none is stored), hands each changed account (`onAccount`) or each page
+ * of them (`onPage`) to your effect, and stores the new checkpoint only once every change was
+ * handled. A run that fails or is interrupted halfway leaves the old checkpoint, and the next run
+ * delivers those changes again: delivery is at least once, so make the handler idempotent (an
+ * upsert by `rtp_aid` or `externalId`).
+ *
+ * {@link schedule} runs it on a `Schedule` of yours, one run at a time. A run that fails for a
+ * reason that may pass (Recotap unreachable, your handler failing, the store failing) is logged
+ * and tried again at the next tick; one that waiting cannot fix (`MissingApiKey`,
+ * `InvalidApiKey`, {@link CheckpointCorrupt}) ends the job with that error.
+ *
+ * Each run has a span, `RecotapCrm.accounts.syncJob`, and ends with one Info log line:
+ * `Recotap accounts sync: 12 changed, 0 malformed in 840 ms`, annotated with `checkpointKey`,
+ * `changed`, `malformed`, `durationMs`, `previousCheckpoint` (when there was one) and `checkpoint`.
+ *
+ * @example
+ * ```ts
+ * import * as KeyValueStore from "@effect/platform/KeyValueStore"
+ * import { Effect, Layer, Schedule } from "effect"
+ * import { RecotapCrm } from "effect-recotap"
+ * import * as AccountSyncJob from "effect-recotap/AccountSyncJob"
+ *
+ * // Every 15 minutes, each changed account upserted into your CRM (here: a log line).
+ * const job = AccountSyncJob.schedule(
+ *   {
+ *     onAccount: (account) => Effect.log(`${account.domain}: score ${account.rtp_account_score}`)
+ *   },
+ *   Schedule.spaced("15 minutes")
+ * )
+ *
+ * // The checkpoint in memory here; `KeyValueStore.layerFileSystem(dir)` or your own store keeps it.
+ * export const main = job.pipe(Effect.provide(Layer.merge(RecotapCrm.live, KeyValueStore.layerMemory)))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type { Account, Accounts, MalformedAccount } from "./Account.js"
+import { RecotapCrm } from "./RecotapCrm.js"
+import type { InvalidApiKey, MissingApiKey, ReadError } from "./RecotapError.js"
+
+/**
+ * The `KeyValueStore` key of the checkpoint unless `checkpointKey` says otherwise.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_CHECKPOINT_KEY = "effect-recotap/accounts-sync/checkpoint"
+
+/**
+ * The value stored under the checkpoint key cannot be read as a checkpoint. The run stops before
+ * anything is requested: a checkpoint that cannot be read is not taken for "none", which would
+ * silently sync every account again. Fix the value (an ISO 8601 date-time with a time zone, such
+ * as `2026-04-30T10:00:00.000Z`), or remove the key to sync every account again on purpose.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CheckpointCorrupt extends Schema.TaggedError<CheckpointCorrupt>()("CheckpointCorrupt", {
+  /** The key it is stored under. */
+  key: Schema.String,
+  /** The stored value (its first 100 characters). */
+  value: Schema.String
+}) {
+  override get message(): string {
+    return `The checkpoint stored under "${this.key}" is not an ISO 8601 date-time: ${JSON.stringify(this.value)}. ` +
+      "Fix it, or remove the key to sync every account again"
+  }
+}
+
+/**
+ * What a sync job does with what it pulls: each changed account (`onAccount`) or each page of
+ * them (`onPage`), one of the two; and each account that could not be read (`onMalformed`).
+ *
+ * A handler's failure fails the run: the checkpoint stays where it was, and the changes of the
+ * run are delivered again by the next one (those handled before the failure included).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AccountSyncJobOptions<E, R> =
+  & {
+    /** The `KeyValueStore` key of the checkpoint (default {@link DEFAULT_CHECKPOINT_KEY}): one per sync job. */
+    readonly checkpointKey?: string | undefined
+    /**
+     * Each account of a page that could not be read (see `MalformedAccount`), in page order.
+     * Default: one Warning log line each. Either way the checkpoint moves on past it; but a
+     * handler given here that fails fails the run, so let it fail only when trying again can
+     * help, or the record holds the checkpoint back run after run.
+     */
+    readonly onMalformed?: ((record: MalformedAccount) => Effect.Effect<void, E, R>) | undefined
+    /** Page size of the requests (the server's default is 100). */
+    readonly limit?: number | undefined
+  }
+  & (
+    | {
+      /** Each changed account, one at a time, in the order Recotap sends them. */
+      readonly onAccount: (account: Account) => Effect.Effect<void, E, R>
+      readonly onPage?: never
+    }
+    | {
+      /**
+       * The changed accounts of each page, in order, for batch writes (a page with none is not
+       * handed over). A page's malformed records go to `onMalformed` after its accounts.
+       */
+      readonly onPage: (accounts: ReadonlyArray<Account>) => Effect.Effect<void, E, R>
+      readonly onAccount?: never
+    }
+  )
+
+/**
+ * What one run did.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AccountSyncRun {
+  /** Changed accounts handed over. */
+  readonly changed: number
+  /** Accounts that could not be read, handed to `onMalformed` (or logged). */
+  readonly malformed: number
+  /** The checkpoint the run started from; none for a first, full sync. */
+  readonly previousCheckpoint: Option.Option<DateTime.Utc>
+  /** The checkpoint stored: the server time of the run's first page. */
+  readonly checkpoint: DateTime.Utc
+  /** From the start of the run to the checkpoint stored, by the Effect `Clock`. */
+  readonly durationMillis: number
+}
+
+/**
+ * The options of {@link schedule}: those of a run, and which of your handler's errors end the job.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AccountSyncScheduleOptions<E, R> = AccountSyncJobOptions<E, R> & {
+  /**
+   * Whether a handler's error ends the job (with that error) rather than being logged and tried
+   * again at the next tick. Default: none does; the changes are delivered again at each tick
+   * until the handler takes them.
+   */
+  readonly stopOn?: ((error: E) => boolean) | undefined
+}
+
+// ---------------------------------------------------------------------------- the checkpoint
+
+/** What {@link DateTime.formatIso} writes, and the same by hand: seconds, a fraction and an offset are optional. */
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/
+
+/** The instant of a stored checkpoint, if it is a real ISO 8601 date-time with a zone (no 30 February). */
+const parseCheckpoint = (text: string): Option.Option<DateTime.Utc> => {
+  const match = ISO_DATE_TIME.exec(text)
+  if (match === null) return Option.none()
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  const date = new Date(Date.UTC(year, month - 1, day))
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return Option.none()
+  }
+  return DateTime.make(text)
+}
+
+const readCheckpoint = (store: KeyValueStore.KeyValueStore, key: string) =>
+  Effect.flatMap(
+    store.get(key),
+    Option.match({
+      onNone: () => Effect.succeed(Option.none<DateTime.Utc>()),
+      onSome: (text) =>
+        Option.match(parseCheckpoint(text), {
+          onNone: () => Effect.fail(new CheckpointCorrupt({ key, value: text.slice(0, 100) })),
+          onSome: (checkpoint) => Effect.succeed(Option.some(checkpoint))
+        })
+    })
+  )
+
+// ---------------------------------------------------------------------------- one run
+
+/** `account #3 of its page (rtp_aid "…", domain "…"): name: Expected string, actual null` */
+const describeMalformed = (record: MalformedAccount): string => {
+  const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
+    ? record.raw as Record<string, unknown>
+    : {}
+  const names = (["rtp_aid", "domain"] as const).flatMap((key) => {
+    const value = raw[key]
+    return typeof value === "string" ? [`${key} ${JSON.stringify(value.slice(0, 100))}`] : []
+  })
+  return `account #${record.index} of its page${names.length === 0 ? "" : ` (${names.join(", ")})`}: ${record.error}`
+}
+
+const logMalformed = (record: MalformedAccount): Effect.Effect<void> =>
+  Effect.logWarning(`Recotap accounts sync: skipped an account that could not be read: ${describeMalformed(record)}`)
+
+/** A page's accounts and malformed records in the order the server sent them. */
+const inPageOrder = (page: Accounts): Array<{ readonly account: Account } | { readonly record: MalformedAccount }> => {
+  const items: Array<{ readonly account: Account } | { readonly record: MalformedAccount }> = []
+  let next = 0
+  for (const record of page.malformed) {
+    while (items.length < record.index && next < page.data.length) items.push({ account: page.data[next++]! })
+    items.push({ record })
+  }
+  while (next < page.data.length) items.push({ account: page.data[next++]! })
+  return items
+}
+
+/**
+ * One run of the sync job:
+ *
+ * 1. reads the checkpoint under `checkpointKey` (none: a full sync; a value that cannot be read:
+ *    fails with {@link CheckpointCorrupt}, nothing requested);
+ * 2. pages through every account changed since (`GET /accounts?lastSync=…`, one page fetched
+ *    ahead), handing each changed account to `onAccount` (or each page to `onPage`) and each
+ *    account that could not be read to `onMalformed` (default: a Warning log line), one after
+ *    the other;
+ * 3. once all were handled, stores the new checkpoint: the server time of the first page (what
+ *    changes during the run comes again next time), as the ISO 8601 text of
+ *    `DateTime.formatIso`, e.g. `2026-04-30T10:00:00.000Z`. The write is not interrupted
+ *    halfway.
+ *
+ * A failure (Recotap's, the handler's, or the store's `PlatformError`) or an interruption before
+ * step 3 leaves the stored checkpoint as it was: the next run delivers the same changes again
+ * (at least once). Two runs at once on the same key are safe for the same reason, but wasteful:
+ * {@link schedule} runs one at a time.
+ *
+ * Observability: a span `RecotapCrm.accounts.syncJob` (attribute `recotap.sync.checkpoint_key`;
+ * on success also `recotap.sync.changed`, `recotap.sync.malformed`, `recotap.sync.checkpoint`,
+ * `recotap.sync.duration_ms`) with the calls' spans below it, and one Info line per completed run
+ * (see the module's description).
+ *
+ * @example
+ * ```ts
+ * import * as KeyValueStore from "@effect/platform/KeyValueStore"
+ * import { Effect, Layer } from "effect"
+ * import { type Account, RecotapCrm } from "effect-recotap"
+ * import * as AccountSyncJob from "effect-recotap/AccountSyncJob"
+ *
+ * declare const upsertAll: (accounts: ReadonlyArray<Account>) => Effect.Effect<void, Error>
+ *
+ * const program = Effect.gen(function*() {
+ *   const run = yield* AccountSyncJob.runOnce({ onPage: upsertAll, limit: 200 })
+ *   yield* Effect.log(`${run.changed} accounts changed`)
+ * })
+ *
+ * export const main = program.pipe(Effect.provide(Layer.merge(RecotapCrm.live, KeyValueStore.layerMemory)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const runOnce = <E = never, R = never>(
+  options: AccountSyncJobOptions<E, R>
+): Effect.Effect<
+  AccountSyncRun,
+  ReadError | CheckpointCorrupt | PlatformError.PlatformError | E,
+  RecotapCrm | KeyValueStore.KeyValueStore | R
+> => {
+  const key = options.checkpointKey ?? DEFAULT_CHECKPOINT_KEY
+  return Effect.gen(function*() {
+    const crm = yield* RecotapCrm
+    const store = yield* KeyValueStore.KeyValueStore
+    const startedAt = yield* Clock.currentTimeMillis
+    const previousCheckpoint = yield* readCheckpoint(store, key)
+    const onMalformed = options.onMalformed ?? logMalformed
+
+    // This run's state.
+    let checkpoint = Option.none<DateTime.Utc>()
+    let changed = 0
+    let malformed = 0
+    const malformedOne = (record: MalformedAccount) =>
+      Effect.zipRight(onMalformed(record), Effect.sync(() => void malformed++))
+    const handlePage = (page: Accounts): Effect.Effect<void, E, R> => {
+      // The first page's server time; should the server not send it, the time before the first request.
+      if (Option.isNone(checkpoint)) {
+        checkpoint = Option.some(page.syncTimestamp ?? DateTime.unsafeMake(startedAt))
+      }
+      const { onAccount, onPage } = options
+      if (onPage !== undefined) {
+        const accounts = page.data
+        return Effect.zipRight(
+          accounts.length === 0 ? Effect.void : Effect.zipRight(
+            onPage(accounts),
+            Effect.sync(() => void (changed += accounts.length))
+          ),
+          Effect.forEach(page.malformed, malformedOne, { discard: true })
+        )
+      }
+      return Effect.forEach(
+        inPageOrder(page),
+        (item) =>
+          "account" in item
+            ? Effect.zipRight(onAccount(item.account), Effect.sync(() => void changed++))
+            : malformedOne(item.record),
+        { discard: true }
+      )
+    }
+
+    const params = {
+      ...(Option.isSome(previousCheckpoint) ? { lastSync: previousCheckpoint.value } : {}),
+      ...(options.limit === undefined ? {} : { limit: options.limit })
+    }
+    yield* Stream.runForEach(crm.accounts.pages(params), handlePage)
+
+    // Every change was handled: move the checkpoint on, in one piece.
+    const stored = Option.getOrElse(checkpoint, () => DateTime.unsafeMake(startedAt))
+    yield* Effect.uninterruptible(store.set(key, DateTime.formatIso(stored)))
+
+    const durationMillis = (yield* Clock.currentTimeMillis) - startedAt
+    const run: AccountSyncRun = { changed, malformed, previousCheckpoint, checkpoint: stored, durationMillis }
+    yield* Effect.annotateCurrentSpan({
+      "recotap.sync.changed": changed,
+      "recotap.sync.malformed": malformed,
+      "recotap.sync.checkpoint": DateTime.formatIso(stored),
+      "recotap.sync.duration_ms": durationMillis
+    })
+    yield* Effect.logInfo(`Recotap accounts sync: ${changed} changed, ${malformed} malformed in ${durationMillis} ms`)
+      .pipe(
+        Effect.annotateLogs({
+          checkpointKey: key,
+          changed,
+          malformed,
+          durationMs: durationMillis,
+          ...(Option.isSome(previousCheckpoint)
+            ? { previousCheckpoint: DateTime.formatIso(previousCheckpoint.value) }
+            : {}),
+          checkpoint: DateTime.formatIso(stored)
+        })
+      )
+    return run
+  }).pipe(
+    Effect.withSpan("RecotapCrm.accounts.syncJob", { attributes: { "recotap.sync.checkpoint_key": key } })
+  )
+}
+
+// ---------------------------------------------------------------------------- on a schedule
+
+/** A handler's error inside {@link schedule}: told apart from Recotap's and the store's, whatever it is. */
+class HandlerFailure<E> {
+  constructor(readonly error: E) {}
+}
+
+const handledBy = <A, E, R>(handler: (input: A) => Effect.Effect<void, E, R>) => (input: A) =>
+  Effect.mapError(handler(input), (error) => new HandlerFailure(error))
+
+/** The run options with each handler's error wrapped in a {@link HandlerFailure}. */
+const wrapHandlers = <E, R>(options: AccountSyncJobOptions<E, R>): AccountSyncJobOptions<HandlerFailure<E>, R> => {
+  const common = {
+    checkpointKey: options.checkpointKey,
+    limit: options.limit,
+    onMalformed: options.onMalformed === undefined ? undefined : handledBy(options.onMalformed)
+  }
+  return options.onPage !== undefined
+    ? { ...common, onPage: handledBy(options.onPage) }
+    : { ...common, onAccount: handledBy(options.onAccount) }
+}
+
+const retryLater = (what: string, cause: Cause.Cause<unknown>, warning: boolean) =>
+  (warning ? Effect.logWarning : Effect.logError)(
+    `Recotap accounts sync: the run failed (${what}); the checkpoint is kept, the next tick tries again`,
+    cause
+  )
+
+/**
+ * Runs {@link runOnce} at once, then at each recurrence of `policy` (for example
+ * `Schedule.spaced("15 minutes")`: 15 minutes after each run ends; or `Schedule.cron(...)`),
+ * one run at a time: a run is never started while another runs, and a run that outlasts the
+ * interval is followed by the next one only once it ends. The schedule is given
+ * `Option.some(run)` after a run that completed and `Option.none()` after one that failed.
+ *
+ * A run that fails:
+ * - with a `TransportError` (Recotap unreachable, 5xx, timeouts, after the client's own
+ *   retries): one Warning log line; the job goes on, and the next tick tries again from the same
+ *   checkpoint;
+ * - because a handler failed, or the store failed (`PlatformError`): one Error log line; the job
+ *   goes on likewise (the changes are delivered again), unless `stopOn` says that handler error
+ *   ends the job, with that error;
+ * - with `MissingApiKey`, `InvalidApiKey` or {@link CheckpointCorrupt}: the job ends with that
+ *   error at once (nothing else is logged); waiting would not fix them.
+ *
+ * A defect (a handler that dies) is not caught: it ends the job.
+ *
+ * Interrupting the job interrupts the run in progress, leaving its checkpoint as it was. The job
+ * ends with the schedule's last output if the schedule ends (`Schedule.spaced` never does).
+ *
+ * @example
+ * ```ts
+ * import * as KeyValueStore from "@effect/platform/KeyValueStore"
+ * import { Effect, Layer, Schedule } from "effect"
+ * import { RecotapCrm } from "effect-recotap"
+ * import * as AccountSyncJob from "effect-recotap/AccountSyncJob"
+ *
+ * const job = AccountSyncJob.schedule(
+ *   { onAccount: (account) => Effect.log(`changed: ${account.domain}`) },
+ *   Schedule.spaced("15 minutes")
+ * ).pipe(
+ *   Effect.catchTags({
+ *     InvalidApiKey: (e) => Effect.logError(`sync stopped, the key was refused: ${e.message}`),
+ *     MissingApiKey: (e) => Effect.logError(`sync stopped: ${e.message}`),
+ *     CheckpointCorrupt: (e) => Effect.logError(e.message)
+ *   })
+ * )
+ *
+ * export const main = job.pipe(Effect.provide(Layer.merge(RecotapCrm.live, KeyValueStore.layerMemory)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const schedule = <Out, E = never, R = never, R2 = never>(
+  options: AccountSyncScheduleOptions<E, R>,
+  policy: Schedule.Schedule<Out, Option.Option<AccountSyncRun>, R2>
+): Effect.Effect<
+  Out,
+  MissingApiKey | InvalidApiKey | CheckpointCorrupt | E,
+  RecotapCrm | KeyValueStore.KeyValueStore | R | R2
+> => {
+  const stopOn = options.stopOn ?? (() => false)
+  const tick = runOnce(wrapHandlers(options)).pipe(
+    Effect.map(Option.some),
+    Effect.catchAll(
+      (error): Effect.Effect<Option.Option<never>, MissingApiKey | InvalidApiKey | CheckpointCorrupt | E> => {
+        if (error instanceof HandlerFailure) {
+          const cause = Cause.fail(error.error)
+          return stopOn(error.error)
+            ? Effect.fail(error.error)
+            : Effect.as(retryLater("a handler failed", cause, false), Option.none())
+        }
+        switch (error._tag) {
+          case "MissingApiKey":
+          case "InvalidApiKey":
+          case "CheckpointCorrupt":
+            return Effect.fail(error)
+          case "TransportError":
+            return Effect.as(retryLater(`Recotap: ${error.reason}`, Cause.fail(error), true), Option.none())
+          default:
+            return Effect.as(retryLater("the checkpoint store failed", Cause.fail(error), false), Option.none())
+        }
+      }
+    )
+  )
+  return Effect.repeat(tick, policy)
+}

@@ -1,0 +1,559 @@
+/**
+ * Bulk writes that settle, against the simulator: faults before and after the write was applied,
+ * reconciliation by read-back (accounts, deal stages) and by resend (activities, deals, upserts,
+ * mappings), waits on the TestClock, and what is left when the rounds run out.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
+import * as BulkSettle from "../src/BulkSettle.js"
+import { type AccountInput, type DealInput, type DealPipelineInput, RecotapCrm } from "../src/index.js"
+import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
+import { activity, settle, singleAttempt, successOf } from "./helpers.js"
+
+/** A scripted fault that changes nothing: the request at its place in the script goes through. */
+const pass = Fault.latency(0)
+
+/** Runs a settling write to its end, moving the TestClock through its waits. */
+const drive = <A, E>(effect: Effect.Effect<A, E, RecotapCrm>) =>
+  Effect.map(settle(effect, "1 second"), (exit) => successOf(exit))
+
+/** Lets forked fibers run until `done` holds (at most 1,000 yields). */
+const until = (done: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 1_000 && !done(); i++) yield* Effect.yieldNow()
+    expect(done()).toBe(true)
+  })
+
+/** The requests to a route. */
+const requestsTo = (sim: Simulator, route: string) => sim.requests.filter((request) => request.route === route)
+
+/** Every item sent to a bulk route, over all its requests. */
+const itemsSent = <A>(sim: Simulator, route: string, field: string): ReadonlyArray<A> =>
+  requestsTo(sim, route).flatMap((request) => (request.body as Record<string, ReadonlyArray<A>>)[field] ?? [])
+
+const account = (n: number): AccountInput => ({
+  externalId: `crm-${n}`,
+  name: `Company ${n}`,
+  domain: `co${n}.example`
+})
+
+const pipeline = (id: string, label = `Pipeline ${id}`): DealPipelineInput => ({
+  pipelineId: id,
+  pipelineLabel: label,
+  stages: [{ stageId: "open", stageLabel: "Open" }, { stageId: "won", stageLabel: "Won" }]
+})
+
+const deal = (n: number): DealInput => ({ externalDealId: `d-${n}`, name: `Deal ${n}` })
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i)
+
+const tags = (outcomes: ReadonlyArray<{ readonly _tag: string }>) => outcomes.map((outcome) => outcome._tag)
+
+describe("settleAccountPush (CRM revision: read back by a delta read)", () => {
+  it.effect(
+    "2,000 accounts through faults before and after apply: each settles, once, as Recotap holds it",
+    () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.seedAccounts([{ name: "Taken Inc", domain: "taken.example", externalId: "crm-taken" }])
+        const input: Array<AccountInput> = Array.from({ length: 2000 }, (_, n) => account(n))
+        // In the third request (valid items 200-299): its domain is someone else's account.
+        input.splice(250, 0, { externalId: "crm-clash", name: "Clash", domain: "https://www.Taken.example/about" })
+        input.splice(1000, 0, { name: "No ID", domain: "noid.example" }) // the CRM revision needs externalId
+        input.splice(1500, 0, { externalId: "crm-blank", name: " ", domain: "blank.example" })
+        sim.faults.script(
+          "POST /accounts",
+          Fault.truncated(), // request 1: applied, the answer cut short
+          pass,
+          Fault.reset(), // request 3: not applied, but Unknown to a create-only write
+          pass,
+          Fault.malformedJson(), // request 5: applied, the answer unreadable
+          Fault.status(503), // request 6: not processed: Unavailable
+          Fault.status(500), // request 7: not applied, Unknown
+          Fault.rateLimited(5), // request 8: not processed: Unavailable, come back in 5 s
+          Fault.latency(60_000) // request 9: applied, answered after the 30 s timeout: Unknown
+        )
+
+        const result = yield* drive(BulkSettle.settleAccountPush(input))
+
+        expect(result.summary).toEqual({
+          total: 2003,
+          applied: 2000,
+          rejected: 1,
+          invalid: 2,
+          unavailable: 0,
+          unknown: 0,
+          rounds: 2,
+          reconciled: 300,
+          resent: 400,
+          settled: true
+        })
+        expect(result.outcomes.map((outcome) => outcome.index)).toEqual(input.map((_, i) => i))
+        const at = (position: number) => result.outcomes[position]
+
+        // Requests 1, 5 and 9 (input positions 0-99, 400-499, 800-899): applied, the answer lost.
+        // Proven by the read-back, not sent again.
+        for (const position of [0, 99, 400, 499, 800, 899]) {
+          expect(at(position)).toMatchObject({
+            _tag: "Applied",
+            status: "created",
+            reconciled: true,
+            result: undefined,
+            sends: 1,
+            rounds: 2,
+            evidence: expect.stringContaining(`domain ${input[position]!.domain}`),
+            history: [{ _tag: "Sent", round: 1, outcome: "Unknown" }, {
+              _tag: "ReadBack",
+              round: 2,
+              found: "Applied"
+            }]
+          })
+        }
+        // Requests 3 and 7: not applied, read back as absent, sent again.
+        for (const position of [200, 299, 600, 699]) {
+          expect(at(position)).toMatchObject({
+            _tag: "Applied",
+            reconciled: false,
+            sends: 2,
+            history: [
+              { _tag: "Sent", round: 1, outcome: "Unknown" },
+              { _tag: "ReadBack", round: 2, found: "Absent" },
+              { _tag: "Sent", round: 2, outcome: "Applied" }
+            ]
+          })
+        }
+        // Requests 6 and 8: certainly not processed, sent again after the wait, without a read-back.
+        for (const position of [500, 599, 700, 799]) {
+          expect(at(position)).toMatchObject({
+            _tag: "Applied",
+            sends: 2,
+            history: [{ _tag: "Sent", round: 1, outcome: "Unavailable" }, {
+              _tag: "Sent",
+              round: 2,
+              outcome: "Applied"
+            }]
+          })
+        }
+        const byId = new Map(result.outcomes.map((outcome) => [(outcome.input as AccountInput).externalId, outcome]))
+        // Untouched requests: applied at once.
+        expect(byId.get("crm-100")).toMatchObject({ _tag: "Applied", reconciled: false, sends: 1, rounds: 1 })
+        // The read-back showed another account under its domain: sent again, and Recotap's refusal is final.
+        expect(byId.get("crm-clash")).toMatchObject({
+          _tag: "Rejected",
+          status: "failed",
+          error: expect.stringContaining("Account with domain 'taken.example' already exists"),
+          sends: 2,
+          history: [
+            { _tag: "Sent", round: 1, outcome: "Unknown" },
+            { _tag: "ReadBack", round: 2, found: "Conflict" },
+            { _tag: "Sent", round: 2, outcome: "Rejected" }
+          ]
+        })
+        // Invalid items: never sent.
+        expect(result.outcomes[1000]).toMatchObject({ _tag: "Invalid", sends: 0, history: [] })
+        expect(result.outcomes[1500]).toMatchObject({ _tag: "Invalid", sends: 0, history: [] })
+        const sent = itemsSent<AccountInput>(sim, "POST /accounts", "accounts")
+        expect(sent.filter((a) => a.domain === "noid.example" || a.domain === "blank.example")).toEqual([])
+        expect(sent).toHaveLength(2001 + 400)
+        expect(requestsTo(sim, "POST /accounts")).toHaveLength(21 + 4)
+        // The reconciled items were sent once: never a second create.
+        const sends = new Map<string, number>()
+        for (const a of sent) sends.set(a.externalId!, (sends.get(a.externalId!) ?? 0) + 1)
+        for (const position of [...range(0, 100), ...range(400, 500), ...range(800, 900)]) {
+          expect(sends.get(input[position]!.externalId!)).toBe(1)
+        }
+        // The read-back was a delta read from just before the write.
+        expect(requestsTo(sim, "GET /accounts").some((r) => new URL(r.url).searchParams.has("lastSync"))).toBe(true)
+
+        // Recotap holds exactly one account per domain: every valid one, and the one that was there.
+        const held = sim.accounts()
+        expect(held).toHaveLength(2001)
+        expect(new Set(held.map((a) => a.domain)).size).toBe(2001)
+        expect(held.filter((a) => a.domain === "taken.example")).toMatchObject([{ externalId: "crm-taken" }])
+        // Each Applied account is held as it was pushed.
+        for (const outcome of result.outcomes) {
+          if (outcome._tag !== "Applied") continue
+          const pushed = outcome.input
+          expect(sim.account(pushed.externalId!)).toMatchObject({ domain: pushed.domain, name: pushed.name })
+        }
+        expect(new Set(held.map((a) => a.externalId))).toEqual(
+          new Set(["crm-taken", ...Array.from({ length: 2000 }, (_, n) => `crm-${n}`)])
+        )
+      }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))),
+    20_000
+  )
+
+  it.effect("a failed read-back leaves the items unknown, unsent; the next round reads again", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("POST /accounts", Fault.truncated())
+      // The checkpoint read goes through; the first read-back fails.
+      sim.faults.script("GET /accounts", pass, Fault.status(500))
+      const result = yield* drive(BulkSettle.settleAccountPush([account(1), account(2)], { backoff: "10 millis" }))
+
+      expect(result.summary).toMatchObject({ applied: 2, reconciled: 2, rounds: 1, settled: true })
+      expect(result.outcomes[0]).toMatchObject({
+        sends: 1,
+        rounds: 3,
+        history: [
+          { _tag: "Sent", round: 1, outcome: "Unknown" },
+          { _tag: "ReadBack", round: 2, found: "ReadFailed" },
+          { _tag: "ReadBack", round: 3, found: "Applied" }
+        ]
+      })
+      expect(requestsTo(sim, "POST /accounts")).toHaveLength(1)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+
+  it.effect("a resend refused as existing after an unknown outcome is read back, not reported Rejected", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      // Round 1 is reset (not applied); round 2's resend meets the account (as if round 1's request had
+      // been applied late) and is refused as existing.
+      sim.faults.script("POST /accounts", Fault.reset())
+      let lateApply = true
+      sim.failItems("POST /accounts", () => {
+        if (!lateApply) return undefined
+        lateApply = false
+        sim.seedAccounts([{ name: "company 1", domain: "CO1.example", externalId: "crm-1" }])
+        return "Account with externalId 'crm-1' already exists"
+      })
+      const result = yield* drive(BulkSettle.settleAccountPush([account(1)], { backoff: "10 millis" }))
+
+      expect(result.outcomes[0]).toMatchObject({
+        _tag: "Applied",
+        reconciled: true,
+        sends: 2,
+        history: [
+          { _tag: "Sent", round: 1, outcome: "Unknown" },
+          { _tag: "ReadBack", round: 2, found: "Absent" },
+          { _tag: "Sent", round: 2, outcome: "Rejected" },
+          { _tag: "ReadBack", round: 3, found: "Applied" }
+        ]
+      })
+      expect(sim.accounts()).toHaveLength(1)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+
+  it.effect("when the rounds run out with the read-back failing: Unknown, sent once, never Applied", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.always("POST /accounts", Fault.truncated()).always("GET /accounts", Fault.status(500))
+      const result = yield* drive(
+        BulkSettle.settleAccountPush([account(1), account(2)], { maxRounds: 3, backoff: "10 millis" })
+      )
+
+      expect(result.summary).toMatchObject({ applied: 0, unknown: 2, settled: false, reconciled: 0 })
+      expect(result.outcomes[0]).toMatchObject({ _tag: "Unknown", sends: 1, error: { _tag: "TransportError" } })
+      expect(result.outcomes[0]?.history.map((step) => step._tag === "ReadBack" && step.found)).toEqual([
+        false,
+        "ReadFailed",
+        "ReadFailed",
+        "ReadFailed"
+      ])
+      expect(BulkSettle.unsettledInputs(result)).toEqual([account(1), account(2)])
+      // Recotap did apply them: unproven, they are not claimed.
+      expect(sim.accounts()).toHaveLength(2)
+      expect(requestsTo(sim, "POST /accounts")).toHaveLength(1)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+})
+
+describe("settleAccountPush (External revision)", () => {
+  const input = Array.from({ length: 150 }, (_, n) => ({ name: `Company ${n}`, domain: `https://www.co${n}.example/` }))
+
+  it.effect("reads back by domain, 100 domains a request, without a delta read", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("POST /accounts", Fault.truncated(), Fault.reset())
+      const result = yield* drive(BulkSettle.settleAccountPush(input, { revision: "external" }))
+
+      expect(result.summary).toMatchObject({ applied: 150, reconciled: 100, resent: 50, settled: true })
+      const reads = requestsTo(sim, "GET /accounts").map((r) => new URL(r.url).searchParams)
+      expect(reads.map((params) => JSON.parse(params.get("domains") ?? "[]").length)).toEqual([100, 50])
+      expect(reads.some((params) => params.has("lastSync"))).toBe(false)
+      expect(new Set(sim.accounts().map((a) => a.domain)).size).toBe(150)
+      expect(sim.accounts()).toHaveLength(150)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external", config: singleAttempt }))))
+
+  it.effect("a failed read of 100 domains leaves only those unknown, read again next round", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("POST /accounts", Fault.truncated(), Fault.reset())
+      sim.faults.script("GET /accounts", Fault.status(500))
+      const result = yield* drive(BulkSettle.settleAccountPush(input, { revision: "external", backoff: "10 millis" }))
+
+      expect(result.summary).toMatchObject({ applied: 150, reconciled: 100, resent: 50, settled: true })
+      expect(result.outcomes[0]?.history).toMatchObject([
+        { _tag: "Sent", round: 1, outcome: "Unknown" },
+        { _tag: "ReadBack", round: 2, found: "ReadFailed" },
+        { _tag: "ReadBack", round: 3, found: "Applied" }
+      ])
+      expect(result.outcomes[100]?.history).toMatchObject([
+        { _tag: "Sent", round: 1, outcome: "Unknown" },
+        { _tag: "ReadBack", round: 2, found: "Absent" },
+        { _tag: "Sent", round: 2, outcome: "Applied" }
+      ])
+      expect(sim.accounts()).toHaveLength(150)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external", config: singleAttempt }))))
+
+  it.effect("without the revision in context it reads back by a delta read, with the same outcome", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("POST /accounts", Fault.truncated(), Fault.reset())
+      const result = yield* drive(BulkSettle.settleAccountPush(input))
+
+      expect(result.summary).toMatchObject({ applied: 150, reconciled: 100, resent: 50, settled: true })
+      expect(requestsTo(sim, "GET /accounts").some((r) => new URL(r.url).searchParams.has("lastSync"))).toBe(true)
+      expect(sim.accounts()).toHaveLength(150)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external", config: singleAttempt }))))
+
+  it.effect("an upsert is sent again, without a read-back", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("POST /accounts", Fault.truncated())
+      const result = yield* drive(BulkSettle.settleAccountPush(input.slice(0, 3), { upsert: true }))
+
+      expect(tags(result.outcomes)).toEqual(["Applied", "Applied", "Applied"])
+      expect(result.outcomes[0]).toMatchObject({ status: "updated", reconciled: false, sends: 2 })
+      expect(requestsTo(sim, "GET /accounts")).toEqual([])
+      expect(sim.accounts()).toHaveLength(3)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external", config: singleAttempt }))))
+})
+
+describe("settleSalesActivities (create-only, no read: a resend refused as a duplicate proves it)", () => {
+  it.effect("faults before and after apply: each activity settles, and is created once", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      // An activity that exists before: refused on its first send, which is final.
+      yield* BulkSettle.settleSalesActivities([activity(999)])
+      sim.clearRequests()
+      sim.faults.script(
+        "POST /sales-activities",
+        Fault.truncated(), // request 1: applied, answer lost
+        Fault.reset(), // request 2: not applied
+        Fault.malformedJson() // request 3: applied, answer unreadable
+      )
+      const input = [...Array.from({ length: 160 }, (_, n) => activity(n)), activity(999)]
+      const result = yield* drive(BulkSettle.settleSalesActivities(input))
+
+      expect(result.summary).toMatchObject({
+        total: 161,
+        applied: 160,
+        rejected: 1,
+        reconciled: 100,
+        resent: 150,
+        rounds: 2,
+        settled: true
+      })
+      for (const n of [0, 49, 100, 149]) {
+        expect(result.outcomes[n]).toMatchObject({
+          _tag: "Applied",
+          reconciled: true,
+          status: "created",
+          evidence: expect.stringContaining(`Activity with externalActivityId 'act-${n}' already exists`),
+          history: [{ _tag: "Sent", round: 1, outcome: "Unknown" }, { _tag: "Sent", round: 2, outcome: "Rejected" }]
+        })
+      }
+      expect(result.outcomes[50]).toMatchObject({ _tag: "Applied", reconciled: false, result: { status: "created" } })
+      expect(result.outcomes[150]).toMatchObject({ _tag: "Applied", reconciled: false, sends: 1 })
+      expect(result.outcomes[160]).toMatchObject({
+        _tag: "Rejected",
+        status: "failed",
+        error: "Activity with externalActivityId 'act-999' already exists",
+        sends: 1
+      })
+
+      const ids = sim.activities().map((a) => a["externalActivityId"])
+      expect(ids).toHaveLength(161)
+      expect(new Set(ids).size).toBe(161)
+      expect(requestsTo(sim, "POST /sales-activities")).toHaveLength(4 + 3)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+
+  it.effect("when every answer is lost, the rounds run out: Unknown, never Applied", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.always("POST /sales-activities", Fault.truncated())
+      const result = yield* drive(
+        BulkSettle.settleSalesActivities([activity(1), activity(2)], { maxRounds: 3, backoff: "10 millis" })
+      )
+
+      expect(result.summary).toMatchObject({ applied: 0, unknown: 2, rounds: 3, settled: false })
+      expect(result.outcomes[0]).toMatchObject({ _tag: "Unknown", sends: 3 })
+      expect(sim.activities()).toHaveLength(2)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+})
+
+describe("settleDealStages (create-only, all or nothing: read back with dealStages.list())", () => {
+  it.effect("faults before and after apply, and a request refused for one existing pipeline", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      yield* BulkSettle.settleDealStages([pipeline("p-42", "Someone else's")])
+      sim.faults.script("POST /deal-stages", Fault.truncated(), Fault.reset())
+      const input = Array.from({ length: 45 }, (_, n) => pipeline(`p-${String(n).padStart(2, "0")}`))
+      const result = yield* drive(BulkSettle.settleDealStages(input))
+
+      expect(result.summary).toMatchObject({
+        applied: 44,
+        rejected: 1,
+        reconciled: 20,
+        resent: 24,
+        rounds: 2,
+        settled: true
+      })
+      // Created, the answer cut short: listed by dealStages.list(), not sent again.
+      expect(result.outcomes[0]).toMatchObject({
+        _tag: "Applied",
+        reconciled: true,
+        sends: 1,
+        evidence: expect.stringContaining("\"Pipeline p-00\" with stages [open, won]")
+      })
+      // Not created (reset): absent from the list, sent again.
+      expect(result.outcomes[20]).toMatchObject({
+        _tag: "Applied",
+        reconciled: false,
+        history: [
+          { _tag: "Sent", outcome: "Unknown" },
+          { _tag: "ReadBack", found: "Absent" },
+          { _tag: "Sent", outcome: "Applied" }
+        ]
+      })
+      // The existing pipeline is refused; the others of its request are sent again without it.
+      expect(result.outcomes[42]).toMatchObject({
+        _tag: "Rejected",
+        status: "refused",
+        error: expect.stringContaining("Pipeline(s) already exist: p-42")
+      })
+      expect(result.outcomes[40]).toMatchObject({
+        _tag: "Applied",
+        sends: 2,
+        history: [{ _tag: "Sent", outcome: "Rejected" }, { _tag: "Sent", outcome: "Applied" }]
+      })
+      expect(sim.pipelines()).toHaveLength(45)
+      expect(sim.pipelines().find((p) => p.pipelineId === "p-42")?.pipelineLabel).toBe("Someone else's")
+      expect(requestsTo(sim, "GET /deal-stages")).toHaveLength(1)
+      const sent = itemsSent<DealPipelineInput>(sim, "POST /deal-stages", "pipelines").map((p) => p.pipelineId)
+      expect(sent.filter((id) => id === "p-00")).toHaveLength(1)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+
+  it.effect("a pipeline listed with other stages after an unknown outcome: not ours, Recotap's refusal is final", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      const crm = yield* RecotapCrm
+      sim.faults.script("POST /deal-stages", Fault.reset())
+      const fiber = yield* Effect.fork(BulkSettle.settleDealStages([pipeline("p-1")], { backoff: "10 seconds" }))
+      yield* until(() => requestsTo(sim, "POST /deal-stages").length === 1)
+      // Someone else registers p-1 while the fate of our request is unknown.
+      yield* crm.dealStages.push([{ ...pipeline("p-1"), stages: [{ stageId: "other", stageLabel: "Other" }] }])
+      yield* TestClock.adjust("10 seconds")
+      const result = yield* Fiber.join(fiber)
+
+      expect(result.outcomes[0]).toMatchObject({
+        _tag: "Rejected",
+        status: "refused",
+        error: expect.stringContaining("Pipeline(s) already exist: p-1"),
+        history: [
+          { _tag: "Sent", round: 1, outcome: "Unknown" },
+          { _tag: "ReadBack", round: 2, found: "Conflict", detail: expect.stringContaining("stages [other]") },
+          { _tag: "Sent", round: 2, outcome: "Rejected" }
+        ]
+      })
+      expect(sim.pipelines()).toMatchObject([{ pipelineId: "p-1", stages: [{ stageId: "other" }] }])
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+})
+
+describe("settleDeals, settleExternalIdMappings (upserts: an unknown item is sent again)", () => {
+  it.effect("Unavailable with Retry-After: sent again after exactly that wait", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      // Beyond the client's own cap (60 s): the batch comes back Unavailable at once, with the wait.
+      sim.faults.script("POST /deals", Fault.rateLimited(120))
+      const fiber = yield* Effect.fork(BulkSettle.settleDeals([deal(1), deal(2)]))
+      yield* until(() => requestsTo(sim, "POST /deals").length === 1)
+      yield* TestClock.adjust("119 seconds")
+      expect(requestsTo(sim, "POST /deals")).toHaveLength(1)
+      expect(Option.isNone(yield* fiber.poll)).toBe(true)
+      yield* TestClock.adjust("1 second")
+      const result = yield* Fiber.join(fiber)
+
+      expect(requestsTo(sim, "POST /deals")).toHaveLength(2)
+      expect(result.summary).toMatchObject({ applied: 2, rounds: 2, settled: true })
+      expect(result.outcomes[0]).toMatchObject({
+        _tag: "Applied",
+        status: "upserted",
+        history: [{ _tag: "Sent", round: 1, outcome: "Unavailable" }, { _tag: "Sent", round: 2, outcome: "Applied" }]
+      })
+      expect(sim.deals()).toHaveLength(2)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
+
+  it.effect("a Retry-After beyond maxWait ends the settling: Unavailable, with when to come back", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("POST /deals", Fault.rateLimited(600))
+      const result = yield* BulkSettle.settleDeals([deal(1)])
+
+      expect(result.summary).toMatchObject({ unavailable: 1, rounds: 1, settled: false })
+      expect(result.outcomes[0]).toMatchObject({ _tag: "Unavailable", sends: 1, error: { retryAfterMillis: 600_000 } })
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
+
+  it.effect("when the rounds run out: Unavailable if never processed, Unknown if a send may have applied it", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.always("POST /deals", Fault.status(503))
+      const never = yield* drive(BulkSettle.settleDeals([deal(1)], { maxRounds: 3, backoff: "10 millis" }))
+      expect(never.outcomes[0]).toMatchObject({ _tag: "Unavailable", sends: 3, error: { notProcessed: true } })
+
+      sim.faults.clear().script("POST /deals", Fault.status(500)).always("POST /deals", Fault.status(503))
+      const maybe = yield* drive(BulkSettle.settleDeals([deal(2)], { maxRounds: 3, backoff: "10 millis" }))
+      expect(maybe.outcomes[0]).toMatchObject({ _tag: "Unknown", sends: 3, error: { status: 500 } })
+      expect(maybe.outcomes[0]?.history.map((step) => step._tag === "Sent" && step.outcome)).toEqual([
+        "Unknown",
+        "Unavailable",
+        "Unavailable"
+      ])
+      expect(maybe.summary).toMatchObject({ applied: 0, settled: false })
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+
+  it.effect("deals and mappings whose answer was lost are sent again and settle", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.seedAccounts([{ name: "Acme", domain: "acme.com" }, { name: "Globex", domain: "globex.com" }])
+      sim.faults.script("POST /deals", Fault.malformedJson()).script("PATCH /accounts/external-ids", Fault.truncated())
+      const deals = yield* drive(BulkSettle.settleDeals([deal(1), deal(2)]))
+      const mappings = yield* drive(BulkSettle.settleExternalIdMappings([
+        { domain: "acme.com", externalId: "crm-acme" },
+        { domain: "globex.com", externalId: "crm-globex" },
+        { domain: "nowhere.example", externalId: "crm-none" }
+      ]))
+
+      expect(deals.outcomes.map((o) => [o._tag, o.sends])).toEqual([["Applied", 2], ["Applied", 2]])
+      expect(mappings.outcomes.map((o) => o._tag === "Rejected" ? o.status : o._tag)).toEqual([
+        "Applied",
+        "Applied",
+        "notFound"
+      ])
+      expect(sim.account("acme.com").externalId).toBe("crm-acme")
+      expect(sim.deals()).toHaveLength(2)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+})
+
+describe("options", () => {
+  it.effect("invalid options make every item Invalid, and nothing is sent", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      const result = yield* BulkSettle.settleDeals([deal(1), deal(2)], { maxRounds: 0 })
+      expect(tags(result.outcomes)).toEqual(["Invalid", "Invalid"])
+      expect(result.outcomes[0]).toMatchObject({ error: "options.maxRounds must be a positive integer", sends: 0 })
+      const late = yield* BulkSettle.settleDeals([deal(1)], { backoff: "soon" as never })
+      expect(late.outcomes[0]?._tag).toBe("Invalid")
+      expect(sim.requests).toEqual([])
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
+
+  it.effect("the key's failures are the only failures", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.revokeKey("sim-key")
+      const error = yield* Effect.flip(BulkSettle.settleDeals([deal(1)]))
+      expect(error._tag).toBe("InvalidApiKey")
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+})
