@@ -18,6 +18,7 @@ import {
   type CustomFieldInput,
   type InvalidApiKey,
   type MissingApiKey,
+  RecotapConfig,
   RecotapCrm,
   type TransportError
 } from "effect-recotap"
@@ -54,7 +55,11 @@ const printTable = (title: string, accounts: ReadonlyArray<Account>) => {
   )
 }
 
-/** Pushes the custom fields and the sample accounts (upserting, so the demo can run twice). */
+/**
+ * Pushes the custom fields and the sample accounts: upserting where the revision has `upsert`
+ * (External), so the demo can run twice; in the CRM revision an account pushed before comes back
+ * `Rejected`.
+ */
 const pushSamples = (segmentId: string | undefined) =>
   Effect.gen(function*() {
     const crm = yield* RecotapCrm
@@ -64,7 +69,11 @@ const pushSamples = (segmentId: string | undefined) =>
         Effect.catchTag("Conflict", () => Console.log(`custom field "${field.label}" exists already`))
       )
     }
-    const pushed = yield* crm.accounts.push(sampleAccounts, { upsert: true, ...(segmentId ? { segmentId } : {}) })
+    const { revision } = yield* RecotapConfig
+    const pushed = yield* crm.accounts.push(sampleAccounts, {
+      ...(revision === "external" ? { upsert: true } : {}),
+      ...(segmentId ? { segmentId } : {})
+    })
     yield* Console.log(`pushed ${pushed.summary.total} accounts: ${JSON.stringify(pushed.summary)}`)
     for (const outcome of pushed.outcomes) {
       if (outcome._tag !== "Applied") {

@@ -47,6 +47,7 @@ import type {
 import { ApiKey } from "./ApiKey.js"
 import type { BulkOptions, BulkResult } from "./Bulk.js"
 import type { CustomField, CustomFieldInput } from "./CustomField.js"
+import type { AnyDeclaration, CustomFieldMismatch, EnsuredCustomFields } from "./CustomFieldSchema.js"
 import type { DealInput, DealResult } from "./Deal.js"
 import type { DealPipeline, DealPipelineInput, DealPipelineResult } from "./DealStage.js"
 import { makeAccounts } from "./internal/accounts.js"
@@ -142,6 +143,16 @@ export interface CustomFieldsApi {
    * `Conflict` when an active field with that key exists; `BadRequest` for invalid input.
    */
   readonly create: (input: CustomFieldInput) => Effect.Effect<CustomField, ReadError | BadRequest | Conflict>
+  /**
+   * Makes Recotap hold the fields of a declaration (see `CustomFieldSchema.declare`): creates those
+   * that are missing, with their `labelType` (and `options`), and accepts those that exist with
+   * the same type (and the same options, in any order). When any exists with another definition,
+   * fails with `CustomFieldMismatch` naming each such field, and creates nothing. Running it again
+   * changes nothing: one `GET`, no `POST`.
+   */
+  readonly ensure: (
+    declaration: AnyDeclaration
+  ) => Effect.Effect<EnsuredCustomFields, ReadError | BadRequest | CustomFieldMismatch>
 }
 
 /**

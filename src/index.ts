@@ -59,6 +59,17 @@ export * as BulkSettle from "./BulkSettle.js"
 
 export { CustomField, CustomFieldInput, customFieldKey, LabelType } from "./CustomField.js"
 
+/**
+ * Typed custom fields: declare the workspace's fields once (`CustomFieldSchema.declare`), ensure
+ * they exist (`crm.customFields.ensure`), and read and write accounts with typed values
+ * (`CustomFieldSchema.typed`).
+ *
+ * @since 0.1.0
+ */
+export * as CustomFieldSchema from "./CustomFieldSchema.js"
+
+export { CustomFieldMismatch } from "./CustomFieldSchema.js"
+
 export { type AssociatedAccount, DealInput, DealResult } from "./Deal.js"
 
 export { DealPipeline, DealPipelineInput, DealPipelineResult, DealStageInput } from "./DealStage.js"

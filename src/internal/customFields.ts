@@ -1,7 +1,9 @@
-/** The `customFields` resource: list the active definitions, create one. */
+/** The `customFields` resource: list the active definitions, create one, ensure a declaration. */
+import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { CustomField, CustomFieldInput } from "../CustomField.js"
+import { CustomField, CustomFieldInput, type LabelType } from "../CustomField.js"
+import type { FieldDefinition } from "../CustomFieldSchema.js"
 import type { CustomFieldsApi } from "../RecotapCrm.js"
 import { endpoint } from "./endpoint.js"
 import type { RequestPath } from "./pipeline.js"
@@ -38,8 +40,133 @@ const CreateCustomField = endpoint({
   typed: ["BadRequest", "Conflict"]
 })
 
-/** Builds the custom-fields resource over a pipeline. */
-export const makeCustomFields = (pipeline: RequestPath): CustomFieldsApi => ({
-  list: () => pipeline.execute(ListCustomFields, undefined),
-  create: (input) => pipeline.execute(CreateCustomField, input)
+// ---------------------------------------------------------------------------- ensure
+
+/**
+ * One declared field whose existing definition differs from its declaration (the public
+ * `CustomFieldSchema.CustomFieldMismatch` carries one per such field).
+ */
+export const FieldMismatch = Schema.Struct({
+  /** The Recotap key, e.g. `CONTRACT_VALUE_C`. */
+  key: Schema.String,
+  /** What was declared. */
+  declared: Schema.Struct({ labelType: Schema.String, options: Schema.Array(Schema.String) }),
+  /** What Recotap holds (absent when a create was refused as a duplicate, yet no such field is listed). */
+  existing: Schema.optional(Schema.Struct({ labelType: Schema.String, options: Schema.Array(Schema.String) })),
+  /** How they differ, in words: `exists as singleLineText, declared number`. */
+  reason: Schema.String
 })
+
+/** @see FieldMismatch */
+export type FieldMismatch = typeof FieldMismatch.Type
+
+/**
+ * Declared custom fields that exist in Recotap with another definition: another `labelType`, or
+ * (for a selection) other options. Recotap has no endpoint to change a field: change the
+ * declaration, or the field in Recotap's settings.
+ */
+export class CustomFieldMismatch extends Schema.TaggedError<CustomFieldMismatch>()("CustomFieldMismatch", {
+  /** One entry per differing field, in declaration order. */
+  fields: Schema.NonEmptyArray(FieldMismatch)
+}) {
+  override get message(): string {
+    return `Recotap custom fields differ from their declaration: ${
+      this.fields.map((field) => `${field.key} ${field.reason}`).join("; ")
+    }`
+  }
+}
+
+/** What `customFields.ensure` did: the fields it created, and those that existed already, as declared. */
+export interface EnsuredCustomFields {
+  /** Created by this call, in declaration order. */
+  readonly created: ReadonlyArray<CustomField>
+  /** Found already defined as declared, in declaration order. */
+  readonly existing: ReadonlyArray<CustomField>
+}
+
+const SELECTION_TYPES: ReadonlyArray<string> = ["singleSelection", "multiSelection"]
+
+const sameOptions = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  const left = new Set(a)
+  const right = new Set(b)
+  return left.size === right.size && [...left].every((option) => right.has(option))
+}
+
+/** Why an existing field does not match its declaration, or `undefined` when it does. */
+const difference = (declared: FieldDefinition, existing: CustomField): string | undefined => {
+  if (existing.labelType !== declared.labelType) {
+    return `exists as ${existing.labelType}, declared ${declared.labelType}`
+  }
+  if (SELECTION_TYPES.includes(declared.labelType) && !sameOptions(declared.options, existing.options)) {
+    return `has options ${JSON.stringify(existing.options)}, declared ${JSON.stringify(declared.options)}`
+  }
+  return undefined
+}
+
+const mismatch = (declared: FieldDefinition, existing: CustomField | undefined, reason: string): FieldMismatch => ({
+  key: declared.key,
+  declared: { labelType: declared.labelType, options: [...declared.options] },
+  ...(existing === undefined ? {} : { existing: { labelType: existing.labelType, options: [...existing.options] } }),
+  reason
+})
+
+const inputOf = (field: FieldDefinition): CustomFieldInput => ({
+  label: field.label,
+  labelType: field.labelType as LabelType,
+  ...(field.description === undefined ? {} : { description: field.description }),
+  ...(SELECTION_TYPES.includes(field.labelType) ? { options: field.options } : {})
+})
+
+/**
+ * Lists the active fields once; fails naming every declared field that exists with another
+ * definition (creating nothing then); otherwise creates the missing ones, one after the other.
+ * A create refused as a duplicate (someone created the field meanwhile) is checked like an
+ * existing field against a fresh list.
+ */
+const makeEnsure = (api: Pick<CustomFieldsApi, "list" | "create">): CustomFieldsApi["ensure"] => (declaration) =>
+  Effect.gen(function*() {
+    const definitions: ReadonlyArray<FieldDefinition> = declaration.definitions
+    const listed = new Map((yield* api.list()).map((field) => [field.key, field]))
+    const differing = definitions.flatMap((declared) => {
+      const existing = listed.get(declared.key)
+      const reason = existing === undefined ? undefined : difference(declared, existing)
+      return reason === undefined ? [] : [mismatch(declared, existing, reason)]
+    })
+    if (differing.length > 0) {
+      return yield* Effect.fail(
+        new CustomFieldMismatch({ fields: differing as [FieldMismatch, ...Array<FieldMismatch>] })
+      )
+    }
+    const created: Array<CustomField> = []
+    const existing: Array<CustomField> = []
+    for (const declared of definitions) {
+      const found = listed.get(declared.key)
+      if (found !== undefined) {
+        existing.push(found)
+        continue
+      }
+      const made = yield* api.create(inputOf(declared)).pipe(
+        Effect.map((field) => ({ created: true, field }) as const),
+        Effect.catchTag("Conflict", () =>
+          Effect.flatMap(api.list(), (fields) => {
+            const now = fields.find((field) => field.key === declared.key)
+            const reason = now === undefined
+              ? "was refused as a duplicate (409), yet is not listed as active"
+              : difference(declared, now)
+            return reason === undefined && now !== undefined
+              ? Effect.succeed({ created: false, field: now } as const)
+              : Effect.fail(new CustomFieldMismatch({ fields: [mismatch(declared, now, reason ?? "")] }))
+          }))
+      )
+      if (made.created) created.push(made.field)
+      else existing.push(made.field)
+    }
+    return { created, existing } satisfies EnsuredCustomFields
+  })
+
+/** Builds the custom-fields resource over a pipeline. */
+export const makeCustomFields = (pipeline: RequestPath): CustomFieldsApi => {
+  const list: CustomFieldsApi["list"] = () => pipeline.execute(ListCustomFields, undefined)
+  const create: CustomFieldsApi["create"] = (input) => pipeline.execute(CreateCustomField, input)
+  return { list, create, ensure: makeEnsure({ list, create }) }
+}

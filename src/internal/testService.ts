@@ -25,7 +25,7 @@ const methods: { readonly [R in keyof RecotapCrmService]: { readonly [M in keyof
     mapExternalIds: "effect",
     listUnmapped: "effect"
   },
-  customFields: { list: "effect", create: "effect" },
+  customFields: { list: "effect", create: "effect", ensure: "effect" },
   deals: { push: "effect" },
   dealStages: { push: "effect", list: "effect" },
   salesActivities: { push: "effect" },

@@ -1,0 +1,809 @@
+/**
+ * Typed custom fields: declare your workspace's account custom fields once, as schemas, and get
+ * accounts whose `customFields` are typed and checked both ways.
+ *
+ * - `CustomFieldSchema.declare({ CONTRACT_VALUE_C: CustomFieldSchema.number(), ... })` declares
+ *   fields by their Recotap key; `CustomFieldSchema.declareByLabel({ "Contract Value": ... })` by
+ *   label, the key derived as Recotap derives it (`customFieldKey`), in the types too.
+ * - `crm.customFields.ensure(declaration)` creates the missing fields with their `labelType` (and
+ *   `options`), accepts those that exist as declared, and fails with {@link CustomFieldMismatch}
+ *   naming each one that exists with another definition.
+ * - `CustomFieldSchema.typed(declaration)` is a view of `RecotapCrm` whose accounts carry typed
+ *   `customFields`, decoded by the declared schemas (an account with a value that does not decode
+ *   is a `MalformedAccount`, like any unreadable account), and whose `push` and `update` take typed
+ *   values, encoded by the schemas (a wrong value is `Invalid`, or a client `BadRequest`: not sent).
+ *
+ * The untyped API (`crm.accounts`, `Record<string, unknown>` values) stays as it is.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as CustomFieldSchema from "effect-recotap/CustomFieldSchema"
+ * import { RecotapSimulator } from "effect-recotap/simulator"
+ *
+ * const Fields = CustomFieldSchema.declare({
+ *   CONTRACT_VALUE_C: CustomFieldSchema.number({ label: "Contract Value" }),
+ *   DEAL_SOURCE_C: CustomFieldSchema.singleSelection(["Inbound", "Outbound"])
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const crm = yield* CustomFieldSchema.typed(Fields)
+ *   yield* crm.ensure
+ *   yield* crm.accounts.push([
+ *     { externalId: "crm-1", name: "Acme", domain: "acme.com", customFields: { CONTRACT_VALUE_C: 125000 } }
+ *   ])
+ *   const page = yield* crm.accounts.list()
+ *   return page.data[0]?.customFields.CONTRACT_VALUE_C // 125000, a number
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(RecotapSimulator.layerCrm()))).then(console.log)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type {
+  Account,
+  AccountInput,
+  AccountPushResult,
+  AccountRef,
+  Accounts,
+  ListAccountsParams,
+  MalformedAccount,
+  PushAccountsOptions,
+  StreamAccountsOptions,
+  SyncAccountsParams
+} from "./Account.js"
+import { type BulkOutcome, type BulkResult, summarize } from "./Bulk.js"
+import { customFieldKey, type LabelType } from "./CustomField.js"
+import * as internal from "./internal/customFields.js"
+import { truncate } from "./internal/envelope.js"
+import { describeParseError, toViolations } from "./internal/parseError.js"
+import { RecotapCrm, type RecotapCrmService } from "./RecotapCrm.js"
+import {
+  BadRequest,
+  type InvalidApiKey,
+  type MissingApiKey,
+  type NotFound,
+  type ReadError,
+  TransportError
+} from "./RecotapError.js"
+
+// ---------------------------------------------------------------------------- fields
+
+/**
+ * What a custom-field value is on the wire: text, a number, a boolean, a list or `null`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WireValue = string | number | boolean | null | ReadonlyArray<string | number>
+
+/**
+ * What every field constructor takes: the label to create the field with, and its description.
+ * Without a label, `declare` derives one from the key (`CONTRACT_VALUE_C` → `Contract Value`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FieldSettings {
+  /** The label to create the field with; its derived key must be the declared key. */
+  readonly label?: string | undefined
+  /** The description to create the field with. */
+  readonly description?: string | undefined
+}
+
+/**
+ * One declared field: the schema of its value (`A` in your code, `I` on the wire) and what
+ * Recotap needs to create it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Field<A, I extends WireValue = WireValue> {
+  readonly labelType: LabelType
+  /** The choices of a selection field; `[]` for the other types. */
+  readonly options: ReadonlyArray<string>
+  readonly label: string | undefined
+  readonly description: string | undefined
+  readonly schema: Schema.Schema<A, I>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace Field {
+  /**
+   * Any field.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type Any = Field<any, any>
+  /**
+   * The value type of a field.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type Type<F> = F extends Field<infer A, any> ? A : never
+}
+
+const makeField = <A, I extends WireValue>(
+  labelType: LabelType,
+  schema: Schema.Schema<A, I>,
+  settings: FieldSettings = {},
+  options: ReadonlyArray<string> = []
+): Field<A, I> => ({ labelType, options, label: settings.label, description: settings.description, schema })
+
+/**
+ * A `singleLineText` field: a string.
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const text = (settings?: FieldSettings): Field<string, string> =>
+  makeField("singleLineText", Schema.String, settings)
+
+/**
+ * A `multiLineText` field: a string.
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const multiLineText = (settings?: FieldSettings): Field<string, string> =>
+  makeField("multiLineText", Schema.String, settings)
+
+/**
+ * A `number` field: a finite number.
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const number = (settings?: FieldSettings): Field<number, number> =>
+  makeField("number", Schema.Number.pipe(Schema.finite()), settings)
+
+/**
+ * A `date` field: a `DateTime.Utc` in your code, ISO 8601 text on the wire (any ISO 8601 form is
+ * read, `2026-09-30` included; `2026-09-30T00:00:00.000Z` is sent).
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const date = (settings?: FieldSettings): Field<DateTime.Utc, string> =>
+  makeField("date", Schema.DateTimeUtc, settings)
+
+const checkOptions = (labelType: LabelType, options: ReadonlyArray<string>) => {
+  if (options.length === 0 || options.some((option) => option.trim() === "")) {
+    throw new TypeError(`CustomFieldSchema.${labelType}: give at least one option, none blank`)
+  }
+}
+
+/**
+ * A `singleSelection` field: one of its options, exactly as written.
+ *
+ * @example
+ * ```ts
+ * import * as CustomFieldSchema from "effect-recotap/CustomFieldSchema"
+ *
+ * CustomFieldSchema.singleSelection(["Inbound", "Outbound"], { label: "Deal Source" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const singleSelection = <const O extends readonly [string, ...Array<string>]>(
+  options: O,
+  settings?: FieldSettings
+): Field<O[number], O[number]> => {
+  checkOptions("singleSelection", options)
+  return makeField("singleSelection", Schema.Literal(...options), settings, options)
+}
+
+/**
+ * A `multiSelection` field: a list of its options.
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const multiSelection = <const O extends readonly [string, ...Array<string>]>(
+  options: O,
+  settings?: FieldSettings
+): Field<ReadonlyArray<O[number]>, ReadonlyArray<O[number]>> => {
+  checkOptions("multiSelection", options)
+  return makeField("multiSelection", Schema.Array(Schema.Literal(...options)), settings, options)
+}
+
+/**
+ * A field of any type with a schema of your own, e.g. whole numbers:
+ * `CustomFieldSchema.field("number", Schema.Int)`. Its encoded side must be a wire value.
+ *
+ * @since 0.1.0
+ * @category fields
+ */
+export const field = <A, I extends WireValue>(
+  labelType: LabelType,
+  schema: Schema.Schema<A, I>,
+  settings: FieldSettings & { readonly options?: ReadonlyArray<string> } = {}
+): Field<A, I> => {
+  const options = settings.options ?? []
+  if (labelType === "singleSelection" || labelType === "multiSelection") checkOptions(labelType, options)
+  else if (options.length > 0) throw new TypeError(`CustomFieldSchema.field: options are only for selection fields`)
+  return makeField(labelType, schema, settings, options)
+}
+
+// ---------------------------------------------------------------------------- declarations
+
+/**
+ * Declared fields by Recotap key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Fields = { readonly [key: string]: Field.Any }
+
+/**
+ * What `customFields.ensure` needs of a field: its key and how to create it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FieldDefinition {
+  readonly key: string
+  readonly label: string
+  readonly labelType: LabelType
+  readonly options: ReadonlyArray<string>
+  readonly description: string | undefined
+}
+
+/**
+ * Any declaration, as `customFields.ensure` takes it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AnyDeclaration {
+  /** Each declared field's definition, in declaration order. */
+  readonly definitions: ReadonlyArray<FieldDefinition>
+}
+
+/**
+ * Values of declared fields as read: each optional (a missing or `null` value is absent).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Values<F extends Fields> = { readonly [K in keyof F]?: Field.Type<F[K]> }
+
+/**
+ * Values of declared fields to write: each optional; `null` clears a value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ValuesInput<F extends Fields> = { readonly [K in keyof F]?: Field.Type<F[K]> | null }
+
+/**
+ * A workspace's custom fields, declared once: see {@link declare} and {@link declareByLabel}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Declaration<F extends Fields> extends AnyDeclaration {
+  /** The declared fields, by Recotap key. */
+  readonly fields: F
+  /** Reads `customFields`: each declared key decoded by its schema; `null` is absent, other keys are dropped. */
+  readonly schema: Schema.Schema<Values<F>, Readonly<Record<string, unknown>>>
+  /** Writes `customFields`: each declared key encoded by its schema, or `null`; any other key is refused. */
+  readonly inputSchema: Schema.Schema<ValuesInput<F>, Readonly<Record<string, WireValue>>>
+}
+
+/** `Contract Value` from `CONTRACT_VALUE_C`: a label whose derived key is that key again. */
+const labelOfKey = (key: string): string =>
+  key.slice(0, -2).split("_").map((word) => word.charAt(0) + word.slice(1).toLowerCase()).join(" ")
+
+const build = <F extends Fields>(entries: ReadonlyArray<readonly [string, string, Field.Any]>): Declaration<F> => {
+  const fields: Record<string, Field.Any> = {}
+  const definitions: Array<FieldDefinition> = []
+  const read: Record<string, Schema.Schema.All | Schema.PropertySignature.All> = {}
+  const write: Record<string, Schema.Schema.All | Schema.PropertySignature.All> = {}
+  for (const [key, label, declared] of entries) {
+    if (key in fields) throw new TypeError(`CustomFieldSchema: two fields have the key ${key}`)
+    if (customFieldKey(label) !== key) {
+      throw new TypeError(
+        `CustomFieldSchema: the label ${JSON.stringify(label)} derives the key ${customFieldKey(label)}, not ${key}`
+      )
+    }
+    fields[key] = declared
+    definitions.push({
+      key,
+      label,
+      labelType: declared.labelType,
+      options: declared.options,
+      description: declared.description
+    })
+    read[key] = Schema.optionalWith(declared.schema, { exact: true, nullable: true })
+    write[key] = Schema.optionalWith(Schema.NullOr(declared.schema), { exact: true })
+  }
+  return {
+    fields: fields as F,
+    definitions,
+    schema: Schema.Struct(read as Schema.Struct.Fields) as any,
+    inputSchema: Schema.Struct(write as Schema.Struct.Fields) as any
+  }
+}
+
+/**
+ * Declares custom fields by their Recotap key. A field's `label` (used by `ensure` to create it)
+ * must derive that key; without one, a label is derived from the key (`CONTRACT_VALUE_C` →
+ * `Contract Value`). Throws for a key no label derives (not upper case, no `_C`).
+ *
+ * @example
+ * ```ts
+ * import * as CustomFieldSchema from "effect-recotap/CustomFieldSchema"
+ *
+ * export const Fields = CustomFieldSchema.declare({
+ *   CONTRACT_VALUE_C: CustomFieldSchema.number({ description: "ARR in USD" }),
+ *   DEAL_SOURCE_C: CustomFieldSchema.singleSelection(["Inbound", "Outbound"]),
+ *   RENEWAL_DATE_C: CustomFieldSchema.date(),
+ *   "REVENUE_(USD)_C": CustomFieldSchema.number({ label: "Revenue (USD)" })
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const declare = <const F extends Fields>(fields: F): Declaration<F> =>
+  build(
+    Object.entries(fields).map(([key, declared]) => [key, declared.label ?? labelOfKey(key), declared] as const)
+  )
+
+type SpacesToUnderscores<S extends string> = S extends `${infer Head} ${infer Tail}`
+  ? `${Head}_${SpacesToUnderscores<Tail>}`
+  : S
+
+/**
+ * The key Recotap derives from a label, as a type: `KeyOf<"Contract Value">` is `"CONTRACT_VALUE_C"`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type KeyOf<Label extends string> = `${Uppercase<SpacesToUnderscores<Label>>}_C`
+
+/**
+ * Declares custom fields by label; each key is derived as Recotap derives it (`customFieldKey`),
+ * in the types too: `customFields` of typed accounts are keyed by `CONTRACT_VALUE_C`, not by
+ * label. Throws when two labels derive the same key.
+ *
+ * @example
+ * ```ts
+ * import * as CustomFieldSchema from "effect-recotap/CustomFieldSchema"
+ *
+ * export const Fields = CustomFieldSchema.declareByLabel({
+ *   "Contract Value": CustomFieldSchema.number(),
+ *   "Deal Source": CustomFieldSchema.singleSelection(["Inbound", "Outbound"])
+ * })
+ * // Fields.fields.CONTRACT_VALUE_C, Fields.fields.DEAL_SOURCE_C
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const declareByLabel = <const F extends Fields>(
+  fields: F
+): Declaration<{ readonly [L in keyof F & string as KeyOf<L>]: F[L] }> =>
+  build(
+    Object.entries(fields).map(([label, declared]) => {
+      if (declared.label !== undefined && declared.label !== label) {
+        throw new TypeError(`CustomFieldSchema.declareByLabel: "${label}" is declared with another label`)
+      }
+      return [customFieldKey(label), label, declared] as const
+    })
+  )
+
+// ---------------------------------------------------------------------------- ensure
+
+/**
+ * Declared custom fields that exist in Recotap with another definition: another `labelType`, or
+ * (for a selection) other options. `fields` has one entry per such field: its `key`, what was
+ * `declared`, what is `existing`, and a `reason` in words. Recotap has no endpoint to change a
+ * field: change the declaration, or the field in Recotap's settings.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const CustomFieldMismatch: typeof internal.CustomFieldMismatch = internal.CustomFieldMismatch
+
+/**
+ * @see {@link CustomFieldMismatch}
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type CustomFieldMismatch = internal.CustomFieldMismatch
+
+/**
+ * What `customFields.ensure` did: the fields it `created`, and those `existing` already as declared.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EnsuredCustomFields = internal.EnsuredCustomFields
+
+// ---------------------------------------------------------------------------- typed accounts
+
+/**
+ * An account whose `customFields` hold the declared fields, decoded (always present: `{}` when
+ * Recotap sent none; keys not declared are left out).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TypedAccount<F extends Fields> = Omit<Account, "customFields"> & { readonly customFields: Values<F> }
+
+/**
+ * One page of accounts with typed `customFields`; an account whose declared value does not decode
+ * is in `malformed`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TypedAccounts<F extends Fields> = Omit<Accounts, "data"> & {
+  readonly data: ReadonlyArray<TypedAccount<F>>
+}
+
+/**
+ * A step of a typed delta sync (see `accounts.sync`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TypedSyncEvent<F extends Fields> =
+  | { readonly _tag: "Changed"; readonly account: TypedAccount<F> }
+  | { readonly _tag: "Malformed"; readonly record: MalformedAccount }
+  | {
+    readonly _tag: "Completed"
+    readonly checkpoint: DateTime.Utc
+    readonly changed: number
+    readonly malformed: number
+  }
+
+/**
+ * An account to push, with typed custom-field values.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TypedAccountInput<F extends Fields> = Omit<AccountInput, "customFields"> & {
+  readonly customFields?: ValuesInput<F>
+}
+
+/**
+ * The body of a typed `accounts.update`: typed values to merge (`null` clears one).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TypedAccountUpdate<F extends Fields> {
+  readonly customFields: ValuesInput<F>
+}
+
+/**
+ * The accounts of a typed view: as `crm.accounts`, with typed `customFields`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TypedAccountsApi<F extends Fields> {
+  /** One page; accounts whose declared values do not decode are in `malformed`, beside the unreadable ones. */
+  readonly list: (params?: ListAccountsParams) => Effect.Effect<TypedAccounts<F>, ReadError>
+  /** Every page from `params.cursor` (or the first) on, typed as `list`. */
+  readonly pages: (params?: ListAccountsParams) => Stream.Stream<TypedAccounts<F>, ReadError>
+  /**
+   * Every account; one that cannot be read, its declared values included, is skipped with a
+   * warning (the default) or fails the stream with a `Decode` `TransportError` (`onMalformed: "fail"`).
+   */
+  readonly stream: (
+    params?: ListAccountsParams,
+    options?: StreamAccountsOptions
+  ) => Stream.Stream<TypedAccount<F>, ReadError>
+  /** A delta sync: `Changed` (typed), `Malformed` (a declared value that does not decode included), `Completed`. */
+  readonly sync: (params?: SyncAccountsParams) => Stream.Stream<TypedSyncEvent<F>, ReadError>
+  /**
+   * Pushes accounts with typed values, encoded by the declared schemas. An account whose values
+   * do not encode (a wrong type, an undeclared key) is `Invalid` and not sent.
+   */
+  readonly push: (
+    accounts: Iterable<TypedAccountInput<F>>,
+    options?: PushAccountsOptions
+  ) => Effect.Effect<BulkResult<TypedAccountInput<F>, AccountPushResult>, MissingApiKey | InvalidApiKey>
+  /** Merges typed values into one account; values that do not encode are a client `BadRequest`, not sent. */
+  readonly update: (
+    ref: AccountRef,
+    update: TypedAccountUpdate<F>
+  ) => Effect.Effect<void, ReadError | BadRequest | NotFound>
+}
+
+/**
+ * `RecotapCrm` seen through a declaration: see {@link typed}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TypedCrm<F extends Fields> {
+  readonly declaration: Declaration<F>
+  /** `crm.customFields.ensure(declaration)`. */
+  readonly ensure: Effect.Effect<EnsuredCustomFields, ReadError | BadRequest | CustomFieldMismatch>
+  readonly accounts: TypedAccountsApi<F>
+}
+
+const describeMalformed = (record: MalformedAccount): string => {
+  const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
+    ? record.raw as Record<string, unknown>
+    : {}
+  const names = (["rtp_aid", "domain"] as const).flatMap((key) => {
+    const value = raw[key]
+    return typeof value === "string" ? [`${key} ${JSON.stringify(truncate(value))}`] : []
+  })
+  return `account #${record.index} of its page${names.length === 0 ? "" : ` (${names.join(", ")})`}: ${record.error}`
+}
+
+/**
+ * Reads an account's declared custom fields with their schemas: the account with typed
+ * `customFields`, or why a declared value does not decode (`customFields.CONTRACT_VALUE_C: ...`).
+ * For accounts from the untyped API, e.g. in an `AccountSyncJob` handler.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as CustomFieldSchema from "effect-recotap/CustomFieldSchema"
+ *
+ * const Fields = CustomFieldSchema.declare({ CONTRACT_VALUE_C: CustomFieldSchema.number() })
+ * const decode = CustomFieldSchema.decodeAccount(Fields)
+ *
+ * const account = {
+ *   name: "Acme", domain: "acme.com", rtp_aid: "a1", rtp_account_score: 0, rtp_journey_stage: "",
+ *   rtp_advertising_activity_score: 0, rtp_website_intent_score: 0, rtp_g2_intent_score: 0,
+ *   rtp_bombora_intent_score: 0, customFields: { CONTRACT_VALUE_C: 125000 }
+ * }
+ * Effect.runSync(Effect.map(decode(account), (typed) => typed.customFields.CONTRACT_VALUE_C)) // 125000
+ * ```
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeAccount = <F extends Fields>(declaration: Declaration<F>) => {
+  const decode = Schema.decodeUnknownEither(Schema.Struct({ customFields: declaration.schema }), { errors: "all" })
+  return (account: Account): Either.Either<TypedAccount<F>, ParseResult.ParseError> =>
+    Either.map(
+      decode({ customFields: account.customFields ?? {} }),
+      ({ customFields }) => ({ ...account, customFields })
+    )
+}
+
+/**
+ * Writes an account's typed custom-field values with their schemas: the account to push with
+ * the untyped API (e.g. `BulkSettle.settleAccountPush`), or why a value does not encode.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeAccountInput = <F extends Fields>(declaration: Declaration<F>) => {
+  const encode = encodeValues(declaration)
+  return (input: TypedAccountInput<F>): Either.Either<AccountInput, ParseResult.ParseError> => {
+    if (typeof input !== "object" || input === null || input.customFields === undefined) {
+      return Either.right(input as AccountInput)
+    }
+    return Either.map(encode(input.customFields), (customFields) => ({ ...input, customFields }))
+  }
+}
+
+const encodeValues = <F extends Fields>(declaration: Declaration<F>) => {
+  const encode = Schema.encodeUnknownEither(Schema.Struct({ customFields: declaration.inputSchema }), {
+    errors: "all",
+    onExcessProperty: "error"
+  })
+  return (values: unknown): Either.Either<Readonly<Record<string, WireValue>>, ParseResult.ParseError> =>
+    Either.map(encode({ customFields: values }), (encoded) => encoded.customFields)
+}
+
+/** A page with typed accounts: an account whose declared values do not decode moves to `malformed`, at its place. */
+const typePage = <F extends Fields>(decode: ReturnType<typeof decodeAccount<F>>) => (page: Accounts) => {
+  if (page.data.length === 0) return { ...page, data: [] } as TypedAccounts<F>
+  const data: Array<TypedAccount<F>> = []
+  const malformed: Array<MalformedAccount> = []
+  const unreadable = new Set(page.malformed.map((record) => record.index))
+  let position = 0
+  for (const account of page.data) {
+    while (unreadable.has(position)) position++
+    const decoded = decode(account)
+    if (Either.isRight(decoded)) data.push(decoded.right)
+    else malformed.push({ index: position, raw: account, error: truncate(describeParseError(decoded.left)) })
+    position++
+  }
+  return {
+    ...page,
+    data,
+    malformed: malformed.length === 0 ?
+      page.malformed :
+      [...page.malformed, ...malformed].sort((a, b) => a.index - b.index)
+  } as TypedAccounts<F>
+}
+
+type PageEvent<F extends Fields> = Exclude<TypedSyncEvent<F>, { readonly _tag: "Completed" }>
+
+/** A page's accounts and malformed records as sync events, in the order the server sent them. */
+const pageEvents = <F extends Fields>(page: TypedAccounts<F>): Array<PageEvent<F>> => {
+  const events: Array<PageEvent<F>> = []
+  let next = 0
+  for (const record of page.malformed) {
+    while (events.length < record.index && next < page.data.length) {
+      events.push({ _tag: "Changed", account: page.data[next++]! })
+    }
+    events.push({ _tag: "Malformed", record })
+  }
+  while (next < page.data.length) events.push({ _tag: "Changed", account: page.data[next++]! })
+  return events
+}
+
+const refPath = (ref: AccountRef): string => {
+  const id: unknown = typeof ref !== "object" || ref === null
+    ? undefined
+    : "externalId" in ref
+    ? ref.externalId
+    : ref.rtpAid
+  return `/accounts/${typeof id === "string" ? encodeURIComponent(id) : ""}`
+}
+
+/**
+ * The typed view over a `RecotapCrmService` (what {@link typed} builds from the one in context).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeTyped = <F extends Fields>(crm: RecotapCrmService, declaration: Declaration<F>): TypedCrm<F> => {
+  const typePageOf = typePage<F>(decodeAccount(declaration))
+  const encodeInput = encodeAccountInput(declaration)
+  const encode = encodeValues(declaration)
+
+  const list = (params?: ListAccountsParams) => Effect.map(crm.accounts.list(params), typePageOf)
+  const pages = (params?: ListAccountsParams) => Stream.map(crm.accounts.pages(params), typePageOf)
+
+  const stream = (params?: ListAccountsParams, options: StreamAccountsOptions = {}) =>
+    Stream.flatMap(pages(params), (page) =>
+      page.malformed.length === 0
+        ? Stream.fromIterable(page.data)
+        : Stream.fromIterable(pageEvents(page)).pipe(Stream.mapConcatEffect((event) => {
+          if (event._tag === "Changed") return Effect.succeed([event.account])
+          const text = describeMalformed(event.record)
+          return options.onMalformed === "fail"
+            ? Effect.fail(TransportError.decode("GET", "/accounts", `an account could not be read: ${text}`))
+            : Effect.as(Effect.logWarning(`Recotap: skipped an account that could not be read: ${text}`), [])
+        })))
+
+  const sync = (params: SyncAccountsParams = {}): Stream.Stream<TypedSyncEvent<F>, ReadError> =>
+    Stream.unwrap(Effect.gen(function*() {
+      const startedAt = DateTime.unsafeMake(yield* Clock.currentTimeMillis)
+      let checkpoint = Option.none<DateTime.Utc>()
+      let changed = 0
+      let malformed = 0
+      const events = pages(params).pipe(
+        Stream.tap((page) =>
+          Effect.sync(() => {
+            if (Option.isNone(checkpoint)) checkpoint = Option.some(page.syncTimestamp ?? startedAt)
+            changed += page.data.length
+            malformed += page.malformed.length
+          })
+        ),
+        Stream.mapConcat(pageEvents<F>)
+      )
+      const completed = Stream.sync((): TypedSyncEvent<F> => ({
+        _tag: "Completed",
+        checkpoint: Option.getOrElse(checkpoint, () => startedAt),
+        changed,
+        malformed
+      }))
+      return Stream.concat(events, completed)
+    }))
+
+  const push: TypedAccountsApi<F>["push"] = (accounts, options) =>
+    Effect.suspend(() => {
+      const items = Array.from(accounts)
+      const sent: Array<{ readonly index: number; readonly input: TypedAccountInput<F> }> = []
+      const encoded: Array<AccountInput> = []
+      const outcomes: Array<BulkOutcome<TypedAccountInput<F>, AccountPushResult>> = []
+      items.forEach((input, index) => {
+        const result = encodeInput(input)
+        if (Either.isRight(result)) {
+          sent.push({ index, input })
+          encoded.push(result.right)
+        } else {
+          outcomes.push({ _tag: "Invalid", index, input, error: describeParseError(result.left, 5) })
+        }
+      })
+      const pushed: Effect.Effect<
+        { readonly outcomes: ReadonlyArray<BulkOutcome<AccountInput, AccountPushResult>> },
+        MissingApiKey | InvalidApiKey
+      > = encoded.length === 0 ? Effect.succeed({ outcomes: [] }) : crm.accounts.push(encoded, options)
+      return Effect.map(pushed, (result): BulkResult<TypedAccountInput<F>, AccountPushResult> => {
+        for (const outcome of result.outcomes) {
+          const origin = sent[outcome.index]!
+          outcomes.push({ ...outcome, index: origin.index, input: origin.input } as BulkOutcome<
+            TypedAccountInput<F>,
+            AccountPushResult
+          >)
+        }
+        outcomes.sort((a, b) => a.index - b.index)
+        return { outcomes, summary: summarize(outcomes) }
+      })
+    })
+
+  const update: TypedAccountsApi<F>["update"] = (ref, body) => {
+    const values = typeof body === "object" && body !== null ? body.customFields : body
+    const encoded = encode(values)
+    return Either.isRight(encoded)
+      ? crm.accounts.update(ref, { customFields: encoded.right })
+      : Effect.fail(
+        new BadRequest({
+          method: "PUT",
+          url: refPath(ref),
+          serverMessage: "Bad Request",
+          origin: "client",
+          violations: toViolations(encoded.left)
+        })
+      )
+  }
+
+  return {
+    declaration,
+    ensure: crm.customFields.ensure(declaration),
+    accounts: { list, pages, stream, sync, push, update }
+  }
+}
+
+/**
+ * The `RecotapCrm` in context, seen through a declaration: accounts read with typed
+ * `customFields` and written with typed values (see the module's description), and `ensure`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import * as CustomFieldSchema from "effect-recotap/CustomFieldSchema"
+ * import { RecotapSimulator } from "effect-recotap/simulator"
+ *
+ * const Fields = CustomFieldSchema.declare({
+ *   CONTRACT_VALUE_C: CustomFieldSchema.number(),
+ *   RENEWAL_DATE_C: CustomFieldSchema.date()
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const crm = yield* CustomFieldSchema.typed(Fields)
+ *   yield* crm.ensure
+ *   yield* crm.accounts.update({ externalId: "crm-1" }, { customFields: { CONTRACT_VALUE_C: 99000 } }).pipe(
+ *     Effect.catchTag("NotFound", () => Effect.log("crm-1 was never pushed"))
+ *   )
+ *   yield* crm.accounts.sync().pipe(
+ *     Stream.runForEach((event) =>
+ *       event._tag === "Changed"
+ *         ? Effect.log(event.account.domain, event.account.customFields.RENEWAL_DATE_C)
+ *         : Effect.void
+ *     )
+ *   )
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(RecotapSimulator.layerCrm())))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const typed = <F extends Fields>(declaration: Declaration<F>): Effect.Effect<TypedCrm<F>, never, RecotapCrm> =>
+  Effect.map(RecotapCrm, (crm) => makeTyped(crm, declaration))
