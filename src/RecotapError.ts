@@ -25,6 +25,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import type { CheckpointCorrupt } from "./AccountSyncJob.js"
+import type { CustomFieldMismatch } from "./internal/customFields.js"
 
 /**
  * Why no key could be used: none configured, a blank one, a key source that failed, or the server's word.
@@ -326,9 +328,16 @@ export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", ServerA
 export type ReadError = MissingApiKey | InvalidApiKey | TransportError
 
 /**
- * Everything any call can fail with.
+ * Everything any call can fail with: the service's errors, `customFields.ensure`'s
+ * `CustomFieldMismatch` and the sync job's `CheckpointCorrupt`.
  *
  * @since 0.1.0
  * @category models
  */
-export type RecotapError = ReadError | BadRequest | NotFound | Conflict
+export type RecotapError =
+  | ReadError
+  | BadRequest
+  | NotFound
+  | Conflict
+  | CustomFieldMismatch
+  | CheckpointCorrupt

@@ -4,11 +4,14 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type {
   BadRequest,
+  CheckpointCorrupt,
   Conflict,
+  CustomFieldMismatch,
   InvalidApiKey,
   MissingApiKey,
   NotFound,
   RecotapCrmService,
+  RecotapError,
   TransportError
 } from "../src/index.js"
 
@@ -37,6 +40,9 @@ describe("error unions", () => {
   it("single writes add only what the API can answer", () => {
     expectTypeOf<ErrorOf<RecotapCrmService["accounts"]["update"]>>().toEqualTypeOf<Read | BadRequest | NotFound>()
     expectTypeOf<ErrorOf<RecotapCrmService["customFields"]["create"]>>().toEqualTypeOf<Read | BadRequest | Conflict>()
+    expectTypeOf<ErrorOf<RecotapCrmService["customFields"]["ensure"]>>().toEqualTypeOf<
+      Read | BadRequest | CustomFieldMismatch
+    >()
   })
 
   it("bulk writes report everything per item, and fail only on the key", () => {
@@ -45,5 +51,13 @@ describe("error unions", () => {
     expectTypeOf<ErrorOf<RecotapCrmService["deals"]["push"]>>().toEqualTypeOf<Bulk>()
     expectTypeOf<ErrorOf<RecotapCrmService["dealStages"]["push"]>>().toEqualTypeOf<Bulk>()
     expectTypeOf<ErrorOf<RecotapCrmService["salesActivities"]["push"]>>().toEqualTypeOf<Bulk>()
+  })
+})
+
+describe("RecotapError", () => {
+  it("is every error any call can fail with", () => {
+    expectTypeOf<RecotapError>().toEqualTypeOf<
+      Read | BadRequest | NotFound | Conflict | CustomFieldMismatch | CheckpointCorrupt
+    >()
   })
 })
