@@ -1,0 +1,226 @@
+/**
+ * The typed view of `CustomFieldSchema`: accounts read with their declared custom fields decoded,
+ * and written with them encoded (see `src/CustomFieldSchema.ts`).
+ */
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type {
+  Account,
+  AccountInput,
+  AccountPushResult,
+  AccountRef,
+  Accounts,
+  ListAccountsParams,
+  MalformedAccount,
+  StreamAccountsOptions,
+  SyncAccountsParams
+} from "../Account.js"
+import { type BulkOutcome, type BulkResult, summarize } from "../Bulk.js"
+import type {
+  Declaration,
+  Fields,
+  TypedAccount,
+  TypedAccountInput,
+  TypedAccounts,
+  TypedAccountsApi,
+  TypedCrm,
+  TypedSyncEvent,
+  WireValue
+} from "../CustomFieldSchema.js"
+import type { RecotapCrmService } from "../RecotapCrm.js"
+import { BadRequest, type InvalidApiKey, type MissingApiKey, type ReadError, TransportError } from "../RecotapError.js"
+import { truncate } from "./envelope.js"
+import { describeParseError, toViolations } from "./parseError.js"
+
+const describeMalformed = (record: MalformedAccount): string => {
+  const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
+    ? record.raw as Record<string, unknown>
+    : {}
+  const names = (["rtp_aid", "domain"] as const).flatMap((key) => {
+    const value = raw[key]
+    return typeof value === "string" ? [`${key} ${JSON.stringify(truncate(value))}`] : []
+  })
+  return `account #${record.index} of its page${names.length === 0 ? "" : ` (${names.join(", ")})`}: ${record.error}`
+}
+
+export const decodeAccount = <F extends Fields>(declaration: Declaration<F>) => {
+  const decode = Schema.decodeUnknownEither(Schema.Struct({ customFields: declaration.schema }), { errors: "all" })
+  return (account: Account): Either.Either<TypedAccount<F>, ParseResult.ParseError> =>
+    Either.map(
+      decode({ customFields: account.customFields ?? {} }),
+      ({ customFields }) => ({ ...account, customFields })
+    )
+}
+
+export const encodeAccountInput = <F extends Fields>(declaration: Declaration<F>) => {
+  const encode = encodeValues(declaration)
+  return (input: TypedAccountInput<F>): Either.Either<AccountInput, ParseResult.ParseError> => {
+    if (typeof input !== "object" || input === null || input.customFields === undefined) {
+      return Either.right(input as AccountInput)
+    }
+    return Either.map(encode(input.customFields), (customFields) => ({ ...input, customFields }))
+  }
+}
+
+const encodeValues = <F extends Fields>(declaration: Declaration<F>) => {
+  const encode = Schema.encodeUnknownEither(Schema.Struct({ customFields: declaration.inputSchema }), {
+    errors: "all",
+    onExcessProperty: "error"
+  })
+  return (values: unknown): Either.Either<Readonly<Record<string, WireValue>>, ParseResult.ParseError> =>
+    Either.map(encode({ customFields: values }), (encoded) => encoded.customFields)
+}
+
+/** A page with typed accounts: an account whose declared values do not decode moves to `malformed`, at its place. */
+const typePage = <F extends Fields>(decode: ReturnType<typeof decodeAccount<F>>) => (page: Accounts) => {
+  if (page.data.length === 0) return { ...page, data: [] } as TypedAccounts<F>
+  const data: Array<TypedAccount<F>> = []
+  const malformed: Array<MalformedAccount> = []
+  const unreadable = new Set(page.malformed.map((record) => record.index))
+  let position = 0
+  for (const account of page.data) {
+    while (unreadable.has(position)) position++
+    const decoded = decode(account)
+    if (Either.isRight(decoded)) data.push(decoded.right)
+    else malformed.push({ index: position, raw: account, error: truncate(describeParseError(decoded.left)) })
+    position++
+  }
+  return {
+    ...page,
+    data,
+    malformed: malformed.length === 0 ?
+      page.malformed :
+      [...page.malformed, ...malformed].sort((a, b) => a.index - b.index)
+  } as TypedAccounts<F>
+}
+
+type PageEvent<F extends Fields> = Exclude<TypedSyncEvent<F>, { readonly _tag: "Completed" }>
+
+/** A page's accounts and malformed records as sync events, in the order the server sent them. */
+const pageEvents = <F extends Fields>(page: TypedAccounts<F>): Array<PageEvent<F>> => {
+  const events: Array<PageEvent<F>> = []
+  let next = 0
+  for (const record of page.malformed) {
+    while (events.length < record.index && next < page.data.length) {
+      events.push({ _tag: "Changed", account: page.data[next++]! })
+    }
+    events.push({ _tag: "Malformed", record })
+  }
+  while (next < page.data.length) events.push({ _tag: "Changed", account: page.data[next++]! })
+  return events
+}
+
+const refPath = (ref: AccountRef): string => {
+  const id: unknown = typeof ref !== "object" || ref === null
+    ? undefined
+    : "externalId" in ref
+    ? ref.externalId
+    : ref.rtpAid
+  return `/accounts/${typeof id === "string" ? encodeURIComponent(id) : ""}`
+}
+
+export const makeTyped = <F extends Fields>(crm: RecotapCrmService, declaration: Declaration<F>): TypedCrm<F> => {
+  const typePageOf = typePage<F>(decodeAccount(declaration))
+  const encodeInput = encodeAccountInput(declaration)
+  const encode = encodeValues(declaration)
+
+  const list = (params?: ListAccountsParams) => Effect.map(crm.accounts.list(params), typePageOf)
+  const pages = (params?: ListAccountsParams) => Stream.map(crm.accounts.pages(params), typePageOf)
+
+  const stream = (params?: ListAccountsParams, options: StreamAccountsOptions = {}) =>
+    Stream.flatMap(pages(params), (page) =>
+      page.malformed.length === 0
+        ? Stream.fromIterable(page.data)
+        : Stream.fromIterable(pageEvents(page)).pipe(Stream.mapConcatEffect((event) => {
+          if (event._tag === "Changed") return Effect.succeed([event.account])
+          const text = describeMalformed(event.record)
+          return options.onMalformed === "fail"
+            ? Effect.fail(TransportError.decode("GET", "/accounts", `an account could not be read: ${text}`))
+            : Effect.as(Effect.logWarning(`Recotap: skipped an account that could not be read: ${text}`), [])
+        })))
+
+  const sync = (params: SyncAccountsParams = {}): Stream.Stream<TypedSyncEvent<F>, ReadError> =>
+    Stream.unwrap(Effect.gen(function*() {
+      const startedAt = DateTime.unsafeMake(yield* Clock.currentTimeMillis)
+      let checkpoint = Option.none<DateTime.Utc>()
+      let changed = 0
+      let malformed = 0
+      const events = pages(params).pipe(
+        Stream.tap((page) =>
+          Effect.sync(() => {
+            if (Option.isNone(checkpoint)) checkpoint = Option.some(page.syncTimestamp ?? startedAt)
+            changed += page.data.length
+            malformed += page.malformed.length
+          })
+        ),
+        Stream.mapConcat(pageEvents<F>)
+      )
+      const completed = Stream.sync((): TypedSyncEvent<F> => ({
+        _tag: "Completed",
+        checkpoint: Option.getOrElse(checkpoint, () => startedAt),
+        changed,
+        malformed
+      }))
+      return Stream.concat(events, completed)
+    }))
+
+  const push: TypedAccountsApi<F>["push"] = (accounts, options) =>
+    Effect.suspend(() => {
+      const items = Array.from(accounts)
+      const sent: Array<{ readonly index: number; readonly input: TypedAccountInput<F> }> = []
+      const encoded: Array<AccountInput> = []
+      const outcomes: Array<BulkOutcome<TypedAccountInput<F>, AccountPushResult>> = []
+      items.forEach((input, index) => {
+        const result = encodeInput(input)
+        if (Either.isRight(result)) {
+          sent.push({ index, input })
+          encoded.push(result.right)
+        } else {
+          outcomes.push({ _tag: "Invalid", index, input, error: describeParseError(result.left, 5) })
+        }
+      })
+      const pushed: Effect.Effect<
+        { readonly outcomes: ReadonlyArray<BulkOutcome<AccountInput, AccountPushResult>> },
+        MissingApiKey | InvalidApiKey
+      > = encoded.length === 0 ? Effect.succeed({ outcomes: [] }) : crm.accounts.push(encoded, options)
+      return Effect.map(pushed, (result): BulkResult<TypedAccountInput<F>, AccountPushResult> => {
+        for (const outcome of result.outcomes) {
+          const origin = sent[outcome.index]!
+          outcomes.push({ ...outcome, index: origin.index, input: origin.input } as BulkOutcome<
+            TypedAccountInput<F>,
+            AccountPushResult
+          >)
+        }
+        outcomes.sort((a, b) => a.index - b.index)
+        return { outcomes, summary: summarize(outcomes) }
+      })
+    })
+
+  const update: TypedAccountsApi<F>["update"] = (ref, body) => {
+    const values = typeof body === "object" && body !== null ? body.customFields : body
+    const encoded = encode(values)
+    return Either.isRight(encoded)
+      ? crm.accounts.update(ref, { customFields: encoded.right })
+      : Effect.fail(
+        new BadRequest({
+          method: "PUT",
+          url: refPath(ref),
+          serverMessage: "Bad Request",
+          origin: "client",
+          violations: toViolations(encoded.left)
+        })
+      )
+  }
+
+  return {
+    declaration,
+    ensure: crm.customFields.ensure(declaration),
+    accounts: { list, pages, stream, sync, push, update }
+  }
+}
