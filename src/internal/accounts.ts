@@ -43,12 +43,16 @@ const listAccounts = (revision: Revision) =>
     response: Accounts
   })
 
-/** What one item of a page became. */
-type PageEvent = Exclude<AccountSyncEvent, { readonly _tag: "Completed" }>
+/** What one item of a page became: an account (typed or not) or a record that could not be read. */
+export type PageEvent<A = Account> =
+  | { readonly _tag: "Changed"; readonly account: A }
+  | { readonly _tag: "Malformed"; readonly record: MalformedAccount }
 
 /** A page's accounts and malformed records as sync events, in the order the server sent them. */
-const pageEvents = (page: Accounts): Array<PageEvent> => {
-  const events: Array<PageEvent> = []
+export const pageEvents = <A>(
+  page: { readonly data: ReadonlyArray<A>; readonly malformed: ReadonlyArray<MalformedAccount> }
+): Array<PageEvent<A>> => {
+  const events: Array<PageEvent<A>> = []
   let next = 0
   for (const record of page.malformed) {
     while (events.length < record.index && next < page.data.length) {

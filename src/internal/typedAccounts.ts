@@ -35,6 +35,7 @@ import type {
 } from "../CustomFieldSchema.js"
 import type { RecotapCrmService } from "../RecotapCrm.js"
 import { BadRequest, type InvalidApiKey, type MissingApiKey, type ReadError, TransportError } from "../RecotapError.js"
+import { pageEvents } from "./accounts.js"
 import { truncate } from "./envelope.js"
 import { describeParseError, toViolations } from "./parseError.js"
 
@@ -100,22 +101,6 @@ const typePage = <F extends Fields>(decode: ReturnType<typeof decodeAccount<F>>)
   } as TypedAccounts<F>
 }
 
-type PageEvent<F extends Fields> = Exclude<TypedSyncEvent<F>, { readonly _tag: "Completed" }>
-
-/** A page's accounts and malformed records as sync events, in the order the server sent them. */
-const pageEvents = <F extends Fields>(page: TypedAccounts<F>): Array<PageEvent<F>> => {
-  const events: Array<PageEvent<F>> = []
-  let next = 0
-  for (const record of page.malformed) {
-    while (events.length < record.index && next < page.data.length) {
-      events.push({ _tag: "Changed", account: page.data[next++]! })
-    }
-    events.push({ _tag: "Malformed", record })
-  }
-  while (next < page.data.length) events.push({ _tag: "Changed", account: page.data[next++]! })
-  return events
-}
-
 const refPath = (ref: AccountRef): string => {
   const id: unknown = typeof ref !== "object" || ref === null
     ? undefined
@@ -159,7 +144,7 @@ export const makeTyped = <F extends Fields>(crm: RecotapCrmService, declaration:
             malformed += page.malformed.length
           })
         ),
-        Stream.mapConcat(pageEvents<F>)
+        Stream.mapConcat((page): Array<TypedSyncEvent<F>> => pageEvents(page))
       )
       const completed = Stream.sync((): TypedSyncEvent<F> => ({
         _tag: "Completed",
