@@ -51,6 +51,7 @@ import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { Account, Accounts, MalformedAccount } from "./Account.js"
+import { describeMalformed } from "./internal/accounts.js"
 import { RecotapCrm } from "./RecotapCrm.js"
 import type { InvalidApiKey, MissingApiKey, ReadError } from "./RecotapError.js"
 
@@ -189,18 +190,6 @@ const readCheckpoint = (store: KeyValueStore.KeyValueStore, key: string) =>
   )
 
 // ---------------------------------------------------------------------------- one run
-
-/** `account #3 of its page (rtp_aid "…", domain "…"): name: Expected string, actual null` */
-const describeMalformed = (record: MalformedAccount): string => {
-  const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
-    ? record.raw as Record<string, unknown>
-    : {}
-  const names = (["rtp_aid", "domain"] as const).flatMap((key) => {
-    const value = raw[key]
-    return typeof value === "string" ? [`${key} ${JSON.stringify(value.slice(0, 100))}`] : []
-  })
-  return `account #${record.index} of its page${names.length === 0 ? "" : ` (${names.join(", ")})`}: ${record.error}`
-}
 
 const logMalformed = (record: MalformedAccount): Effect.Effect<void> =>
   Effect.logWarning(`Recotap accounts sync: skipped an account that could not be read: ${describeMalformed(record)}`)

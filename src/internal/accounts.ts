@@ -65,7 +65,7 @@ export const pageEvents = <A>(
 }
 
 /** `account #3 of its page (rtp_aid "…", domain "…"): name: Expected string, actual null` */
-const describeMalformed = (record: MalformedAccount): string => {
+export const describeMalformed = (record: MalformedAccount): string => {
   const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
     ? record.raw as Record<string, unknown>
     : {}
