@@ -232,13 +232,14 @@ export interface StreamAccountsOptions {
 
 /**
  * One step of a delta sync, in page order: a changed account, an account that could not be read,
- * or (last) the checkpoint to store with the counts.
+ * or (last) the checkpoint to store with the counts. `A` is the account as read: {@link Account},
+ * or a typed account of `CustomFieldSchema`.
  *
  * @since 0.1.0
  * @category models
  */
-export type AccountSyncEvent =
-  | { readonly _tag: "Changed"; readonly account: Account }
+export type AccountSyncEvent<A = Account> =
+  | { readonly _tag: "Changed"; readonly account: A }
   | { readonly _tag: "Malformed"; readonly record: MalformedAccount }
   | {
     readonly _tag: "Completed"

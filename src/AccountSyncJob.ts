@@ -51,7 +51,7 @@ import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { Account, Accounts, MalformedAccount } from "./Account.js"
-import { describeMalformed } from "./internal/accounts.js"
+import { checkpointOf, describeMalformed, pageEvents } from "./internal/accounts.js"
 import { RecotapCrm } from "./RecotapCrm.js"
 import type { InvalidApiKey, MissingApiKey, ReadError } from "./RecotapError.js"
 
@@ -194,18 +194,6 @@ const readCheckpoint = (store: KeyValueStore.KeyValueStore, key: string) =>
 const logMalformed = (record: MalformedAccount): Effect.Effect<void> =>
   Effect.logWarning(`Recotap accounts sync: skipped an account that could not be read: ${describeMalformed(record)}`)
 
-/** A page's accounts and malformed records in the order the server sent them. */
-const inPageOrder = (page: Accounts): Array<{ readonly account: Account } | { readonly record: MalformedAccount }> => {
-  const items: Array<{ readonly account: Account } | { readonly record: MalformedAccount }> = []
-  let next = 0
-  for (const record of page.malformed) {
-    while (items.length < record.index && next < page.data.length) items.push({ account: page.data[next++]! })
-    items.push({ record })
-  }
-  while (next < page.data.length) items.push({ account: page.data[next++]! })
-  return items
-}
-
 /**
  * One run of the sync job:
  *
@@ -272,10 +260,7 @@ export const runOnce = <E = never, R = never>(
     const malformedOne = (record: MalformedAccount) =>
       Effect.zipRight(onMalformed(record), Effect.sync(() => void malformed++))
     const handlePage = (page: Accounts): Effect.Effect<void, E, R> => {
-      // The first page's server time; should the server not send it, the time before the first request.
-      if (Option.isNone(checkpoint)) {
-        checkpoint = Option.some(page.syncTimestamp ?? DateTime.unsafeMake(startedAt))
-      }
+      if (Option.isNone(checkpoint)) checkpoint = Option.some(checkpointOf(page, DateTime.unsafeMake(startedAt)))
       const { onAccount, onPage } = options
       if (onPage !== undefined) {
         const accounts = page.data
@@ -288,11 +273,11 @@ export const runOnce = <E = never, R = never>(
         )
       }
       return Effect.forEach(
-        inPageOrder(page),
-        (item) =>
-          "account" in item
-            ? Effect.zipRight(onAccount(item.account), Effect.sync(() => void changed++))
-            : malformedOne(item.record),
+        pageEvents(page),
+        (event) =>
+          event._tag === "Changed"
+            ? Effect.zipRight(onAccount(event.account), Effect.sync(() => void changed++))
+            : malformedOne(event.record),
         { discard: true }
       )
     }

@@ -51,8 +51,8 @@ import type {
   AccountPushResult,
   AccountRef,
   Accounts,
+  AccountSyncEvent,
   ListAccountsParams,
-  MalformedAccount,
   PushAccountsOptions,
   StreamAccountsOptions,
   SyncAccountsParams
@@ -454,15 +454,7 @@ export type TypedAccounts<F extends Fields> = Omit<Accounts, "data"> & {
  * @since 0.1.0
  * @category models
  */
-export type TypedSyncEvent<F extends Fields> =
-  | { readonly _tag: "Changed"; readonly account: TypedAccount<F> }
-  | { readonly _tag: "Malformed"; readonly record: MalformedAccount }
-  | {
-    readonly _tag: "Completed"
-    readonly checkpoint: DateTime.Utc
-    readonly changed: number
-    readonly malformed: number
-  }
+export type TypedSyncEvent<F extends Fields> = AccountSyncEvent<TypedAccount<F>>
 
 /**
  * An account to push, with typed custom-field values.

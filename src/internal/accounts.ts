@@ -18,7 +18,7 @@ import {
 } from "../Account.js"
 import type { Revision } from "../RecotapConfig.js"
 import type { AccountsApi } from "../RecotapCrm.js"
-import { type ReadError, TransportError } from "../RecotapError.js"
+import { TransportError } from "../RecotapError.js"
 import { makeAccountWrites } from "./accountWrites.js"
 import { endpoint } from "./endpoint.js"
 import { truncate } from "./envelope.js"
@@ -43,15 +43,18 @@ const listAccounts = (revision: Revision) =>
     response: Accounts
   })
 
+/** A page of accounts as read (typed or not): the accounts, and the records that could not be read. */
+interface ReadPage<A> {
+  readonly data: ReadonlyArray<A>
+  readonly malformed: ReadonlyArray<MalformedAccount>
+  readonly syncTimestamp?: DateTime.Utc | undefined
+}
+
 /** What one item of a page became: an account (typed or not) or a record that could not be read. */
-export type PageEvent<A = Account> =
-  | { readonly _tag: "Changed"; readonly account: A }
-  | { readonly _tag: "Malformed"; readonly record: MalformedAccount }
+export type PageEvent<A = Account> = Exclude<AccountSyncEvent<A>, { readonly _tag: "Completed" }>
 
 /** A page's accounts and malformed records as sync events, in the order the server sent them. */
-export const pageEvents = <A>(
-  page: { readonly data: ReadonlyArray<A>; readonly malformed: ReadonlyArray<MalformedAccount> }
-): Array<PageEvent<A>> => {
+export const pageEvents = <A>(page: ReadPage<A>): Array<PageEvent<A>> => {
   const events: Array<PageEvent<A>> = []
   let next = 0
   for (const record of page.malformed) {
@@ -63,6 +66,78 @@ export const pageEvents = <A>(
   while (next < page.data.length) events.push({ _tag: "Changed", account: page.data[next++]! })
   return events
 }
+
+/**
+ * The accounts of pages, one by one: an unreadable one is skipped with a warning each
+ * (`onMalformed: "skip"`, the default), or fails the stream, after the accounts before it, with a
+ * `Decode` `TransportError` naming `url` (`"fail"`).
+ */
+export const accountsOf = <A, E>(
+  pages: Stream.Stream<ReadPage<A>, E>,
+  options: StreamAccountsOptions,
+  url: string
+): Stream.Stream<A, E | TransportError> => {
+  if (options.onMalformed === "fail") {
+    const failOn = (record: MalformedAccount) =>
+      Effect.fail(TransportError.decode("GET", url, `an account could not be read: ${describeMalformed(record)}`))
+    return Stream.flatMap(pages, (page) =>
+      page.malformed.length === 0
+        ? Stream.fromIterable(page.data)
+        : Stream.fromIterable(pageEvents(page)).pipe(
+          Stream.mapConcatEffect((event) =>
+            event._tag === "Changed" ? Effect.succeed([event.account]) : failOn(event.record)
+          )
+        ))
+  }
+  // Skipped with a warning each: the page's readable accounts go on as they are.
+  return Stream.mapConcatEffect(pages, (page) =>
+    page.malformed.length === 0 ? Effect.succeed(page.data) : Effect.as(
+      Effect.forEach(
+        page.malformed,
+        (record) =>
+          Effect.logWarning(`Recotap: skipped an account that could not be read: ${describeMalformed(record)}`),
+        { discard: true }
+      ),
+      page.data
+    ))
+}
+
+/**
+ * The checkpoint of a sync: the server time of its first page, or, should the server not send
+ * one, `startedAt` (taken just before the first request).
+ */
+export const checkpointOf = (first: ReadPage<unknown>, startedAt: DateTime.Utc): DateTime.Utc =>
+  first.syncTimestamp ?? startedAt
+
+/**
+ * A delta sync over pages (typed or not): every item as a `Changed` or `Malformed` event, in page
+ * order, then `Completed` with the checkpoint and the counts. Each run starts afresh.
+ */
+export const syncOf = <A, E>(pages: Stream.Stream<ReadPage<A>, E>): Stream.Stream<AccountSyncEvent<A>, E> =>
+  Stream.unwrap(Effect.gen(function*() {
+    const startedAt = DateTime.unsafeMake(yield* Clock.currentTimeMillis)
+    // This run's state: built anew each time the stream runs.
+    let checkpoint: Option.Option<DateTime.Utc> = Option.none()
+    let changed = 0
+    let malformed = 0
+    const events = pages.pipe(
+      Stream.tap((page) =>
+        Effect.sync(() => {
+          if (Option.isNone(checkpoint)) checkpoint = Option.some(checkpointOf(page, startedAt))
+          changed += page.data.length
+          malformed += page.malformed.length
+        })
+      ),
+      Stream.mapConcat((page): Array<AccountSyncEvent<A>> => pageEvents(page))
+    )
+    const completed = Stream.sync((): AccountSyncEvent<A> => ({
+      _tag: "Completed",
+      checkpoint: Option.getOrElse(checkpoint, () => startedAt),
+      changed,
+      malformed
+    }))
+    return Stream.concat(events, completed)
+  }))
 
 /** `account #3 of its page (rtp_aid "…", domain "…"): name: Expected string, actual null` */
 export const describeMalformed = (record: MalformedAccount): string => {
@@ -93,69 +168,10 @@ export const makeAccounts = (pipeline: RequestPath): AccountsApi => {
 
   const pages = (params: ListAccountsParams = {}) => paginate(list, params, listUrl)
 
-  const stream = (
-    params: ListAccountsParams = {},
-    options: StreamAccountsOptions = {}
-  ): Stream.Stream<Account, ReadError> => {
-    if (options.onMalformed === "fail") {
-      // The accounts before an unreadable one are delivered, then the stream fails.
-      const failOn = (record: MalformedAccount) =>
-        Effect.fail(
-          TransportError.decode("GET", listUrl, `an account could not be read: ${describeMalformed(record)}`)
-        )
-      return Stream.flatMap(pages(params), (page) =>
-        page.malformed.length === 0
-          ? Stream.fromIterable(page.data)
-          : Stream.fromIterable(pageEvents(page)).pipe(
-            Stream.mapConcatEffect((event) =>
-              event._tag === "Changed" ? Effect.succeed([event.account]) : failOn(event.record)
-            )
-          ))
-    }
-    // Skipped with a warning each: the page's readable accounts go on as they are.
-    return Stream.mapConcatEffect(
-      pages(params),
-      (page) =>
-        page.malformed.length === 0 ? Effect.succeed(page.data) : Effect.as(
-          Effect.forEach(
-            page.malformed,
-            (record) =>
-              Effect.logWarning(`Recotap: skipped an account that could not be read: ${describeMalformed(record)}`),
-            {
-              discard: true
-            }
-          ),
-          page.data
-        )
-    )
-  }
+  const stream = (params: ListAccountsParams = {}, options: StreamAccountsOptions = {}) =>
+    accountsOf(pages(params), options, listUrl)
 
-  const sync = (params: SyncAccountsParams = {}): Stream.Stream<AccountSyncEvent, ReadError> =>
-    Stream.unwrap(Effect.gen(function*() {
-      // Fallback checkpoint, should the server omit syncTimestamp: the moment before the first request.
-      const startedAt = DateTime.unsafeMake(yield* Clock.currentTimeMillis)
-      // This run's state: built anew each time the stream runs.
-      let checkpoint: Option.Option<DateTime.Utc> = Option.none()
-      let changed = 0
-      let malformed = 0
-      const events = pages(params).pipe(
-        Stream.tap((page) =>
-          Effect.sync(() => {
-            if (Option.isNone(checkpoint)) checkpoint = Option.some(page.syncTimestamp ?? startedAt)
-            changed += page.data.length
-            malformed += page.malformed.length
-          })
-        ),
-        Stream.mapConcat(pageEvents)
-      )
-      const completed = Stream.sync((): AccountSyncEvent => ({
-        _tag: "Completed",
-        checkpoint: Option.getOrElse(checkpoint, () => startedAt),
-        changed,
-        malformed
-      }))
-      return Stream.concat(events, completed)
-    }))
+  const sync = (params: SyncAccountsParams = {}) => syncOf(pages(params))
 
   return {
     list,

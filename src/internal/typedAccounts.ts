@@ -2,11 +2,8 @@
  * The typed view of `CustomFieldSchema`: accounts read with their declared custom fields decoded,
  * and written with them encoded (see `src/CustomFieldSchema.ts`).
  */
-import * as Clock from "effect/Clock"
-import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -34,21 +31,10 @@ import type {
   WireValue
 } from "../CustomFieldSchema.js"
 import type { RecotapCrmService } from "../RecotapCrm.js"
-import { BadRequest, type InvalidApiKey, type MissingApiKey, type ReadError, TransportError } from "../RecotapError.js"
-import { pageEvents } from "./accounts.js"
+import { BadRequest, type InvalidApiKey, type MissingApiKey, type ReadError } from "../RecotapError.js"
+import { accountsOf, syncOf } from "./accounts.js"
 import { truncate } from "./envelope.js"
 import { describeParseError, toViolations } from "./parseError.js"
-
-const describeMalformed = (record: MalformedAccount): string => {
-  const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
-    ? record.raw as Record<string, unknown>
-    : {}
-  const names = (["rtp_aid", "domain"] as const).flatMap((key) => {
-    const value = raw[key]
-    return typeof value === "string" ? [`${key} ${JSON.stringify(truncate(value))}`] : []
-  })
-  return `account #${record.index} of its page${names.length === 0 ? "" : ` (${names.join(", ")})`}: ${record.error}`
-}
 
 export const decodeAccount = <F extends Fields>(declaration: Declaration<F>) => {
   const decode = Schema.decodeUnknownEither(Schema.Struct({ customFields: declaration.schema }), { errors: "all" })
@@ -118,42 +104,11 @@ export const makeTyped = <F extends Fields>(crm: RecotapCrmService, declaration:
   const list = (params?: ListAccountsParams) => Effect.map(crm.accounts.list(params), typePageOf)
   const pages = (params?: ListAccountsParams) => Stream.map(crm.accounts.pages(params), typePageOf)
 
+  // The view has no base URL: a failing stream names the path.
   const stream = (params?: ListAccountsParams, options: StreamAccountsOptions = {}) =>
-    Stream.flatMap(pages(params), (page) =>
-      page.malformed.length === 0
-        ? Stream.fromIterable(page.data)
-        : Stream.fromIterable(pageEvents(page)).pipe(Stream.mapConcatEffect((event) => {
-          if (event._tag === "Changed") return Effect.succeed([event.account])
-          const text = describeMalformed(event.record)
-          return options.onMalformed === "fail"
-            ? Effect.fail(TransportError.decode("GET", "/accounts", `an account could not be read: ${text}`))
-            : Effect.as(Effect.logWarning(`Recotap: skipped an account that could not be read: ${text}`), [])
-        })))
+    accountsOf(pages(params), options, "/accounts")
 
-  const sync = (params: SyncAccountsParams = {}): Stream.Stream<TypedSyncEvent<F>, ReadError> =>
-    Stream.unwrap(Effect.gen(function*() {
-      const startedAt = DateTime.unsafeMake(yield* Clock.currentTimeMillis)
-      let checkpoint = Option.none<DateTime.Utc>()
-      let changed = 0
-      let malformed = 0
-      const events = pages(params).pipe(
-        Stream.tap((page) =>
-          Effect.sync(() => {
-            if (Option.isNone(checkpoint)) checkpoint = Option.some(page.syncTimestamp ?? startedAt)
-            changed += page.data.length
-            malformed += page.malformed.length
-          })
-        ),
-        Stream.mapConcat((page): Array<TypedSyncEvent<F>> => pageEvents(page))
-      )
-      const completed = Stream.sync((): TypedSyncEvent<F> => ({
-        _tag: "Completed",
-        checkpoint: Option.getOrElse(checkpoint, () => startedAt),
-        changed,
-        malformed
-      }))
-      return Stream.concat(events, completed)
-    }))
+  const sync = (params: SyncAccountsParams = {}): Stream.Stream<TypedSyncEvent<F>, ReadError> => syncOf(pages(params))
 
   const push: TypedAccountsApi<F>["push"] = (accounts, options) =>
     Effect.suspend(() => {
