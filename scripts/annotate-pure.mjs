@@ -12,7 +12,7 @@ const PURE = "/*#__PURE__*/ "
 /** Where to insert the mark: the start of every call or `new` in `node`, outside function bodies. */
 const callStarts = (node, sourceFile, starts) => {
   if (ts.isFunctionLike(node) || ts.isClassLike(node)) return
-  if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && !ts.isImportCall?.(node)) {
+  if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && !ts.isImportCall(node)) {
     starts.push(node.getStart(sourceFile))
   }
   ts.forEachChild(node, (child) => callStarts(child, sourceFile, starts))

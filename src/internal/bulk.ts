@@ -93,6 +93,14 @@ export const bulkEndpoint = <I, Raw, R, Options>(
   decode: decodePayload(spec.response)
 })
 
+/**
+ * Whether a bulk write's `TransportError` says the base URL does not serve the endpoint. A bulk
+ * write keeps every 404 of the endpoint typed (an item refused), so a 404 that is a
+ * `TransportError` is the framework's "no such route" (see `answer.ts`): every request to that
+ * endpoint meets it.
+ */
+export const isUnservedRoute = (error: TransportError): boolean => error.status === 404
+
 /** Decodes one per-item result entry. */
 export type ResultDecoder<R> = (entry: unknown) => Either.Either<R, ParseResult.ParseError>
 
@@ -290,7 +298,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
           ),
           Effect.catchTags({
             TransportError: (error) => {
-              if (error.status === 404) unserved = error
+              if (isUnservedRoute(error)) unserved = error
               return Effect.succeed(lost(error))
             },
             BadRequest: (error) => {
