@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import type * as DateTime from "effect/DateTime"
+import type * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -208,12 +209,32 @@ export const ListAccountsParams = Schema.Struct({
 export type ListAccountsParams = typeof ListAccountsParams.Type
 
 /**
- * Parameters of a delta sync: where the previous sync left off, and the page size.
+ * How far before the stored checkpoint a delta sync reaches back unless told otherwise: two
+ * minutes. The live service records changes to the whole second and its read model lags writes
+ * by seconds, so a change made in the same second as a checkpoint, or written just before it but
+ * not yet readable, would be missed by a sync that asked from the checkpoint exactly.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_SYNC_OVERLAP: Duration.DurationInput = "2 minutes"
+
+/**
+ * Parameters of a delta sync: where the previous sync left off, the page size, and how far
+ * before `lastSync` to reach back.
  *
  * @since 0.1.0
  * @category models
  */
-export type SyncAccountsParams = Pick<ListAccountsParams, "lastSync" | "limit" | "domains">
+export type SyncAccountsParams = Pick<ListAccountsParams, "lastSync" | "limit" | "domains"> & {
+  /**
+   * How far before `lastSync` the sync asks from (default {@link DEFAULT_SYNC_OVERLAP}): accounts
+   * changed in that window come again, so none changed at the edge of the checkpoint is lost.
+   * `0` asks from `lastSync` exactly. A `lastSync` text that cannot be read as an instant
+   * (a week date such as `2026-W17`) is sent as given.
+   */
+  readonly overlap?: Duration.DurationInput | undefined
+}
 
 /**
  * Options of `accounts.stream`.

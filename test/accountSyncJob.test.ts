@@ -111,13 +111,15 @@ describe("AccountSyncJob.runOnce", () => {
       rescore(sim, "company1.com", "company3.com")
       seen.domains.length = 0
       const second = yield* AccountSyncJob.runOnce({ onAccount: seen.onAccount, limit: 2 })
+      // The accounts read again in the overlap, unchanged, are not handed over again.
       expect(seen.domains).toEqual(["company1.com", "company3.com"])
-      expect(second.changed).toBe(2)
+      expect(second).toMatchObject({ changed: 2, alreadyDelivered: 3 })
       expect(second.previousCheckpoint).toEqual(Option.some(first.checkpoint))
       expect(DateTime.greaterThan(second.checkpoint, first.checkpoint)).toBe(true)
       expect(yield* stored()).toEqual(Option.some(DateTime.formatIso(second.checkpoint)))
-      // Three pages without lastSync, then one from the stored checkpoint.
-      expect(lastSyncs(sim)).toEqual([null, null, null, DateTime.formatIso(first.checkpoint)])
+      // Three pages without lastSync, then three from the stored checkpoint minus the two-minute overlap.
+      const reachedBack = DateTime.formatIso(DateTime.subtractDuration(first.checkpoint, "2 minutes"))
+      expect(lastSyncs(sim)).toEqual([null, null, null, reachedBack, reachedBack, reachedBack])
 
       // Nothing changed: nothing handed over, the checkpoint still moves on.
       seen.domains.length = 0
@@ -221,7 +223,11 @@ describe("AccountSyncJob.runOnce", () => {
       )
       yield* waitForSleep("1 second")
       const interrupting = yield* Effect.fork(Fiber.interrupt(fiber))
-      yield* TestClock.adjust("1 second")
+      // Its state first (what it delivered lately), then the checkpoint: each write goes through.
+      for (let write = 0; write < 2; write++) {
+        yield* TestClock.adjust("1 second")
+        if (write === 0) yield* waitForSleep("1 second")
+      }
       yield* Fiber.join(interrupting)
       expect(Option.isSome(yield* memory.get(KEY))).toBe(true)
     }).pipe(Effect.provide(onSim())))
@@ -344,7 +350,7 @@ describe("AccountSyncJob.runOnce: a stored checkpoint that cannot be read", () =
       seed(sim, 1)
       yield* Effect.flatMap(KeyValueStore.KeyValueStore, (store) => store.set(KEY, "2026-04-30T12:00:00+02:00"))
       const run = yield* AccountSyncJob.runOnce({ onAccount: () => Effect.void })
-      expect(lastSyncs(sim)).toEqual(["2026-04-30T10:00:00.000Z"])
+      expect(lastSyncs(sim)).toEqual(["2026-04-30T09:58:00.000Z"]) // minus the overlap
       expect(run.previousCheckpoint.pipe(Option.map(DateTime.formatIso))).toEqual(
         Option.some("2026-04-30T10:00:00.000Z")
       )
@@ -398,9 +404,10 @@ describe("AccountSyncJob.runOnce: accounts that cannot be read", () => {
       expect(run).toMatchObject({ changed: 3, malformed: 1 })
       expect(yield* stored()).toEqual(Option.some(T1))
 
-      // The next run starts after it: the malformed record did not block the checkpoint.
+      // The next run starts after it (minus the overlap): the malformed record did not block the checkpoint.
       yield* AccountSyncJob.runOnce(options)
-      expect(sent.map((r) => r.url.searchParams.get("lastSync"))).toEqual([null, null, T1, T1])
+      const reachedBack = "2026-04-30T23:58:00.000Z"
+      expect(sent.map((r) => r.url.searchParams.get("lastSync"))).toEqual([null, null, reachedBack, reachedBack])
       expect(yield* stored()).toEqual(Option.some(T2))
     }).pipe(Effect.provide(Layer.merge(layer, KeyValueStore.layerMemory)))
   })
@@ -498,7 +505,7 @@ describe("AccountSyncJob.runOnce: observability", () => {
       const summaries = logRecords(logs.lines).filter((r) => r.logLevel === "INFO")
       expect(summaries.map((r) => r.message)).toEqual([
         "Recotap accounts sync: 3 changed, 0 malformed in 0 ms",
-        "Recotap accounts sync: 1 changed, 0 malformed in 1500 ms"
+        "Recotap accounts sync: 1 changed, 0 malformed (2 read again unchanged) in 1500 ms"
       ])
       expect(summaries[0]!.annotations).toEqual({
         checkpointKey: KEY,

@@ -291,7 +291,8 @@ describe("accounts.sync", () => {
       // Pages carry 05-01, 05-02, 05-03: the checkpoint is the first, so nothing updated mid-sync is missed.
       expect(last?._tag === "Completed" && DateTime.formatIso(last.checkpoint)).toBe("2026-05-01T00:00:00.000Z")
       expect(events).toHaveLength(6)
-      expect(sent.every((r) => r.url.searchParams.get("lastSync") === "2026-04-01T00:00:00.000Z")).toBe(true)
+      // Asked from lastSync minus the two-minute overlap, on every page.
+      expect(sent.every((r) => r.url.searchParams.get("lastSync") === "2026-03-31T23:58:00.000Z")).toBe(true)
     }).pipe(Effect.provide(layer))
   })
 

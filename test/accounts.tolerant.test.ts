@@ -302,7 +302,8 @@ describe("lastSync as an ISO 8601 string", () => {
       expect(sent.map((r) => r.url.searchParams.get("lastSync"))).toEqual([
         "2026-04-22T10:30:00+02:00",
         "2026-04-22",
-        "2026-05-01T00:00:00.000Z",
+        "2026-04-30T23:58:00.000Z", // a sync reaches back by its overlap window
+
         "2026-04-22T08:30:00.000Z"
       ])
     }).pipe(Effect.provide(layer))

@@ -1,7 +1,9 @@
 /** The `accounts` resource: pull (list, pages, stream, sync), push, update, external-ID mapping. */
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -9,6 +11,7 @@ import {
   type Account,
   Accounts,
   type AccountSyncEvent,
+  DEFAULT_SYNC_OVERLAP,
   ListAccountsParams,
   ListUnmappedParams,
   type MalformedAccount,
@@ -23,6 +26,7 @@ import { makeAccountWrites } from "./accountWrites.js"
 import { endpoint } from "./endpoint.js"
 import { truncate } from "./envelope.js"
 import { paginate } from "./paginate.js"
+import { Iso8601String } from "./params.js"
 import type { RequestPath } from "./pipeline.js"
 
 /**
@@ -110,17 +114,61 @@ export const checkpointOf = (first: ReadPage<unknown>, startedAt: DateTime.Utc):
   first.syncTimestamp ?? startedAt
 
 /**
- * A delta sync over pages (typed or not): every item as a `Changed` or `Malformed` event, in page
- * order, then `Completed` with the checkpoint and the counts. Each run starts afresh.
+ * The `GET /accounts` parameters of a delta sync: `lastSync` moved back by the overlap window
+ * (see `SyncAccountsParams.overlap`), sent as an ISO 8601 UTC instant. An overlap that is not a
+ * finite duration fails before anything is sent, with an `InvalidRequest` `TransportError`.
  */
-export const syncOf = <A, E>(pages: Stream.Stream<ReadPage<A>, E>): Stream.Stream<AccountSyncEvent<A>, E> =>
+export const reachBack = (
+  params: SyncAccountsParams,
+  url: string
+): Effect.Effect<ListAccountsParams, TransportError> => {
+  const { overlap: given, ...list } = params
+  const overlap = Duration.decodeUnknown(given ?? DEFAULT_SYNC_OVERLAP)
+  if (Option.isNone(overlap) || !Duration.isFinite(overlap.value)) {
+    return Effect.fail(
+      TransportError.invalidRequest("GET", url, `overlap must be a finite duration, actual ${String(given)}`)
+    )
+  }
+  if (list.lastSync === undefined || Duration.isZero(overlap.value)) return Effect.succeed(list)
+  const from = instantOf(list.lastSync)
+  return Effect.succeed(
+    Option.match(from, {
+      // A text `Date` cannot read (a week or ordinal date) is sent as given: the server reads it.
+      onNone: () => list,
+      onSome: (instant) => ({ ...list, lastSync: DateTime.subtractDuration(instant, overlap.value) })
+    })
+  )
+}
+
+const isIso8601Text = Schema.is(Iso8601String)
+
+/** The instant of a `lastSync` as given. */
+const instantOf = (lastSync: NonNullable<ListAccountsParams["lastSync"]>): Option.Option<DateTime.Utc> =>
+  typeof lastSync === "string"
+    // Text the server would refuse stays as given, to be refused before sending like any parameter.
+    ? (isIso8601Text(lastSync) ? DateTime.make(lastSync) : Option.none())
+    : lastSync instanceof Date
+    ? DateTime.make(lastSync)
+    : Option.some(DateTime.toUtc(lastSync))
+
+/**
+ * A delta sync over pages (typed or not): every item as a `Changed` or `Malformed` event, in page
+ * order, then `Completed` with the checkpoint and the counts. It asks from `lastSync` moved back
+ * by the overlap window (see {@link reachBack}). Each run starts afresh.
+ */
+export const syncOf = <A, E>(
+  pagesFrom: (params: ListAccountsParams) => Stream.Stream<ReadPage<A>, E>,
+  params: SyncAccountsParams,
+  url: string
+): Stream.Stream<AccountSyncEvent<A>, E | TransportError> =>
   Stream.unwrap(Effect.gen(function*() {
+    const listParams = yield* reachBack(params, url)
     const startedAt = DateTime.unsafeMake(yield* Clock.currentTimeMillis)
     // This run's state: built anew each time the stream runs.
     let checkpoint: Option.Option<DateTime.Utc> = Option.none()
     let changed = 0
     let malformed = 0
-    const events = pages.pipe(
+    const events = pagesFrom(listParams).pipe(
       Stream.tap((page) =>
         Effect.sync(() => {
           if (Option.isNone(checkpoint)) checkpoint = Option.some(checkpointOf(page, startedAt))
@@ -138,6 +186,15 @@ export const syncOf = <A, E>(pages: Stream.Stream<ReadPage<A>, E>): Stream.Strea
     }))
     return Stream.concat(events, completed)
   }))
+
+const decodePage = Schema.decodeUnknownEither(Accounts)
+
+/** A record as received read as an account, as a page of one would read it; none when it cannot be. */
+export const readAccount = (raw: unknown): Option.Option<Account> =>
+  Either.match(decodePage({ data: [raw], hasNextPage: false }), {
+    onLeft: () => Option.none(),
+    onRight: (page) => Option.fromNullable(page.data[0])
+  })
 
 /** `account #3 of its page (rtp_aid "…", domain "…"): name: Expected string, actual null` */
 export const describeMalformed = (record: MalformedAccount): string => {
@@ -171,7 +228,7 @@ export const makeAccounts = (pipeline: RequestPath): AccountsApi => {
   const stream = (params: ListAccountsParams = {}, options: StreamAccountsOptions = {}) =>
     accountsOf(pages(params), options, listUrl)
 
-  const sync = (params: SyncAccountsParams = {}) => syncOf(pages(params))
+  const sync = (params: SyncAccountsParams = {}) => syncOf(pages, params, listUrl)
 
   return {
     list,

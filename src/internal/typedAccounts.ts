@@ -108,7 +108,8 @@ export const makeTyped = <F extends Fields>(crm: RecotapCrmService, declaration:
   const stream = (params?: ListAccountsParams, options: StreamAccountsOptions = {}) =>
     accountsOf(pages(params), options, "/accounts")
 
-  const sync = (params: SyncAccountsParams = {}): Stream.Stream<TypedSyncEvent<F>, ReadError> => syncOf(pages(params))
+  const sync = (params: SyncAccountsParams = {}): Stream.Stream<TypedSyncEvent<F>, ReadError> =>
+    syncOf(pages, params, "/accounts")
 
   const push: TypedAccountsApi<F>["push"] = (accounts, options) =>
     Effect.suspend(() => {
