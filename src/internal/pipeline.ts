@@ -18,17 +18,17 @@ import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import { ApiKey } from "../ApiKey.js"
 import { type CallOptions, RecotapCallOptions } from "../RecotapCallOptions.js"
-import { BASE_URLS, RecotapConfig, type RecotapSettings, resolveSettings, type Revision } from "../RecotapConfig.js"
+import { RecotapConfig, type RecotapSettings, resolveSettings } from "../RecotapConfig.js"
 import { BadRequest, type ReadError, type RecotapError, TransportError } from "../RecotapError.js"
-import { type Answer, interpret } from "./answer.js"
+import { interpret } from "./answer.js"
 import { readText } from "./body.js"
 import type { Endpoint, Outgoing, TypedStatus } from "./endpoint.js"
-import { truncate } from "./envelope.js"
 import { API_KEY_HEADER, makeRecotapHttpClient, type RecotapHttpClient, urlOf } from "./httpClient.js"
 import { describeParseError, toViolations } from "./parseError.js"
 import { makePause } from "./pause.js"
 import { makeLimiter } from "./rateLimiter.js"
 import { retrying } from "./retry.js"
+import { makeRouteNotFound } from "./routeNotFound.js"
 
 /** What one call may change of the client's settings. */
 type CallSettings = Pick<RecotapSettings, "timeout" | "retry" | "deadline">
@@ -80,11 +80,14 @@ const makeScrubber = () => {
   }
 }
 
-const STATUS_OF: Readonly<Record<TypedStatus, number>> = { BadRequest: 400, NotFound: 404, Conflict: 409 }
+const STATUS_OF = { BadRequest: 400, Conflict: 409 } as const
 
-/** A 400, 404 or 409 the operation does not keep typed: not something to act on there. */
+/**
+ * A 400 or 409 the operation does not keep typed: not something to act on there. (A 404 is a
+ * `NotFound` only where the operation documents one: see `routeNotFound.ts`.)
+ */
 const untyped = (error: RecotapError, typed: ReadonlySet<TypedStatus>): RecotapError =>
-  (error._tag === "BadRequest" || error._tag === "NotFound" || error._tag === "Conflict") && !typed.has(error._tag)
+  (error._tag === "BadRequest" || error._tag === "Conflict") && !typed.has(error._tag)
     ? TransportError.status(error.method, error.url, STATUS_OF[error._tag], error.message)
     : error
 
@@ -143,22 +146,12 @@ export const makePipeline = Effect.gen(function*() {
   const limiter = yield* makeLimiter(config.rateLimit)
   const pause = makePause()
   const scrub = makeScrubber()
-  const other: Revision = config.revision === "crm" ? "external" : "crm"
-
-  /**
-   * The error of a 404 that is the framework's "no such route": a wrong base URL or revision,
-   * not a missing record. Certainly not processed, and not worth retrying.
-   */
-  const noRoute = (answer: Answer, said: string) =>
-    TransportError.status(
-      answer.method,
-      answer.url,
-      404,
-      `the base URL ${config.baseUrl} does not serve this endpoint (the server answered "${truncate(said)}"): ` +
-        `check the base URL, or try the ${other === "crm" ? "CRM" : "External"} revision ` +
-        `(revision: "${other}", base URL ${BASE_URLS[other]})`,
-      { notProcessed: true }
-    )
+  // How a 404 is read: a `NotFound` only in the documented form, where the operation documents one.
+  const unserved = makeRouteNotFound(config)
+  const notFoundRules = {
+    documented: { documented: true, unserved },
+    undocumented: { documented: false, unserved }
+  } as const
 
   /** Reads one response into the payload or the error it means, the key blanked out of it. */
   const read = <A>(
@@ -180,7 +173,7 @@ export const makePipeline = Effect.gen(function*() {
               receivedAt
             },
             decode,
-            noRoute
+            typed.has("NotFound") ? notFoundRules.documented : notFoundRules.undocumented
           ),
           (error) => untyped(error, typed)
         )
