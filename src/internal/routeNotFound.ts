@@ -64,9 +64,8 @@ const otherRevision = (baseUrl: string): { readonly revision: Revision; readonly
  * for a default base URL; for the sandbox, the sandbox only (never production); for a custom base
  * URL, the same origin's other revision path, and the `revision` to set with it.
  */
-export const alternative = (settings: Pick<RecotapSettings, "baseUrl" | "revision">): string => {
+const alternative = (settings: Pick<RecotapSettings, "baseUrl" | "revision">): string => {
   const { baseUrl, revision } = settings
-  const other = otherRevision(baseUrl)
   if (baseUrl === SANDBOX_BASE_URL && revision === "external") {
     return `the sandbox serves the External revision at ${SANDBOX_BASE_URL}: check that it offers this endpoint; ` +
       `should it serve the CRM revision, that is at ${SANDBOX_BASE_URL}/crm ` +
@@ -76,6 +75,7 @@ export const alternative = (settings: Pick<RecotapSettings, "baseUrl" | "revisio
     const next: Revision = revision === "crm" ? "external" : "crm"
     return `check the base URL, or try the ${NAMES[next]} revision (revision: "${next}", base URL ${BASE_URLS[next]})`
   }
+  const other = otherRevision(baseUrl)
   if (other !== undefined) {
     return `check the base URL, or try the ${NAMES[other.revision]} revision on the same host ` +
       `(baseUrl "${other.baseUrl}" with revision: "${other.revision}")`
