@@ -31,7 +31,7 @@ export const API_KEY_CONFIG_NAME = "RECOTAP_API_KEY"
  * @category models
  */
 export interface ApiKeyService {
-  /** Resolves and checks the key; run once per request, so a rotated key is picked up. */
+  /** Resolves and checks the key; run once per request (its retries reuse it), so a rotated key is picked up. */
   readonly get: Effect.Effect<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>
 }
 
@@ -113,9 +113,11 @@ export class ApiKey extends Context.Tag("effect-recotap/ApiKey")<ApiKey, ApiKeyS
 
   /**
    * A key produced by an effect (a secrets manager, a rotating vault), run on every request so
-   * that a rotated key is used without rebuilding layers. `None` means no key. A failure of the
-   * source, or no answer within the client's timeout, becomes `MissingApiKey` with reason
-   * `SourceFailed`, keeping the source's error as cause.
+   * that a rotated key is used without rebuilding layers (a request's retries reuse its key).
+   * `None` means no key. A failure of the source becomes `MissingApiKey` with reason
+   * `SourceFailed`, keeping the source's error as cause; so does a source that does not answer
+   * within the client's `timeout`, timed on its own: the request's timeout starts once the key
+   * is there, and nothing is sent without one.
    *
    * @since 0.1.0
    */

@@ -10,9 +10,11 @@
  *   for an external-ID mapping whose domain matched no account, or `refused` when the whole
  *   request carrying it was refused (a 400 or 409), or was not sent because the segment
  *   pre-check refused an earlier one; fix and resend. Nothing was applied.
- * - `Unavailable`: its request certainly was not processed (429, 503, connection refused, or not
- *   sent: a pause Recotap asked for, a deadline), even after the retries. Resend it later, as
- *   is; `error.retryAfterMillis` says when, if Recotap said.
+ * - `Unavailable`: its request certainly was not processed (429, 503, connection refused, a
+ *   404 that says the base URL does not serve the endpoint (`RouteNotFound`: the later requests
+ *   are not sent), or not sent: a pause Recotap asked for, a deadline), even after the retries.
+ *   Resend it later, as is (after fixing the base URL, for `RouteNotFound`);
+ *   `error.retryAfterMillis` says when, if Recotap said.
  * - `Invalid`: it failed its schema here, and was never sent.
  * - `Unknown`: its request failed in transport (timeout, connection, 5xx) and retrying was not
  *   safe or did not help, so Recotap may or may not have applied it. Reconcile before resending

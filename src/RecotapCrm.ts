@@ -108,7 +108,8 @@ export interface AccountsApi {
   /**
    * Merges custom-field values into one account: keys not sent are kept. The CRM revision
    * addresses it by `{ externalId }` (`PUT /accounts/:externalId`), the External revision by
-   * `{ rtpAid }` (`PUT /accounts/:rtp_aid`). `NotFound` for an unknown ID; `BadRequest` for an
+   * `{ rtpAid }` (`PUT /accounts/:rtp_aid`). `NotFound` for an unknown ID (a 404 in Recotap's
+   * documented form; any other 404 is a `TransportError`, `RouteNotFound`); `BadRequest` for an
    * unknown custom-field key, or before anything is sent for invalid input (the other
    * revision's key, an empty ID, `.` or `..`).
    */

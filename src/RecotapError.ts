@@ -38,7 +38,8 @@ export const MissingApiKeyReason = Schema.Literal("NotConfigured", "Blank", "Sou
 
 /**
  * No API key is available. Raised before anything is sent when the key is not configured,
- * blank, or its source failed or did not answer within the timeout; or when the server answered
+ * blank, or its source failed or did not answer within the timeout (the source has a timeout of
+ * its own: it is never a transport `Timeout`, and never retried); or when the server answered
  * 401 `X-Api-Key header is required`.
  *
  * @since 0.1.0
@@ -92,6 +93,9 @@ export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()("InvalidA
  * - `Decode`: a body that is not JSON, does not match the documented shape, or exceeds the size cap.
  * - `Redirect`: a redirect the client refused to follow with the key (to another origin, from
  *   https to http, or too many).
+ * - `RouteNotFound`: a 404 that is not the documented "no such record" answer: the base URL (or
+ *   the revision) does not serve the endpoint. Not processed, not retried; the detail names the
+ *   base URL to try instead.
  *
  * @since 0.1.0
  * @category schemas
@@ -102,7 +106,8 @@ export const TransportErrorReason = Schema.Literal(
   "Timeout",
   "StatusCode",
   "Decode",
-  "Redirect"
+  "Redirect",
+  "RouteNotFound"
 )
 
 /**
@@ -168,6 +173,15 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
    */
   static redirect(method: string, url: string, status: number, detail: string): TransportError {
     return new TransportError({ reason: "Redirect", method, url, status, detail })
+  }
+
+  /**
+   * A 404 that says the base URL does not serve the endpoint: certainly not processed.
+   *
+   * @since 0.1.0
+   */
+  static routeNotFound(method: string, url: string, detail: string): TransportError {
+    return new TransportError({ reason: "RouteNotFound", method, url, status: 404, detail, notProcessed: true })
   }
 
   /**
@@ -296,7 +310,9 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
 }
 
 /**
- * 404: the addressed record does not exist (e.g. updating an unknown account).
+ * 404: the addressed record does not exist (updating an unknown account, the only endpoint that
+ * documents a 404), in Recotap's documented form. Any other 404 is a `TransportError`
+ * (`RouteNotFound`): the base URL does not serve the endpoint.
  *
  * @since 0.1.0
  * @category errors

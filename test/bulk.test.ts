@@ -1,12 +1,27 @@
-/** The bulk engine: matching answers to items, refusals, concurrency, and the one-outcome-per-item law. */
+/**
+ * The bulk engine: matching answers to items, refusals, concurrency, items never sent (no key,
+ * a silent key source, a schema failure), and the one-outcome-per-item law.
+ */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
+import type * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import { type AccountInput, type DealPipelineInput, RecotapCrm } from "../src/index.js"
+import { type AccountInput, ApiKey, type DealPipelineInput, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
-import { crmWith, envelope, errorEnvelope, singleAttempt } from "./helpers.js"
+import {
+  crmWith,
+  crmWithKeyLayer,
+  envelope,
+  errorEnvelope,
+  failureOf,
+  settle,
+  singleAttempt,
+  successOf
+} from "./helpers.js"
 
 const deal = (n: number) => ({ externalDealId: `deal-${n}`, name: `Deal ${n}` })
 const pushDeals = (count: number) =>
@@ -195,4 +210,47 @@ describe("the one-outcome-per-item law", () => {
       }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))),
     { fastCheck: { numRuns: 40 } }
   )
+})
+
+describe("items whose request was never sent", () => {
+  const applied = () => envelope({ results: [] })
+  const keys: ReadonlyArray<[string, Layer.Layer<ApiKey, unknown>, string, string]> = [
+    ["no key configured", ApiKey.layerEffect(Effect.succeed(Option.none())), "MissingApiKey", "NotConfigured"],
+    ["a blank key", ApiKey.layer(Redacted.make(" ")), "MissingApiKey", "Blank"],
+    ["a key that cannot be a header value", ApiKey.layer(Redacted.make("rk\n")), "InvalidApiKey", "NotAHeaderValue"],
+    ["a key source that fails", ApiKey.layerEffect(Effect.fail("vault sealed")), "MissingApiKey", "SourceFailed"],
+    ["a key source that does not answer in time", ApiKey.layerEffect(Effect.never), "MissingApiKey", "SourceFailed"]
+  ]
+  for (const [name, key, tag, reason] of keys) {
+    it.effect(`${name}: the call fails with ${tag} (${reason}), nothing sent, no item Unknown`, () => {
+      const { layer, sent } = crmWithKeyLayer(applied, key, { timeout: "2 seconds" })
+      return Effect.gen(function*() {
+        expect(failureOf(yield* settle(pushDeals(250)))).toMatchObject({ _tag: tag, reason })
+        expect(sent).toHaveLength(0)
+      }).pipe(Effect.provide(layer))
+    })
+  }
+
+  it.effect("a deadline that passes while the key source is silent: every item Unavailable, no attempt made", () => {
+    const { layer, sent } = crmWithKeyLayer(applied, ApiKey.layerEffect(Effect.never), { deadline: "1 second" })
+    return Effect.gen(function*() {
+      const result = successOf(yield* settle(pushDeals(250)))
+      expect(result.summary).toMatchObject({ total: 250, unavailable: 250 })
+      expect(result.outcomes[249]).toMatchObject({
+        _tag: "Unavailable",
+        error: { reason: "Timeout", notProcessed: true, attempts: 0 }
+      })
+      expect(sent).toHaveLength(0)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("an item that fails its schema is Invalid, and only it is left out of the request", () => {
+    const { layer, sent } = crmWith(() => envelope({ results: [{ externalDealId: "deal-0", status: "upserted" }] }))
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const result = yield* crm.deals.push([deal(0), { externalDealId: "", name: "Nameless" }])
+      expect(result.outcomes.map((o) => o._tag)).toEqual(["Applied", "Invalid"])
+      expect(sent).toHaveLength(1)
+    }).pipe(Effect.provide(layer))
+  })
 })

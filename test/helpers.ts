@@ -81,6 +81,19 @@ export const crmWith = (handler: Handler, key: string = SECRET, config: RecotapC
   return { sent: http.sent, layer }
 }
 
+/** `RecotapCrm` over a fake client with the key service `apiKey` (a source that fails, hangs, ...). */
+export const crmWithKeyLayer = (
+  handler: Handler,
+  apiKey: Layer.Layer<ApiKey, unknown>,
+  config: RecotapConfigOptions = singleAttempt
+) => {
+  const http = fakeHttp(handler)
+  const layer = RecotapCrm.layer.pipe(
+    Layer.provide(Layer.mergeAll(http.layer, Layer.orDie(apiKey), Layer.orDie(RecotapConfig.layer(config))))
+  )
+  return { sent: http.sent, layer }
+}
+
 /** One account as the API documents it. */
 export const account = (n: number) => ({
   externalId: `crm-${String(n).padStart(3, "0")}`,

@@ -29,16 +29,17 @@ describe("the route-not-found 404", () => {
     const { layer } = crmWith(() => json({ message: routeText, error: "Not Found", statusCode: 404 }, 404))
     return Effect.gen(function*() {
       const error = yield* Effect.flip(update)
-      expect(error).toMatchObject({ _tag: "TransportError", status: 404, notProcessed: true })
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "RouteNotFound", status: 404, notProcessed: true })
       expect(error.message).toContain(`(the server answered "${routeText}")`)
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("a 404 with a customMessage is a NotFound, even when its message reads like a missing route", () => {
+  it.effect("a 404 whose message is the framework's route text is no NotFound, even with a customMessage", () => {
     const { layer } = crmWith(() => errorEnvelope(404, { message: routeText, customMessage: "Account not found" }))
     return Effect.gen(function*() {
       const error = yield* Effect.flip(update)
-      expect(error).toMatchObject({ _tag: "NotFound", customMessage: "Account not found", serverMessage: routeText })
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "RouteNotFound", status: 404, notProcessed: true })
+      expect(error.message).toContain(`(the server answered "${routeText}")`)
     }).pipe(Effect.provide(layer))
   })
 })
@@ -79,7 +80,7 @@ describe("interpret: statuses below 200", () => {
     const result = interpret(
       { method: "GET", url: "https://example.test/x", status: 199, headers: {}, text, receivedAt: 0 },
       decodePayload(Schema.Array(Schema.String)),
-      () => TransportError.status("GET", "https://example.test/x", 404, "no route")
+      { documented: false, unserved: (method, url) => TransportError.routeNotFound(method, url, "no route") }
     )
     expect(Either.isLeft(result)).toBe(true)
     expect(Either.getLeft(result)).toMatchObject({

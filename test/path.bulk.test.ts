@@ -1,10 +1,11 @@
 /**
- * Bulk writes when a request is refused: a 404 (documented, bare, or the framework's "no such
- * route"), a 400 with or without per-field violations on a segment push, an error body that is
+ * Bulk writes when a request is refused: a 404 (none is documented: whatever its body, the base
+ * URL does not serve the endpoint), a 400 with or without per-field violations on a segment push, an error body that is
  * not Recotap's JSON (a proxy's page); `skipped` item results; and the `concurrency` option.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import type { BulkResult } from "../src/Bulk.js"
 import { type AccountInput, type BulkOptions, type DealInput, RecotapCrm } from "../src/index.js"
 import { activity, crmWith, crmWithBodies, envelope, errorEnvelope, type SentRequestWithBody } from "./helpers.js"
 
@@ -51,61 +52,42 @@ const errorText = (outcome: unknown): string => {
 }
 
 describe("a bulk request answered 404", () => {
-  it.effect("Recotap's 404 (with a customMessage) refuses that request's items; the later requests are still sent", () => {
-    const { layer, sent } = crmWithBodies(
-      firstRefused(() => errorEnvelope(404, { message: "Not Found", customMessage: "Pipeline 'smb' not found" })),
-      undefined,
-      {}
-    )
-    return Effect.gen(function*() {
-      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(deals(150)))
-      expect(sent).toHaveLength(2)
-      expect(new Set(kinds(result.outcomes.slice(0, 100)))).toEqual(new Set(["Rejected:refused"]))
-      expect(new Set(kinds(result.outcomes.slice(100)))).toEqual(new Set(["Applied"]))
-      expect(errorText(result.outcomes[0])).toContain("Pipeline 'smb' not found")
-      expect(errorText(result.outcomes[99])).toContain("Pipeline 'smb' not found")
-      expect(result.summary).toMatchObject({ total: 150, rejected: 100, applied: 50 })
-    }).pipe(Effect.provide(layer))
-  })
-
-  it.effect("a bare 404 (no customMessage, not the framework's route text): refused the same way, later requests sent", () => {
-    const { layer, sent } = crmWithBodies(firstRefused(() => errorEnvelope(404, { message: "Not Found" })))
-    return Effect.gen(function*() {
-      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(deals(150)))
-      expect(sent).toHaveLength(2)
-      expect(result.summary).toMatchObject({ rejected: 100, applied: 50 })
-      expect(result.outcomes[0]).toMatchObject({
-        _tag: "Rejected",
-        status: "refused",
-        error: expect.stringContaining("Not Found")
-      })
-    }).pipe(Effect.provide(layer))
-  })
-
-  it.effect("a proxy's HTML 404 page: refused, named by its title; later requests sent", () => {
-    const { layer, sent } = crmWithBodies(firstRefused(() => htmlPage(404, "404 Not Found")))
-    return Effect.gen(function*() {
-      const result = yield* Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(deals(150)))
-      expect(sent).toHaveLength(2)
-      expect(result.summary).toMatchObject({ rejected: 100, applied: 50 })
-      expect(errorText(result.outcomes[0])).toContain("404 Not Found")
-    }).pipe(Effect.provide(layer))
-  })
-
-  it.effect("a 404 on a segment push (a segment not found) refuses only its request: later requests are sent", () => {
-    const { layer, sent } = crmWithBodies(
-      firstRefused(() => errorEnvelope(404, { message: "Not Found", customMessage: "Segment 'seg-x' not found" }))
-    )
-    return Effect.gen(function*() {
-      const result = yield* Effect.flatMap(
-        RecotapCrm,
-        (crm) => crm.accounts.push(accounts(150), { segmentId: "seg-x" })
-      )
-      expect(sent).toHaveLength(2)
-      expect(result.summary).toMatchObject({ rejected: 100, applied: 50 })
-      expect(errorText(result.outcomes[0])).toContain("Segment 'seg-x' not found")
-    }).pipe(Effect.provide(layer))
-  })
+  // No bulk endpoint documents a 404: whatever the body says, the base URL does not serve it.
+  const pushDeals = Effect.flatMap(RecotapCrm, (crm) => crm.deals.push(deals(150)))
+  const pushToSegment = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.push(accounts(150), { segmentId: "seg-x" }))
+  const answers: ReadonlyArray<
+    [string, () => Response, Effect.Effect<BulkResult<unknown, unknown>, unknown, RecotapCrm>, string]
+  > = [
+    [
+      "Recotap's envelope with a customMessage",
+      () => errorEnvelope(404, { message: "Not Found", customMessage: "Pipeline 'smb' not found" }),
+      pushDeals,
+      "Pipeline 'smb' not found"
+    ],
+    ["a bare envelope", () => errorEnvelope(404, { message: "Not Found" }), pushDeals, "Not Found"],
+    ["a proxy's HTML page", () => htmlPage(404, "404 Not Found"), pushDeals, "404 Not Found"],
+    [
+      "a segment not found, on a segment push",
+      () => errorEnvelope(404, { message: "Not Found", customMessage: "Segment 'seg-x' not found" }),
+      pushToSegment,
+      "Segment 'seg-x' not found"
+    ]
+  ]
+  for (const [name, answer, push, said] of answers) {
+    it.effect(`${name}: that request's items Unavailable (RouteNotFound); the later requests are not sent`, () => {
+      const { layer, sent } = crmWithBodies(firstRefused(answer), undefined, {})
+      return Effect.gen(function*() {
+        const result: BulkResult<unknown, unknown> = yield* push
+        expect(sent).toHaveLength(1)
+        expect(result.summary).toMatchObject({ total: 150, unavailable: 150 })
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Unavailable",
+          error: { _tag: "TransportError", reason: "RouteNotFound", status: 404, notProcessed: true, attempts: 1 }
+        })
+        expect(errorText(result.outcomes[149])).toContain(said)
+      }).pipe(Effect.provide(layer))
+    })
+  }
 
   it.effect("the framework's route-not-found mid-way: that request's items Unavailable, the later ones not sent (Unavailable too)", () => {
     let calls = 0
@@ -129,9 +111,9 @@ describe("a bulk request answered 404", () => {
       expect(new Set(kinds(result.outcomes.slice(0, 100)))).toEqual(new Set(["Applied"]))
       expect(new Set(kinds(result.outcomes.slice(100)))).toEqual(new Set(["Unavailable"]))
       expect(result.outcomes[100]).toMatchObject({
-        error: { _tag: "TransportError", status: 404, notProcessed: true, attempts: 1 }
+        error: { _tag: "TransportError", reason: "RouteNotFound", status: 404, notProcessed: true, attempts: 1 }
       })
-      expect(result.outcomes[249]).toMatchObject({ error: { status: 404, notProcessed: true } })
+      expect(result.outcomes[249]).toMatchObject({ error: { reason: "RouteNotFound", notProcessed: true } })
       expect(errorText(result.outcomes[249])).toContain("Cannot POST /api/v1/crm/deals")
     }).pipe(Effect.provide(layer))
   })

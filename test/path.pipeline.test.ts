@@ -83,17 +83,18 @@ describe("blanking the key out of server text: the edges", () => {
 
 describe("statuses a read does not keep typed", () => {
   for (
-    const [status, fields] of [
-      [404, { message: "Not Found", customMessage: "No such thing" }],
-      [409, { message: "Conflict", customMessage: "Already there" }],
-      [400, { message: "Bad Request", customMessage: "lastSync is wrong" }]
+    const [status, fields, reason] of [
+      // No read documents a 404: whatever its body, the base URL does not serve the endpoint.
+      [404, { message: "Not Found", customMessage: "No such thing" }, "RouteNotFound"],
+      [409, { message: "Conflict", customMessage: "Already there" }, "StatusCode"],
+      [400, { message: "Bad Request", customMessage: "lastSync is wrong" }, "StatusCode"]
     ] as const
   ) {
     it.effect(`a ${status} on a read is a TransportError with the server's text`, () => {
       const { layer } = crmWith(() => errorEnvelope(status, fields))
       return Effect.gen(function*() {
         const error = yield* Effect.flip(list)
-        expect(error).toMatchObject({ _tag: "TransportError", reason: "StatusCode", status })
+        expect(error).toMatchObject({ _tag: "TransportError", reason, status })
         expect(error.message).toContain(fields.customMessage)
       }).pipe(Effect.provide(layer))
     })

@@ -150,7 +150,12 @@ describe("a wrong base URL is told apart from a missing account", () => {
         const error = yield* Effect.flip(
           Effect.flatMap(RecotapCrm, (crm) => crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
         ).pipe(Effect.provide(layer))
-        expect(error).toMatchObject({ _tag: "TransportError", status: 404, notProcessed: true })
+        expect(error).toMatchObject({
+          _tag: "TransportError",
+          reason: "RouteNotFound",
+          status: 404,
+          notProcessed: true
+        })
         expect(error.message).toContain(BASE_URLS.external)
         expect(error.message).toContain("Cannot PUT /api/v1/crm/accounts/crm-1")
       }
@@ -175,7 +180,10 @@ describe("a wrong base URL is told apart from a missing account", () => {
       const items = Array.from({ length: 150 }, (_, i) => ({ name: `C${i}`, domain: `c${i}.com` }))
       const result = yield* crm.accounts.push(items)
       expect(result.summary).toMatchObject({ total: 150, unavailable: 150 })
-      expect(result.outcomes[149]).toMatchObject({ _tag: "Unavailable", error: { status: 404 } })
+      expect(result.outcomes[149]).toMatchObject({
+        _tag: "Unavailable",
+        error: { reason: "RouteNotFound", status: 404 }
+      })
       expect(String(result.outcomes[0]?._tag === "Unavailable" && result.outcomes[0].error.message)).toContain(
         BASE_URLS.crm
       )
@@ -187,7 +195,7 @@ describe("a wrong base URL is told apart from a missing account", () => {
     Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
-      expect(error).toMatchObject({ _tag: "TransportError", status: 404 })
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "RouteNotFound", status: 404 })
       expect(error.message).toContain("revision: \"external\"")
     }).pipe(
       Effect.provide(RecotapSimulator.layerCrm({

@@ -11,9 +11,10 @@ import {
   type RecotapError,
   TransportError
 } from "../RecotapError.js"
-import { readErrorBody, summariseText, truncate } from "./envelope.js"
+import { parseJson, readErrorBody, summariseText, truncate } from "./envelope.js"
 import { describeParseError } from "./parseError.js"
 import { parseRetryAfter } from "./pause.js"
+import { unservedRoute } from "./routeNotFound.js"
 
 /** Statuses a service answers before processing a request: it was not applied. */
 const REFUSED_BEFORE_PROCESSING: ReadonlyArray<number> = [429, 503]
@@ -29,34 +30,15 @@ export interface Answer {
   readonly receivedAt: number
 }
 
-const parseJson = (text: string): Option.Option<unknown> => {
-  try {
-    return Option.some(JSON.parse(text))
-  } catch {
-    return Option.none()
-  }
-}
-
-const ROUTE_NOT_FOUND = /\bCannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/\S*/
-
-/**
- * The framework's "no such route" text of a 404 (`Cannot PUT /api/v1/crm/accounts/x`, as JSON
- * `message` without `customMessage`, or as a bare page), when the answer is one: this base URL
- * does not serve the endpoint, which says nothing about the record.
- */
-const routeNotFound = (answer: Answer): string | undefined => {
-  if (answer.status !== 404) return undefined
-  const details = Option.flatMap(parseJson(answer.text), readErrorBody)
-  if (Option.isSome(details)) {
-    return details.value.customMessage === undefined
-      ? ROUTE_NOT_FOUND.exec(details.value.serverMessage)?.[0]
-      : undefined
-  }
-  return ROUTE_NOT_FOUND.exec(answer.text)?.[0]
+/** How a 404 is read: whether the endpoint documents one, and the error of one that found no route. */
+export interface NotFoundRule {
+  /** The endpoint documents a 404 ("no such record"): its documented body is a `NotFound`. */
+  readonly documented: boolean
+  readonly unserved: (method: string, url: string, said: string) => TransportError
 }
 
 /** Maps a non-2xx answer to the error a caller can act on. */
-const failure = (answer: Answer): RecotapError => {
+const failure = (answer: Answer, notFound: NotFoundRule): RecotapError => {
   const { method, status, text, url } = answer
   const details = Option.flatMap(parseJson(text), readErrorBody)
   const serverMessage = Option.match(details, { onNone: () => summariseText(text), onSome: (d) => d.serverMessage })
@@ -75,8 +57,10 @@ const failure = (answer: Answer): RecotapError => {
         origin: "server",
         violations: Option.match(details, { onNone: () => [], onSome: (d) => d.violations })
       })
-    case 404:
-      return new NotFound(fields)
+    case 404: {
+      const said = unservedRoute(text, notFound.documented)
+      return said === undefined ? new NotFound(fields) : notFound.unserved(method, url, said)
+    }
     case 409:
       return new Conflict(fields)
     default:
@@ -89,17 +73,15 @@ const failure = (answer: Answer): RecotapError => {
 
 /**
  * Reads an answer: the payload of a 2xx decoded by `decode`, the error its status means
- * otherwise. A 404 that is the framework's "no such route" becomes `noRoute`'s error.
+ * otherwise. A 404 is a `NotFound` only in its documented form (see `routeNotFound.ts`);
+ * any other is `notFound.unserved`'s error.
  */
 export const interpret = <A>(
   answer: Answer,
   decode: (body: unknown) => Either.Either<A, ParseResult.ParseError>,
-  noRoute: (answer: Answer, said: string) => TransportError
+  notFound: NotFoundRule
 ): Either.Either<A, RecotapError> => {
-  if (answer.status < 200 || answer.status >= 300) {
-    const said = routeNotFound(answer)
-    return Either.left(said === undefined ? failure(answer) : noRoute(answer, said))
-  }
+  if (answer.status < 200 || answer.status >= 300) return Either.left(failure(answer, notFound))
   const decodeFailure = (detail: string) => TransportError.decode(answer.method, answer.url, detail, answer.status)
   // A 204, or an empty 200: the payload is `undefined`, which only a schema that allows it takes.
   if (answer.text.trim() === "") {

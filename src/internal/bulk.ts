@@ -19,7 +19,6 @@ import {
   type Conflict,
   type InvalidApiKey,
   type MissingApiKey,
-  type NotFound,
   TransportError
 } from "../RecotapError.js"
 import type { PayloadDecoder, TypedStatus } from "./endpoint.js"
@@ -92,14 +91,6 @@ export const bulkEndpoint = <I, Raw, R, Options>(
   encodeItem: fastItemEncoder(spec.item),
   decode: decodePayload(spec.response)
 })
-
-/**
- * Whether a bulk write's `TransportError` says the base URL does not serve the endpoint. A bulk
- * write keeps every 404 of the endpoint typed (an item refused), so a 404 that is a
- * `TransportError` is the framework's "no such route" (see `answer.ts`): every request to that
- * endpoint meets it.
- */
-export const isUnservedRoute = (error: TransportError): boolean => error.status === 404
 
 /** Decodes one per-item result entry. */
 export type ResultDecoder<R> = (entry: unknown) => Either.Either<R, ParseResult.ParseError>
@@ -209,8 +200,11 @@ const refusalFor = (error: BadRequest, position: number): string => {
   return messages.length > 0 ? messages.join("; ") : error.message
 }
 
-/** Every refusal of a batch is an outcome of its items. */
-const TYPED: ReadonlySet<TypedStatus> = new Set(["BadRequest", "NotFound", "Conflict"])
+/**
+ * Every refusal of a batch is an outcome of its items. No bulk endpoint documents a 404: any 404
+ * is a `TransportError` (`RouteNotFound`).
+ */
+const TYPED: ReadonlySet<TypedStatus> = new Set(["BadRequest", "Conflict"])
 
 const isConcurrency = (n: unknown) => n === undefined || (typeof n === "number" && Number.isInteger(n) && n > 0)
 
@@ -255,8 +249,8 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
     // accepts no members): the same answer awaits them, so they are not sent.
     const refusalIsShared = endpoint.refusalIsShared?.(options) ?? false
     let refusedWhole: string | undefined
-    // Set when the base URL does not serve the endpoint (a 404 that is no typed `NotFound`):
-    // every later request would meet the same answer, so they are not sent.
+    // Set when the base URL does not serve the endpoint (`RouteNotFound`): every later request
+    // would meet the same answer, so they are not sent.
     let unserved: TransportError | undefined
     const operation = `${endpoint.operation}.batch`
 
@@ -283,7 +277,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
             error
           }))
         if (unserved !== undefined) return Effect.succeed(lost(unserved))
-        return pipeline.send<Raw, BadRequest | NotFound | Conflict>({
+        return pipeline.send<Raw, BadRequest | Conflict>({
           operation,
           method: endpoint.method,
           path: endpoint.path,
@@ -298,14 +292,13 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
           ),
           Effect.catchTags({
             TransportError: (error) => {
-              if (isUnservedRoute(error)) unserved = error
+              if (error.reason === "RouteNotFound") unserved = error
               return Effect.succeed(lost(error))
             },
             BadRequest: (error) => {
               if (refusalIsShared && error.violations.length === 0) refusedWhole = error.message
               return Effect.succeed(refuse((position) => refusalFor(error, position)))
             },
-            NotFound: (error) => Effect.succeed(refuse(() => error.message)),
             Conflict: (error) => Effect.succeed(refuse(() => error.message))
           })
         )

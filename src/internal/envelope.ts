@@ -97,6 +97,15 @@ export const summariseText = (text: string): string => {
   return folded === "" ? "an empty body" : truncate(folded)
 }
 
+/** Parses a body as JSON; `None` when it is not JSON. */
+export const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
 /** Reads an error body; `None` when it is not a JSON object of the documented shape. */
 export const readErrorBody = (body: unknown): Option.Option<ErrorDetails> =>
   Schema.decodeUnknownOption(ErrorBody)(body).pipe(

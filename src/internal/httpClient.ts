@@ -1,8 +1,9 @@
 /**
  * The Recotap `HttpClient`, composed once per `RecotapCrm` from small combinators over the
- * platform's client: base URL, JSON headers, the `X-Api-Key` header, the key header redacted in
- * the platform's spans, same-origin redirects only, connection failures as `TransportError`s,
- * the Debug log line, and last the user's own `transformClient`.
+ * platform's client: base URL, JSON headers, the key header redacted in the platform's spans,
+ * same-origin redirects only, connection failures as `TransportError`s, the Debug log line, and
+ * last the user's own `transformClient`. The `X-Api-Key` header is set before a request enters
+ * it (`makeAuthorize`), so that the key source's time is not the request's.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
@@ -29,11 +30,11 @@ import { truncate } from "./envelope.js"
 /** The header that carries the key. */
 export const API_KEY_HEADER = "x-api-key"
 
-/** What the Recotap client can fail with before an answer is read. */
-export type ClientError = TransportError | MissingApiKey | InvalidApiKey
-
-/** The Recotap client: a platform `HttpClient` whose failures are already typed. */
-export type RecotapHttpClient = HttpClient.HttpClient.With<ClientError>
+/**
+ * The Recotap client: a platform `HttpClient` whose failures are already typed. Its requests
+ * carry the key already (see {@link makeAuthorize}).
+ */
+export type RecotapHttpClient = HttpClient.HttpClient.With<TransportError>
 
 /** The full URL of a request, query included. */
 export const urlOf = (request: HttpClientRequest.HttpClientRequest): string =>
@@ -83,11 +84,18 @@ const withJsonHeaders = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.H
       request.body._tag === "Empty" ? HttpClientRequest.setHeader(request, "content-type", "application/json") : request
     ))
 
+/** Sets a request's key header: what the key is checked and timed for. */
+export type Authorize = (
+  request: HttpClientRequest.HttpClientRequest,
+  timeout: Duration.Duration
+) => Effect.Effect<HttpClientRequest.HttpClientRequest, MissingApiKey | InvalidApiKey>
+
 /**
  * Sets `X-Api-Key`, the only place the key leaves its `Redacted`. A key that is a fixed value
- * is used as is; a key source that is an effect must answer within the attempt's timeout.
+ * is used as is; a key source that is an effect must answer within `timeout`, its own budget
+ * (the request's timer starts once the key is there), or it is `MissingApiKey`.
  */
-const withApiKey = (apiKey: ApiKeyService, timeout: Duration.Duration) => {
+export const makeAuthorize = (apiKey: ApiKeyService): Authorize => {
   const set = (request: HttpClientRequest.HttpClientRequest, key: Redacted.Redacted<string>) =>
     HttpClientRequest.setHeader(request, API_KEY_HEADER, Redacted.value(key))
   // A fixed key (ApiKey.layer, layerConfig) is an already-resolved `Exit`: no timeout to arm.
@@ -95,19 +103,17 @@ const withApiKey = (apiKey: ApiKeyService, timeout: Duration.Duration) => {
   // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent, a cost (a fixed key answers at once: no timeout could fire)
   if (Exit.isExit(get)) {
     const fixed = get as Exit.Exit<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>
-    return HttpClient.mapRequestEffect((request: HttpClientRequest.HttpClientRequest) =>
-      Effect.map(fixed, (key) => set(request, key))
-    )
+    return (request) => Effect.map(fixed, (key) => set(request, key))
   }
-  const resolve = Effect.timeoutFail(get, {
-    duration: timeout,
-    onTimeout: () =>
-      new MissingApiKey({
-        reason: "SourceFailed",
-        detail: `the API key source did not answer within ${Duration.format(timeout)}`
-      })
-  })
-  return HttpClient.mapRequestEffect((request) => Effect.map(resolve, (value) => set(request, value)))
+  return (request, timeout) =>
+    Effect.timeoutFail(get, {
+      duration: timeout,
+      onTimeout: () =>
+        new MissingApiKey({
+          reason: "SourceFailed",
+          detail: `the API key source did not answer within ${Duration.format(timeout)}`
+        })
+    }).pipe(Effect.map((key) => set(request, key)))
 }
 
 /** The key header is redacted in the platform's own spans, whatever the application configured. */
@@ -220,16 +226,14 @@ const withDebugLog = <E>(client: HttpClient.HttpClient.With<E>): HttpClient.Http
 /** Composes the Recotap client over the platform's, once per `RecotapCrm`. */
 export const makeRecotapHttpClient = (
   platform: HttpClient.HttpClient,
-  apiKey: ApiKeyService,
   settings: RecotapSettings
 ): RecotapHttpClient => {
-  // Innermost first: the redirect guard sees every hop, the key and the log line every request.
+  // Innermost first: the redirect guard sees every hop, the log line every request.
   const sending = followSameOriginRedirects(new URL(settings.baseUrl).origin, settings.maxRedirects)(
     withTransportErrors(withManualRedirects(withKeyHeaderRedacted(platform)) as HttpClient.HttpClient)
   )
   const client: RecotapHttpClient = sending.pipe(
     withDebugLog,
-    withApiKey(apiKey, settings.timeout),
     withJsonHeaders,
     withBaseUrl(settings.baseUrl)
   )

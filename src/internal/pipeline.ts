@@ -14,21 +14,22 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import { ApiKey } from "../ApiKey.js"
 import { type CallOptions, RecotapCallOptions } from "../RecotapCallOptions.js"
-import { BASE_URLS, RecotapConfig, type RecotapSettings, resolveSettings, type Revision } from "../RecotapConfig.js"
+import { RecotapConfig, type RecotapSettings, resolveSettings } from "../RecotapConfig.js"
 import { BadRequest, type ReadError, type RecotapError, TransportError } from "../RecotapError.js"
-import { type Answer, interpret } from "./answer.js"
+import { interpret } from "./answer.js"
 import { readText } from "./body.js"
 import type { Endpoint, Outgoing, TypedStatus } from "./endpoint.js"
-import { truncate } from "./envelope.js"
-import { API_KEY_HEADER, makeRecotapHttpClient, type RecotapHttpClient, urlOf } from "./httpClient.js"
+import { API_KEY_HEADER, makeAuthorize, makeRecotapHttpClient, type RecotapHttpClient, urlOf } from "./httpClient.js"
 import { describeParseError, toViolations } from "./parseError.js"
 import { makePause } from "./pause.js"
 import { makeLimiter } from "./rateLimiter.js"
 import { retrying } from "./retry.js"
+import { makeRouteNotFound } from "./routeNotFound.js"
 
 /** What one call may change of the client's settings. */
 type CallSettings = Pick<RecotapSettings, "timeout" | "retry" | "deadline">
@@ -80,11 +81,14 @@ const makeScrubber = () => {
   }
 }
 
-const STATUS_OF: Readonly<Record<TypedStatus, number>> = { BadRequest: 400, NotFound: 404, Conflict: 409 }
+const STATUS_OF = { BadRequest: 400, Conflict: 409 } as const
 
-/** A 400, 404 or 409 the operation does not keep typed: not something to act on there. */
+/**
+ * A 400 or 409 the operation does not keep typed: not something to act on there. (A 404 is a
+ * `NotFound` only where the operation documents one: see `routeNotFound.ts`.)
+ */
 const untyped = (error: RecotapError, typed: ReadonlySet<TypedStatus>): RecotapError =>
-  (error._tag === "BadRequest" || error._tag === "NotFound" || error._tag === "Conflict") && !typed.has(error._tag)
+  (error._tag === "BadRequest" || error._tag === "Conflict") && !typed.has(error._tag)
     ? TransportError.status(error.method, error.url, STATUS_OF[error._tag], error.message)
     : error
 
@@ -139,26 +143,17 @@ const deadlinePassed = (method: string, url: string, deadline: Duration.Duration
 /** Builds the request path of one client from its services. */
 export const makePipeline = Effect.gen(function*() {
   const config = yield* RecotapConfig
-  const client = makeRecotapHttpClient(yield* HttpClient.HttpClient, yield* ApiKey, config)
+  const client = makeRecotapHttpClient(yield* HttpClient.HttpClient, config)
+  const authorize = makeAuthorize(yield* ApiKey)
   const limiter = yield* makeLimiter(config.rateLimit)
   const pause = makePause()
   const scrub = makeScrubber()
-  const other: Revision = config.revision === "crm" ? "external" : "crm"
-
-  /**
-   * The error of a 404 that is the framework's "no such route": a wrong base URL or revision,
-   * not a missing record. Certainly not processed, and not worth retrying.
-   */
-  const noRoute = (answer: Answer, said: string) =>
-    TransportError.status(
-      answer.method,
-      answer.url,
-      404,
-      `the base URL ${config.baseUrl} does not serve this endpoint (the server answered "${truncate(said)}"): ` +
-        `check the base URL, or try the ${other === "crm" ? "CRM" : "External"} revision ` +
-        `(revision: "${other}", base URL ${BASE_URLS[other]})`,
-      { notProcessed: true }
-    )
+  // How a 404 is read: a `NotFound` only in the documented form, where the operation documents one.
+  const unserved = makeRouteNotFound(config)
+  const notFoundRules = {
+    documented: { documented: true, unserved },
+    undocumented: { documented: false, unserved }
+  } as const
 
   /** Reads one response into the payload or the error it means, the key blanked out of it. */
   const read = <A>(
@@ -180,7 +175,7 @@ export const makePipeline = Effect.gen(function*() {
               receivedAt
             },
             decode,
-            noRoute
+            typed.has("NotFound") ? notFoundRules.documented : notFoundRules.undocumented
           ),
           (error) => untyped(error, typed)
         )
@@ -204,10 +199,10 @@ export const makePipeline = Effect.gen(function*() {
       const fullUrl = () => `${config.baseUrl}${urlOf(request)}`
       const timeout = settings.timeout
       /** One attempt through `via`: pace, pause, send, read, all within the attempt's timeout. */
-      const attempt = (via: RecotapHttpClient): Effect.Effect<A, RecotapError> => {
+      const attempt = (via: RecotapHttpClient, signed: HttpClientRequest.HttpClientRequest) => {
         const once = Effect.zipRight(
           pause.wait(settings.retry.maxRetryAfter, method, fullUrl),
-          Effect.flatMap(via.execute(request), (response) => read(response, outgoing.decode, typed)).pipe(
+          Effect.flatMap(via.execute(signed), (response) => read(response, outgoing.decode, typed)).pipe(
             Effect.timeoutFail({
               duration: timeout,
               onTimeout: () =>
@@ -217,33 +212,43 @@ export const makePipeline = Effect.gen(function*() {
         )
         return limiter === undefined ? once : limiter(once)
       }
-      const retried = (once: Effect.Effect<A, RecotapError>) =>
-        retrying(once, settings.retry, outgoing.safety, {
-          onBackOff: pause.extend,
-          onRetry: reportRetry(request, config.baseUrl)
-        })
+      /**
+       * The key, asked once within its own timeout (a key source that does not answer is
+       * `MissingApiKey`, not a request that timed out, and nothing was sent); then the attempts,
+       * each seen by `observe`.
+       */
+      const attempts = (
+        via: RecotapHttpClient,
+        observe: (once: Effect.Effect<A, RecotapError>) => Effect.Effect<A, RecotapError> = identity
+      ) =>
+        Effect.flatMap(
+          authorize(request, timeout),
+          (signed) =>
+            retrying(observe(attempt(via, signed)), settings.retry, outgoing.safety, {
+              onBackOff: pause.extend,
+              onRetry: reportRetry(request, config.baseUrl)
+            })
+        )
       const deadline = settings.deadline
-      const call = deadline === undefined ? retried(attempt(client)) : Effect.suspend(() => {
-        // What the deadline needs to know: requests that left (the key resolved, the pace and
-        // pause passed), one in flight, the history.
+      const call = deadline === undefined ? attempts(client) : Effect.suspend(() => {
+        // What the deadline needs to know: requests that left (the key set, the pace and pause
+        // passed), one in flight, the history. The deadline covers the key source too.
         const progress: Progress = { attempts: 0, inFlight: false, maybeProcessed: false, last: undefined }
         const tracked = HttpClient.tapRequest(client, () =>
           Effect.sync(() => {
             progress.attempts += 1
             progress.inFlight = true
           }))
-        const once = attempt(tracked).pipe(
-          Effect.tapError((error) =>
+        const observe = (once: Effect.Effect<A, RecotapError>) =>
+          Effect.tapError(once, (error) =>
             Effect.sync(() => {
               progress.inFlight = false
               if (error instanceof TransportError) {
                 progress.maybeProcessed ||= error.notProcessed !== true
                 progress.last = error
               }
-            })
-          )
-        )
-        return Effect.timeoutFail(retried(once), {
+            }))
+        return Effect.timeoutFail(attempts(tracked, observe), {
           duration: deadline,
           onTimeout: () => deadlinePassed(method, fullUrl(), deadline, progress)
         })

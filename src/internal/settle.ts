@@ -24,7 +24,6 @@ import type {
   SettleStep
 } from "../BulkSettle.js"
 import type { InvalidApiKey, MissingApiKey, TransportError } from "../RecotapError.js"
-import { isUnservedRoute } from "./bulk.js"
 
 export type KeyError = MissingApiKey | InvalidApiKey
 
@@ -211,7 +210,7 @@ export const settle = <I, R>(
         case "Unavailable": {
           const unavailable: Unavailable<I> = { ...outcome, index: track.index }
           // A base URL that does not serve the endpoint, or a request that cannot be sent, will not change.
-          const hopeless = isUnservedRoute(outcome.error) || outcome.error.reason === "InvalidRequest"
+          const hopeless = outcome.error.reason === "RouteNotFound" || outcome.error.reason === "InvalidRequest"
           if (hopeless && !track.inDoubt) return finalize(track, unavailable)
           track.last = unavailable
           track.phase = hopeless ? "done" : "send"
