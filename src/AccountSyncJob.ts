@@ -594,8 +594,9 @@ const retryLater = (what: string, cause: Cause.Cause<unknown>, warning: boolean)
  *   goes on likewise (the changes are delivered again), unless `stopOn` says that handler error
  *   ends the job, with that error;
  * - with `MissingApiKey`, `InvalidApiKey`, {@link CheckpointCorrupt}, or a `TransportError` whose
- *   `reason` is `InvalidRequest` (the job's own `limit` or `overlap` refused before sending):
- *   the job ends with that error at once (nothing else is logged); waiting would not fix them.
+ *   `reason` is `InvalidRequest` (the job's own `limit` or `overlap` refused before sending) or
+ *   `RouteNotFound` (the base URL does not serve the API): the job ends with that error at once
+ *   (nothing else is logged); waiting would not fix them.
  *
  * A defect (a handler that dies) is not caught: it ends the job.
  *
@@ -656,8 +657,9 @@ export const schedule = <Out, E = never, R = never, R2 = never>(
           case "CheckpointCorrupt":
             return Effect.fail(error)
           case "TransportError":
-            // Invalid options (a `limit` or an `overlap` refused before sending) fail every run alike.
-            return error.reason === "InvalidRequest"
+            // Invalid options (a `limit` or an `overlap` refused before sending) and a base URL that
+            // does not serve the API fail every run alike: waiting would not fix them.
+            return error.reason === "InvalidRequest" || error.reason === "RouteNotFound"
               ? Effect.fail(error)
               : Effect.as(retryLater(`Recotap: ${error.reason}`, Cause.fail(error), true), Option.none())
           default:

@@ -228,3 +228,24 @@ describe("AccountSyncJob: accounts read again in the overlap window", () => {
     }).pipe(Effect.provide(Layer.merge(layer, KeyValueStore.layerMemory)))
   })
 })
+
+describe("AccountSyncJob.schedule: what waiting cannot fix", () => {
+  it.effect("a base URL that does not serve the API ends the job at the first tick", () => {
+    const { layer, sent } = crmWith(() =>
+      new Response(
+        JSON.stringify({ statusCode: 404, message: "Cannot GET /api/v1/crm/accounts", error: "Not Found" }),
+        {
+          status: 404,
+          headers: { "content-type": "application/json" }
+        }
+      )
+    )
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        AccountSyncJob.schedule({ onAccount: () => Effect.void }, Schedule.spaced("1 minute"))
+      )
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "RouteNotFound" })
+      expect(sent).toHaveLength(1)
+    }).pipe(Effect.provide(Layer.merge(layer, KeyValueStore.layerMemory)))
+  })
+})
