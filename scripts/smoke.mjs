@@ -1,11 +1,15 @@
 // `npm run smoke`: the package as a user gets it. Packs it, installs the tarball with the peers
-// the README's install line names into fresh projects (ES modules under NodeNext and under
-// Bundler resolution, CommonJS under Node16), type-checks each with `strict` and
-// `skipLibCheck: false`, and runs each against the simulator's installed bin. The install must
-// print no warning. Needs the npm registry (or a warm npm cache) for the peers.
+// the README's install line names (the highest allowed) into fresh projects (ES modules under
+// NodeNext and under Bundler resolution, CommonJS under Node16), and with the lowest peers
+// `peerDependencies` allows into one more (NodeNext); type-checks each with `strict` and
+// `skipLibCheck: false`, and runs each against the simulator's installed bin. On the highest and
+// on the lowest peers, the type-check also imports every subpath export, from ES modules and from
+// CommonJS, so that every published declaration is checked against both. The install must print
+// no warning. Needs the npm registry (or a warm npm cache) for the peers.
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
+import { lowestPeers, packageJson } from "./peers.mjs"
 
 const root = resolve(import.meta.dirname, "..")
 const work = join(root, "tmp", "smoke")
@@ -54,13 +58,26 @@ import { ApiKey, RecotapConfig, RecotapCrm, type TransportError } from "effect-r
 import { normalizeDomain } from "effect-recotap/Domain"
 import { DEFAULT_SIMULATOR_KEY } from "effect-recotap/simulator"`
 
+/** Every subpath export of the package as a module specifier (`effect-recotap`, `effect-recotap/Account`, …). */
+const specifiers = Object.keys(packageJson().exports).filter((subpath) => subpath !== "./package.json").map((
+  subpath
+) => subpath === "." ? "effect-recotap" : `effect-recotap/${subpath.slice(2)}`)
+
+// Re-exporting each module makes the compiler load (and, without skipLibCheck, check) all of its
+// declarations. Under NodeNext, `exports.ts` resolves them as ES modules (`dist/esm`) and
+// `exports.cts` as CommonJS (`dist/cjs`).
+const everyExport = specifiers.map((specifier, i) => `export * as module${i} from "${specifier}"`).join("\n")
+const exportFiles = { "exports.ts": everyExport, "exports.cts": everyExport }
+
 const common = { strict: true, skipLibCheck: false, target: "ES2022", types: ["node"], outDir: "out", rootDir: "." }
+const lowest = Object.entries(lowestPeers()).map(([name, version]) => `${name}@${version}`)
 const projects = [
   {
     name: "esm-nodenext",
     type: "module",
     compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" },
-    source: program(esmImports)
+    source: program(esmImports),
+    extraFiles: exportFiles
   },
   {
     name: "esm-bundler",
@@ -73,6 +90,14 @@ const projects = [
     type: "commonjs",
     compilerOptions: { module: "Node16", moduleResolution: "Node16" },
     source: program(esmImports)
+  },
+  {
+    name: "lowest-peers",
+    type: "module",
+    compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" },
+    source: program(esmImports),
+    extraFiles: exportFiles,
+    peers: lowest
   }
 ]
 
@@ -93,7 +118,7 @@ rmSync(work, { recursive: true, force: true })
 mkdirSync(work, { recursive: true })
 const tarball = join(work, run("npm", ["pack", "--silent", "--pack-destination", work], root).trim().split("\n").pop())
 const peers = readmePeers()
-console.log(`packed ${tarball}; peers from the README: ${peers.join(" ")}`)
+console.log(`packed ${tarball}; peers from the README: ${peers.join(" ")}; lowest peers: ${lowest.join(" ")}`)
 
 /** Installs into `dir`; the warning lines npm printed. */
 const npmInstallWarnings = (dir, specs) => {
@@ -107,14 +132,24 @@ const npmInstallWarnings = (dir, specs) => {
 
 // What installing the peers alone prints (npm 11 lists packages whose install scripts it did not
 // run: \`@effect/platform\`'s optional \`msgpackr-extract\`): the package must add nothing to it.
-const baseline = join(work, "peers-alone")
-mkdirSync(baseline)
-writeFileSync(join(baseline, "package.json"), JSON.stringify({ name: "smoke-peers-alone", private: true }))
-const peersAlone = npmInstallWarnings(baseline, peers)
-if (peersAlone.length > 0) console.log(`the peers alone warn (not ours):\n${peersAlone.join("\n")}`)
+const baselines = new Map()
+const peersAloneWarnings = (specs) => {
+  const key = specs.join(" ")
+  if (!baselines.has(key)) {
+    const dir = join(work, `peers-alone-${baselines.size}`)
+    mkdirSync(dir)
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "smoke-peers-alone", private: true }))
+    const warnings = npmInstallWarnings(dir, specs)
+    if (warnings.length > 0) console.log(`the peers alone (${key}) warn (not ours):\n${warnings.join("\n")}`)
+    baselines.set(key, warnings)
+  }
+  return baselines.get(key)
+}
 
 for (const project of projects) {
   const dir = join(work, project.name)
+  const projectPeers = project.peers ?? peers
+  const extraFiles = project.extraFiles ?? {}
   mkdirSync(dir)
   writeFileSync(
     join(dir, "package.json"),
@@ -122,10 +157,15 @@ for (const project of projects) {
   )
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { ...common, ...project.compilerOptions }, include: ["main.ts"] })
+    JSON.stringify({
+      compilerOptions: { ...common, ...project.compilerOptions },
+      include: ["main.ts", ...Object.keys(extraFiles)]
+    })
   )
   writeFileSync(join(dir, "main.ts"), project.source)
-  const warnings = npmInstallWarnings(dir, [tarball, ...peers]).filter((line) => !peersAlone.includes(line))
+  for (const [file, source] of Object.entries(extraFiles)) writeFileSync(join(dir, file), source)
+  const peersAlone = peersAloneWarnings(projectPeers)
+  const warnings = npmInstallWarnings(dir, [tarball, ...projectPeers]).filter((line) => !peersAlone.includes(line))
   if (warnings.length > 0) throw new Error(`${project.name}: npm install warned:\n${warnings.join("\n")}`)
   run("npm", [
     "install",
@@ -141,7 +181,8 @@ for (const project of projects) {
   try {
     const said = run("node", [join("out", "main.js"), simulator.url], dir).trim()
     if (said !== "listed 0, pushed 1 (smoke.example)") throw new Error(`${project.name}: the program said "${said}"`)
-    console.log(`${project.name}: type-checked, ran against the simulator bin: ${said}`)
+    const checked = project.extraFiles === undefined ? "type-checked" : "type-checked with every subpath export"
+    console.log(`${project.name} (${projectPeers.join(" ")}): ${checked}, ran against the simulator bin: ${said}`)
   } finally {
     simulator.stop()
   }

@@ -7,7 +7,7 @@
  * {@link Reply}, which `RecotapSimulator` serves as an `HttpClient` or over loopback HTTP.
  *
  * Where the docs are silent the simulator picks a plausible answer; the README lists those
- * choices.
+ * choices. The `observed` profile makes it behave as the live service was seen to instead.
  *
  * @since 0.1.0
  */
@@ -27,6 +27,7 @@ import { createCustomField, customFieldView, listCustomFields } from "./internal
 import { pushDeals } from "./internal/deals.js"
 import { listDealStages, pushDealStages } from "./internal/dealStages.js"
 import { normalizeDomain } from "./internal/domains.js"
+import { checkReadLag, PROFILES } from "./internal/profile.js"
 import { isNonEmptyString } from "./internal/rules.js"
 import { pushSalesActivities } from "./internal/salesActivities.js"
 import { listJourneyStages, listSegments } from "./internal/segments.js"
@@ -41,6 +42,7 @@ import { json, noRoute, refuse, type Where } from "./internal/wire.js"
 import type { Reply, Respond, SimRequest } from "./Reply.js"
 
 import type * as call from "./internal/call.js"
+import type * as profile from "./internal/profile.js"
 
 /**
  * @since 0.1.0
@@ -60,6 +62,15 @@ import type * as store from "./internal/store.js"
  * @category models
  */
 export type ClockMode = store.ClockMode
+
+/**
+ * `reference`: the service as its docs describe it; `observed`: as the live service was seen to
+ * behave (whole-second times, a read lag, flat error bodies, and the other rules the README lists).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Profile = profile.Profile
 
 /**
  * @since 0.1.0
@@ -116,7 +127,23 @@ export interface SimulatorOptions {
   readonly clock?: ClockMode
   /** Start of the virtual clock (default {@link DEFAULT_START}). */
   readonly start?: Date | string
-  /** 401 wording: `documented` (`X-Api-Key header is required` / `Invalid API key`) or `live` (`Unauthorized access`). */
+  /**
+   * `reference` (default): as the docs describe the service. `observed`: as the live service was
+   * seen to behave: times to the whole second, account writes listed by `GET /accounts` only after
+   * a read lag, `Unauthorized access`, error bodies without `data`, the service's envelope for an
+   * unknown route, a push `summary` without `updated`, and (CRM revision) `upsert` and `domains` refused.
+   */
+  readonly profile?: Profile
+  /**
+   * How long an account write takes to show in `GET /accounts`, in milliseconds (default 1000
+   * under the `observed` profile, 0 under `reference`). Writes made before the first request
+   * (seeding) show at once.
+   */
+  readonly readLagMillis?: number
+  /**
+   * 401 wording: `documented` (`X-Api-Key header is required` / `Invalid API key`) or `live`
+   * (`Unauthorized access`); default: `live` under the `observed` profile, `documented` otherwise.
+   */
   readonly unauthorized?: "documented" | "live"
   /** Journey-stage labels (default: Unaware, Aware, Consideration, Opportunity, Customer). */
   readonly journeyStages?: ReadonlyArray<string>
@@ -257,6 +284,12 @@ export class Simulator {
    * @since 0.1.0
    */
   readonly faults = new Faults()
+  /**
+   * How it behaves: as the docs say (`reference`) or as the live service was seen (`observed`).
+   *
+   * @since 0.1.0
+   */
+  readonly profile: Profile
   private readonly store: Store
   private readonly recorded: Array<RecordedRequest> = []
   private readonly unauthorized: "documented" | "live"
@@ -266,9 +299,13 @@ export class Simulator {
     const revision = options.revision ?? "crm"
     const start = new Date(options.start ?? DEFAULT_START).getTime()
     if (Number.isNaN(start)) throw new TypeError(`Invalid simulator start time: ${String(options.start)}`)
-    this.store = new Store(revision, options.clock ?? "virtual", start)
+    this.profile = options.profile ?? "reference"
+    const rules = PROFILES[this.profile]
+    if (rules === undefined) throw new TypeError(`Unknown simulator profile: ${String(options.profile)}`)
+    const lag = checkReadLag(options.readLagMillis ?? rules.readLagMillis)
+    this.store = new Store(revision, options.clock ?? "virtual", start, rules, lag)
     this.prefix = PREFIXES[revision]
-    this.unauthorized = options.unauthorized ?? "documented"
+    this.unauthorized = options.unauthorized ?? rules.unauthorized
     for (const key of options.keys ?? [DEFAULT_SIMULATOR_KEY]) this.store.keys.add(key)
     if (options.journeyStages !== undefined) this.store.journeyStages = [...options.journeyStages]
   }
@@ -300,6 +337,26 @@ export class Simulator {
   }
 
   /**
+   * How long an account write takes to show in `GET /accounts`, in milliseconds.
+   *
+   * @since 0.1.0
+   */
+  get readLagMillis(): number {
+    return this.store.readLagMillis
+  }
+
+  /**
+   * Sets how long the account writes made from now on take to show in `GET /accounts`, in
+   * milliseconds (a write already made keeps the lag it was made with).
+   *
+   * @since 0.1.0
+   */
+  setReadLag(millis: number): this {
+    this.store.readLagMillis = checkReadLag(millis)
+    return this
+  }
+
+  /**
    * Accepts another key.
    *
    * @since 0.1.0
@@ -322,7 +379,8 @@ export class Simulator {
   // ---------------------------------------------------------------- seeding
 
   /**
-   * Adds accounts directly, with optional scores. Domains are normalised as the API does.
+   * Adds accounts directly, with optional scores. Domains are normalised as the API does. Once
+   * the simulator has answered a request, `GET /accounts` lists them only after the read lag.
    *
    * @since 0.1.0
    */
@@ -335,9 +393,9 @@ export class Simulator {
         shortName: seed.shortName,
         linkedinUrl: seed.linkedinUrl,
         tags: seed.tags,
-        customFields: seed.customFields
+        customFields: seed.customFields,
+        scores: seed.scores
       })
-      if (seed.scores !== undefined) Object.assign(account, seed.scores)
       return this.view(account)
     })
   }
@@ -383,16 +441,18 @@ export class Simulator {
 
   /**
    * Sets an account's `rtp_*` fields, as Recotap's scheduled scoring does: the account counts as
-   * updated now (so the next delta sync returns it) and `rtp_last_account_date` moves to now.
+   * updated now (so the next delta sync returns it, once the read lag has passed) and
+   * `rtp_last_account_date` moves to now.
    * `ref` is a domain, an `rtp_aid` or an `externalId`.
    *
    * @since 0.1.0
    */
   setScores(ref: string, scores: Scores): SimAccount {
     const account = this.find(ref)
-    Object.assign(account, scores)
-    this.store.touch(account)
-    account.rtp_last_account_date = new Date(account.updatedAt).toISOString()
+    this.store.update(account, (changed, at) => {
+      Object.assign(changed, scores)
+      changed.rtp_last_account_date = this.store.dateText(at)
+    })
     return this.view(account)
   }
 
@@ -526,7 +586,12 @@ export class Simulator {
    * @since 0.1.0
    */
   reply(request: SimRequest): Reply {
-    const where: Where = { timestamp: new Date(this.store.tick()).toISOString(), path: request.url.pathname }
+    this.store.serving = true
+    const where: Where = {
+      timestamp: new Date(this.store.recorded(this.store.tick())).toISOString(),
+      path: request.url.pathname,
+      rules: this.store.rules
+    }
     const route = this.match(request.method, request.url.pathname)
     const body = this.readBody(request)
     this.recorded.push({

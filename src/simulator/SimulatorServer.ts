@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as http from "node:http"
 import type { Reply } from "./Reply.js"
@@ -46,10 +46,10 @@ export interface RunningSimulator {
  * @since 0.1.0
  * @category errors
  */
-export class SimulatorServeError extends Data.TaggedError("SimulatorServeError")<{
-  readonly message: string
-  readonly cause: unknown
-}> {}
+export class SimulatorServeError extends Schema.TaggedError<SimulatorServeError>()("SimulatorServeError", {
+  message: Schema.String,
+  cause: Schema.Defect
+}) {}
 
 const flattenHeaders = (headers: http.IncomingHttpHeaders): Record<string, string> => {
   const flat: Record<string, string> = {}

@@ -57,7 +57,13 @@ const instantOf = (text: string): number => {
   return Number.isNaN(millis) ? Number.NEGATIVE_INFINITY : millis
 }
 
-/** GET /accounts: keyset pages, `lastSync` filter, `domains` filter. */
+/** The CRM revision documents neither `upsert` nor `domains`; a profile may refuse them as a whitelisting validator does. */
+const refusesUndocumented = (store: Store): boolean => store.revision === "crm" && store.rules.crmRefusesUndocumented
+
+/**
+ * GET /accounts: keyset pages, `lastSync` filter, `domains` filter, over the accounts as they were
+ * a read lag ago (the writes since are not shown yet).
+ */
 export const listAccounts = ({ query, store, where }: Call): Respond => {
   const checks = new Checks()
   const limit = readLimit(checks, query)
@@ -67,7 +73,9 @@ export const listAccounts = ({ query, store, where }: Call): Respond => {
   }
   let domains: ReadonlySet<string> | undefined
   const domainsText = query.get("domains")
-  if (domainsText !== null) {
+  if (domainsText !== null && refusesUndocumented(store)) {
+    checks.fail("domains", "whitelistValidation", "property domains should not exist")
+  } else if (domainsText !== null) {
     let parsed: unknown
     try {
       parsed = JSON.parse(domainsText)
@@ -84,8 +92,9 @@ export const listAccounts = ({ query, store, where }: Call): Respond => {
   }
   if (!checks.passed) return invalid(where, checks.violations)
 
-  const since = lastSync === null ? undefined : instantOf(lastSync)
-  const matching = store.sortedAccounts().filter((account) =>
+  // Recorded instants are compared: to the whole second when the service records whole seconds.
+  const since = lastSync === null ? undefined : store.recorded(instantOf(lastSync))
+  const matching = store.listed().filter((account) =>
     (since === undefined || account.updatedAt > since) && (domains === undefined || domains.has(account.domain))
   )
   const page = keysetPage(matching, (a) => a.rtp_aid, query.get("cursor"), limit)
@@ -127,16 +136,16 @@ type PushOutcome =
   | { readonly status: "created" | "updated"; readonly account: StoredAccount }
   | { readonly status: "failed"; readonly error: string; readonly account?: StoredAccount }
 
-const applyFields = (store: Store, account: StoredAccount, item: JsonObject, domain: string | undefined) => {
-  account.name = item["name"] as string
-  if (domain !== undefined) store.setDomain(account, domain)
-  if (typeof item["externalId"] === "string") store.setExternalId(account, item["externalId"])
-  if (typeof item["shortName"] === "string") account.shortName = item["shortName"]
-  if (typeof item["linkedinUrl"] === "string") account.linkedinUrl = item["linkedinUrl"]
-  if (Array.isArray(item["tags"])) account.tags = item["tags"] as Array<string>
-  if (isObject(item["customFields"])) Object.assign(account.customFields, item["customFields"])
-  store.touch(account)
-}
+const applyFields = (store: Store, account: StoredAccount, item: JsonObject, domain: string | undefined) =>
+  store.update(account, () => {
+    account.name = item["name"] as string
+    if (domain !== undefined) store.setDomain(account, domain)
+    if (typeof item["externalId"] === "string") store.setExternalId(account, item["externalId"])
+    if (typeof item["shortName"] === "string") account.shortName = item["shortName"]
+    if (typeof item["linkedinUrl"] === "string") account.linkedinUrl = item["linkedinUrl"]
+    if (Array.isArray(item["tags"])) account.tags = item["tags"] as Array<string>
+    if (isObject(item["customFields"])) Object.assign(account.customFields, item["customFields"])
+  })
 
 const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome => {
   const domain = normalizeDomain(item["domain"] as string)
@@ -228,7 +237,9 @@ export const pushAccounts = ({ body, failItem, store, where }: Call): Respond =>
     "accounts must be an array"
   )
   optionalString(checks, request, "", "segmentId")
-  if (request["upsert"] !== undefined && typeof request["upsert"] !== "boolean") {
+  if (request["upsert"] !== undefined && refusesUndocumented(store)) {
+    checks.fail("upsert", "whitelistValidation", "property upsert should not exist")
+  } else if (request["upsert"] !== undefined && typeof request["upsert"] !== "boolean") {
     checks.fail("upsert", "isBoolean", "upsert must be a boolean value")
   }
   if (!checks.passed || accounts === undefined) return invalid(where, checks.violations)
@@ -251,9 +262,10 @@ export const pushAccounts = ({ body, failItem, store, where }: Call): Respond =>
     return pushResult(store, item, outcome)
   })
   const count = (status: string) => results.filter((r) => r.status === status).length
+  const updated = store.rules.summaryCountsUpdated ? { updated: count("updated") } : {}
   return ok(where, {
     results,
-    summary: { total: results.length, created: count("created"), updated: count("updated"), failed: count("failed") }
+    summary: { total: results.length, created: count("created"), ...updated, failed: count("failed") }
   })
 }
 
@@ -286,10 +298,8 @@ export const updateAccount = ({ body, param, store, where }: Call): Respond => {
   }
   const unknown = unknownKeys(store, request["customFields"])
   if (unknown.length > 0) return refuse(where, 400, `Custom field key(s) not found: ${unknown.join(", ")}`)
-  if (isObject(request["customFields"])) {
-    Object.assign(account.customFields, request["customFields"])
-    store.touch(account)
-  }
+  const customFields = request["customFields"]
+  if (isObject(customFields)) store.update(account, () => Object.assign(account.customFields, customFields))
   return ok(where, { message: "Account updated successfully" })
 }
 
@@ -317,8 +327,7 @@ export const mapExternalIds = ({ body, store, where }: Call): Respond => {
       continue
     }
     matched += 1
-    store.setExternalId(account, mapping.externalId)
-    store.touch(account)
+    store.update(account, () => store.setExternalId(account, mapping.externalId))
   }
   return ok(where, { matched, updated: matched, notFound })
 }

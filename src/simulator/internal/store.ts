@@ -1,5 +1,6 @@
-/** The simulator's in-memory state: every record, the keys it accepts, and its clock. */
+/** The simulator's in-memory state: every record, the keys it accepts, its clock, and what `GET /accounts` sees. */
 import { customFieldKey } from "./customFieldKeys.js"
+import type { Rules } from "./profile.js"
 
 /** An account as the simulator stores it. */
 export interface StoredAccount {
@@ -20,9 +21,24 @@ export interface StoredAccount {
   rtp_g2_intent_score: number
   rtp_bombora_intent_score: number
   rtp_last_account_date: string
-  /** Last change of any kind, in epoch millis: what `lastSync` filters on. */
+  /** Last change of any kind, in epoch millis (as the service records it): what `lastSync` filters on. */
   updatedAt: number
 }
+
+/**
+ * One state of an account as `GET /accounts` will show it, from `visibleAt` on; `undefined`:
+ * the account is not listed yet.
+ */
+interface Version {
+  readonly visibleAt: number
+  readonly account: StoredAccount | undefined
+}
+
+const snapshot = (account: StoredAccount): StoredAccount => ({
+  ...account,
+  tags: [...account.tags],
+  customFields: { ...account.customFields }
+})
 
 /** The `rtp_*` fields Recotap computes. */
 export type Scores = Partial<
@@ -100,11 +116,31 @@ export class Store {
   readonly activities = new Map<string, StoredRecord>()
   readonly keys = new Set<string>()
   journeyStages: ReadonlyArray<string> = ["Unaware", "Aware", "Consideration", "Opportunity", "Customer"]
+  /** How long an account write takes to show in `GET /accounts`. */
+  readLagMillis: number
+  /**
+   * Set by the first request: writes made before it (the workspace as a test seeds it) show at
+   * once, later ones only after the read lag.
+   */
+  serving = false
   private time: number
   private accountSequence = 0
+  /**
+   * The states `GET /accounts` shows of accounts with a write not yet shown everywhere, oldest
+   * first: the first is the one shown before those writes. An account without an entry is shown
+   * as it is.
+   */
+  private readonly pending = new Map<string, Array<Version>>()
 
-  constructor(readonly revision: Revision, readonly clock: ClockMode, start: number) {
+  constructor(
+    readonly revision: Revision,
+    readonly clock: ClockMode,
+    start: number,
+    readonly rules: Rules,
+    readLagMillis: number
+  ) {
     this.time = start
+    this.readLagMillis = readLagMillis
   }
 
   /**
@@ -119,6 +155,17 @@ export class Store {
   /** Current time in millis, without moving it. */
   peek(): number {
     return this.time
+  }
+
+  /** The instant the service records for `millis`: to the whole second when the profile says so. */
+  recorded(millis: number): number {
+    return this.rules.wholeSeconds ? Math.floor(millis / 1000) * 1000 : millis
+  }
+
+  /** A recorded instant as `rtp_last_account_date` text: without milliseconds when the profile records whole seconds. */
+  dateText(millis: number): string {
+    const text = new Date(millis).toISOString()
+    return this.rules.wholeSeconds ? text.replace(/\.\d{3}Z$/, "Z") : text
   }
 
   /** Moves the virtual clock forward. */
@@ -173,8 +220,10 @@ export class Store {
     readonly linkedinUrl?: string | undefined
     readonly tags?: ReadonlyArray<string> | undefined
     readonly customFields?: Readonly<Record<string, unknown>> | undefined
+    readonly scores?: Scores | undefined
   }): StoredAccount {
     const now = this.tick()
+    const at = this.recorded(now)
     const account: StoredAccount = {
       rtp_aid: this.nextAccountId(),
       externalId: fields.externalId,
@@ -190,12 +239,14 @@ export class Store {
       rtp_website_intent_score: 0,
       rtp_g2_intent_score: 0,
       rtp_bombora_intent_score: 0,
-      rtp_last_account_date: new Date(now).toISOString(),
-      updatedAt: now
+      ...fields.scores,
+      rtp_last_account_date: this.dateText(at),
+      updatedAt: at
     }
     this.accounts.set(account.rtp_aid, account)
     this.byDomain.set(account.domain, account)
     if (account.externalId !== null) this.byExternalId.set(account.externalId, account)
+    this.publish(account, now, undefined)
     return account
   }
 
@@ -220,8 +271,67 @@ export class Store {
     return field
   }
 
-  /** Marks an account changed now. */
-  touch(account: StoredAccount): void {
-    account.updatedAt = this.tick()
+  /**
+   * Changes an account now: `change` gets the account and the instant recorded for the change,
+   * which becomes its `updatedAt`. Every change of a stored account goes through here, so that
+   * `GET /accounts` can keep showing the previous state until the read lag has passed.
+   */
+  update(account: StoredAccount, change: (account: StoredAccount, at: number) => void): void {
+    const now = this.tick()
+    // Shown as it is (nothing pending): that state stays shown until the lag has passed.
+    const before = this.visible(account, now) === account && this.lagging() ? snapshot(account) : undefined
+    const at = this.recorded(now)
+    change(account, at)
+    account.updatedAt = at
+    this.publish(account, now, before)
+  }
+
+  /** The accounts as `GET /accounts` shows them now, in keyset order. */
+  listed(): ReadonlyArray<StoredAccount> {
+    const now = this.peek()
+    const shown: Array<StoredAccount> = []
+    for (const account of this.accounts.values()) {
+      const version = this.visible(account, now)
+      if (version !== undefined) shown.push(version)
+    }
+    return shown
+  }
+
+  private lagging(): boolean {
+    return this.serving && this.readLagMillis > 0
+  }
+
+  /**
+   * Records the state `account` has just reached at `now`, shown from the read lag after `now`.
+   * `shownBefore` is what `GET /accounts` showed of it until then (`undefined`: a new account,
+   * not listed); it is kept only when nothing of the account was pending.
+   */
+  private publish(account: StoredAccount, now: number, shownBefore: StoredAccount | undefined): void {
+    const lag = this.lagging() ? this.readLagMillis : 0
+    let versions = this.pending.get(account.rtp_aid)
+    if (versions === undefined) {
+      // Nothing pending and no lag: the account is shown as it is.
+      if (lag === 0) return
+      versions = [{ visibleAt: Number.NEGATIVE_INFINITY, account: shownBefore }]
+      this.pending.set(account.rtp_aid, versions)
+    }
+    versions.push({ visibleAt: now + lag, account: snapshot(account) })
+  }
+
+  /**
+   * What `GET /accounts` shows of `account` at `now`: the newest state written whose time has come.
+   * States older than it are dropped; once the newest written state shows, the account is shown as it is.
+   */
+  private visible(account: StoredAccount, now: number): StoredAccount | undefined {
+    const versions = this.pending.get(account.rtp_aid)
+    if (versions === undefined) return account
+    let shown = versions.length - 1
+    while (shown > 0 && versions[shown]!.visibleAt > now) shown -= 1
+    if (shown === versions.length - 1) {
+      this.pending.delete(account.rtp_aid)
+      return account
+    }
+    versions.splice(0, shown)
+    return versions[0]!.account
   }
 }

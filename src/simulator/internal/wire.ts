@@ -1,4 +1,5 @@
 /** Recotap's envelopes and error shapes, as the simulator writes them. */
+import type { Rules } from "./profile.js"
 import type { Respond } from "./reply.js"
 
 /** A JSON answer. */
@@ -22,6 +23,8 @@ export interface Where {
   readonly timestamp: string
   /** Request path, without the query (as the docs' examples show it). */
   readonly path: string
+  /** The profile's rules, which decide the error shapes. */
+  readonly rules: Rules
 }
 
 /** The success envelope around `data`. */
@@ -39,11 +42,21 @@ const reason: Readonly<Record<number, string>> = {
   500: "Internal Server Error"
 }
 
-/** The validation-error envelope: `message`, the violations in `data`, no `customMessage`. */
+/**
+ * The validation-error envelope: `message`, the violations in `data`, no `customMessage`. Without
+ * `data` (as seen live), the messages are listed in `message`, as NestJS's validation pipe lists them.
+ */
 export const invalid = (where: Where, violations: ReadonlyArray<Violation>): Respond =>
-  json(400, { statusCode: 400, timestamp: where.timestamp, path: where.path, message: "Bad Request", data: violations })
+  json(400, {
+    statusCode: 400,
+    timestamp: where.timestamp,
+    path: where.path,
+    ...(where.rules.errorData
+      ? { message: "Bad Request", data: violations }
+      : { message: violations.flatMap((v) => Object.values(v.constraints)) })
+  })
 
-/** The business-error envelope: `message`, `customMessage`, `data: null`. */
+/** The business-error envelope: `message`, `customMessage`, `data: null` (no `data`, as seen live). */
 export const refuse = (where: Where, status: number, customMessage: string): Respond =>
   json(status, {
     statusCode: status,
@@ -51,18 +64,24 @@ export const refuse = (where: Where, status: number, customMessage: string): Res
     path: where.path,
     message: reason[status] ?? "Error",
     customMessage,
-    data: null
+    ...(where.rules.errorData ? { data: null } : {})
   })
 
-/** The framework's answer for an unknown route: `Cannot GET /api/v1/crm/nope`. */
-export const noRoute = (where: Where, method: string): Respond =>
-  json(404, {
+/**
+ * An unknown route: the framework's `{ message: "Cannot GET /api/v1/crm/nope", error: "Not Found" }`,
+ * or as seen live, the service's envelope with that text in `customMessage`.
+ */
+export const noRoute = (where: Where, method: string): Respond => {
+  const text = `Cannot ${method} ${where.path}`
+  return json(404, {
     statusCode: 404,
     timestamp: where.timestamp,
     path: where.path,
-    message: `Cannot ${method} ${where.path}`,
-    error: "Not Found"
+    ...(where.rules.unknownRoute === "framework"
+      ? { message: text, error: "Not Found" }
+      : { message: reason[404], customMessage: text })
   })
+}
 
 /** Collects violations while checking a request. */
 export class Checks {
