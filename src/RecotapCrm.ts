@@ -49,7 +49,7 @@ import type { BulkOptions, BulkResult } from "./Bulk.js"
 import type { CustomField, CustomFieldInput } from "./CustomField.js"
 import type { AnyDeclaration, CustomFieldMismatch, EnsuredCustomFields } from "./CustomFieldSchema.js"
 import type { DealInput, DealResult } from "./Deal.js"
-import type { DealPipeline, DealPipelineInput, DealPipelineResult } from "./DealStage.js"
+import type { DealPipelineInput, DealPipelineResult, DealPipelines } from "./DealStage.js"
 import { makeAccounts } from "./internal/accounts.js"
 import { makeCustomFields } from "./internal/customFields.js"
 import { makeDeals } from "./internal/deals.js"
@@ -185,8 +185,13 @@ export interface DealStagesApi {
     pipelines: Iterable<DealPipelineInput>,
     options?: BulkOptions
   ) => Effect.Effect<BulkResult<DealPipelineInput, DealPipelineResult>, MissingApiKey | InvalidApiKey>
-  /** The registered pipelines. */
-  readonly list: () => Effect.Effect<ReadonlyArray<DealPipeline>, ReadError>
+  /**
+   * The registered pipelines: those read as `{ pipelineId, pipelineLabel, stages }` in
+   * `pipelines`, any item of another shape kept as received in `unrecognized` (the shape is not
+   * documented). A bare array, the `{ data }` envelope and a paginated wrapper (every page read)
+   * are all accepted.
+   */
+  readonly list: () => Effect.Effect<DealPipelines, ReadError>
 }
 
 /**

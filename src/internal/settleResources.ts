@@ -7,7 +7,7 @@ import * as Stream from "effect/Stream"
 import type { Account, AccountInput, AccountPushResult, Accounts, PushAccountsOptions } from "../Account.js"
 import type { BulkOptions } from "../Bulk.js"
 import type { SettleAccountsOptions, SettleOptions } from "../BulkSettle.js"
-import type { DealPipeline, DealPipelineInput, DealPipelineResult } from "../DealStage.js"
+import type { DealPipeline, DealPipelineInput, DealPipelineResult, DealPipelines } from "../DealStage.js"
 import { normalizeDomain } from "../Domain.js"
 import type { Revision } from "../RecotapConfig.js"
 import type { RecotapCrmService } from "../RecotapCrm.js"
@@ -205,19 +205,40 @@ const namedPipelines = (error: string): ReadonlySet<string> | undefined => {
 const sameIds = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
   a.length === b.length && [...a].sort().join("\u0000") === [...b].sort().join("\u0000")
 
-/** Whether the listed pipelines hold `input`: its ID, and its label and stage IDs as far as the list shows them. */
-const judgePipeline = (input: DealPipelineInput, listed: ReadonlyArray<DealPipeline>): Verdict => {
-  const found = listed.find((pipeline) => pipeline.pipelineId === input.pipelineId)
-  if (found === undefined) return { found: "Absent", detail: "not listed by dealStages.list()" }
-  const labelOk = found.pipelineLabel === undefined || found.pipelineLabel === input.pipelineLabel
-  const stagesOk = found.stages.length === 0 ||
-    sameIds(found.stages.map((stage) => stage.stageId), input.stages.map((stage) => stage.stageId))
-  const shown = `pipeline ${JSON.stringify(found.pipelineId)}` +
-    (found.pipelineLabel === undefined ? "" : ` labelled ${JSON.stringify(found.pipelineLabel)}`) +
-    ` with stages [${found.stages.map((stage) => stage.stageId).join(", ")}]`
-  return labelOk && stagesOk
-    ? { found: "Applied", detail: `read back: dealStages.list() shows ${shown}` }
-    : { found: "Conflict", detail: `dealStages.list() shows another ${shown}` }
+const describePipeline = (pipeline: DealPipeline) =>
+  `pipeline ${JSON.stringify(pipeline.pipelineId)} labelled ${JSON.stringify(pipeline.pipelineLabel)}` +
+  ` with stages [${pipeline.stages.map((stage) => stage.stageId).join(", ")}]`
+
+/** Whether an item kept as received may be the pipeline `id`: only one that names another ID is not. */
+const mayBe = (raw: unknown, id: string) => {
+  const named = typeof raw === "object" && raw !== null
+    ? (raw as Readonly<Record<string, unknown>>)["pipelineId"]
+    : undefined
+  return typeof named !== "string" || named === id
+}
+
+/**
+ * Whether the listed pipelines hold `input`: its ID, label and stage IDs. Only readable pipelines
+ * are trusted: an item of another shape that may be it leaves it unknown.
+ */
+const judgePipeline = (input: DealPipelineInput, listed: DealPipelines): Verdict => {
+  const found = listed.pipelines.find((pipeline) => pipeline.pipelineId === input.pipelineId)
+  if (found !== undefined) {
+    const same = found.pipelineLabel === input.pipelineLabel &&
+      sameIds(found.stages.map((stage) => stage.stageId), input.stages.map((stage) => stage.stageId))
+    return same
+      ? { found: "Applied", detail: `read back: dealStages.list() shows ${describePipeline(found)}` }
+      : { found: "Conflict", detail: `dealStages.list() shows another ${describePipeline(found)}` }
+  }
+  const unreadable = listed.unrecognized.find((item) => mayBe(item.raw, input.pipelineId))
+  if (unreadable !== undefined) {
+    return {
+      found: "Unreadable",
+      detail: `dealStages.list() holds an item that may be it and cannot be read as a pipeline ` +
+        `(#${unreadable.index}: ${unreadable.error})`
+    }
+  }
+  return { found: "Absent", detail: "not listed by dealStages.list()" }
 }
 
 export const dealStagesResource = (
