@@ -78,7 +78,7 @@ const pushTyped = Effect.gen(function*() {
   const inputs = yield* Effect.forEach(accounts, (account) => encode(account))
   sim.faults.script("POST /accounts", Fault.reset(), Fault.truncated())
   yield* Console.log("   faults: POST /accounts reset (before it is applied), then truncated (after)")
-  const settled = yield* BulkSettle.settleAccountPush(inputs, { revision: "crm", backoff: "20 millis" })
+  const settled = yield* BulkSettle.settleAccountPush(inputs, { backoff: "20 millis" })
   for (const outcome of settled.outcomes) {
     const how = outcome.history.map((step) =>
       step._tag === "Sent" ? `sent → ${step.outcome}` : `read back → ${step.found}`

@@ -349,12 +349,25 @@ export type AccountPushResult = typeof AccountPushResult.Type
 export type AccountRef = { readonly externalId: string } | { readonly rtpAid: string }
 
 /**
- * The body of `accounts.update`: custom-field values to merge (keys not sent are kept).
+ * The body of `accounts.update`: custom-field values to merge (keys not sent are kept), and, in
+ * the External revision only, a new `name` and `tags`.
+ *
+ * `name` and `tags` follow what the live External API was seen doing (the API reference, §2.3,
+ * a third-party observation): it accepted `{ name, tags }` with a 200, although its docs say
+ * only `customFields` is accepted. The CRM revision's docs say the same and nothing contradicts
+ * them there, so with `revision: "crm"` they are refused before sending (`BadRequest`, `origin:
+ * "client"`). Should the service refuse them after all, the answer is its `BadRequest`.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AccountUpdate = Schema.Struct({ customFields: CustomFieldValues })
+export const AccountUpdate = Schema.Struct({
+  customFields: Schema.optional(CustomFieldValues),
+  /** The company name (External revision only). */
+  name: Schema.optional(NonBlankString),
+  /** The account's tags (External revision only; whether they replace the account's or add to them is not documented). */
+  tags: Schema.optional(Schema.Array(Schema.String))
+})
 
 /**
  * @see {@link AccountUpdate}

@@ -8,22 +8,30 @@
  * - `Unavailable` items (certainly not processed) are sent again, after the wait Recotap asked for
  *   (the largest `retryAfterMillis` among them) or a backoff.
  * - `Unknown` items (may or may not have been applied) are reconciled first, in the way the
- *   resource allows, and sent again only when that shows they were not applied:
+ *   resource allows, and sent again only when that shows they were not applied. An item counts
+ *   as applied only when Recotap's answer says so or a read-back finds it, never by the wording
+ *   of a refusal:
  *   - accounts (create-only): read back. With the External revision, by domain (`accounts.list`
  *     with `domains`); with the CRM revision, which has no `domains` filter, by a delta read
  *     (`lastSync`) since just before the write that left them unknown, taken from the server's
  *     own `syncTimestamp`. An account is applied when Recotap holds one with its domain, its name
- *     (case and spacing aside) and, given, its `externalId`.
+ *     (case and spacing aside) and, given, its `externalId`. The revision is the client's own
+ *     (`crm.revision`).
  *   - deal stages (create-only, all or nothing per request): `dealStages.list()`; a pipeline is
- *     applied when it is listed with its label and stage IDs (as far as the list shows them).
- *   - sales activities (create-only, no read endpoint): sent again; a `failed` answer saying the
- *     ID already exists means the earlier send was applied.
+ *     applied when it is listed, readable, with its ID, label and stage IDs.
  *   - deals, account upserts, external-ID mappings: sent again, which is safe.
+ *   - sales activities (create-only, no read endpoint): sent again, which is safe (the ID is
+ *     their key).
+ * - A resend of an item in doubt that Recotap refuses (say, as already existing) is read back
+ *   where the resource allows it: held as sent, the item is `Applied`; not held (or another
+ *   record under its key), the refusal stands (`Rejected`). Where nothing can be read back
+ *   (sales activities, deals, mappings, upserts), the item stays `Unknown`, with its `reason`.
  *
- * A read-back that fails leaves its items `Unknown` for the next round: they are not sent again
- * on a guess. What is still `Unavailable` or `Unknown` after the last round is returned as such,
- * never as applied; an item that was ever `Unknown` and never settled stays `Unknown` (not
- * `Unavailable`), since an earlier send may have applied it.
+ * A read-back that fails, or cannot read the record under the item's key, leaves its items
+ * `Unknown` for the next round: they are not sent again on a guess. What is still `Unavailable`
+ * or `Unknown` after the last round is returned as such, never as applied; an item that was ever
+ * `Unknown` and never settled stays `Unknown` (not `Unavailable`), since an earlier send may have
+ * applied it.
  *
  * The waits run on the Effect clock (`Effect.sleep`), so tests drive them with `TestClock`.
  *
@@ -51,8 +59,13 @@ import {
 import type { DealInput, DealResult } from "./Deal.js"
 import type { DealPipelineInput, DealPipelineResult } from "./DealStage.js"
 import { settle } from "./internal/settle.js"
-import { accountsResource, bulkOptions, dealStagesResource, DUPLICATE } from "./internal/settleResources.js"
-import { RecotapConfig, type Revision } from "./RecotapConfig.js"
+import {
+  accountsResource,
+  dealsResource,
+  dealStagesResource,
+  mappingsResource,
+  salesActivitiesResource
+} from "./internal/settleResources.js"
 import { RecotapCrm } from "./RecotapCrm.js"
 import type { InvalidApiKey, MissingApiKey } from "./RecotapError.js"
 import type { SalesActivityInput, SalesActivityResult } from "./SalesActivity.js"
@@ -84,21 +97,13 @@ export interface SettleOptions extends BulkOptions {
 }
 
 /**
- * Options of {@link settleAccountPush}: those of `accounts.push` and of settling.
+ * Options of {@link settleAccountPush}: those of `accounts.push` and of settling. How accounts
+ * are read back follows the client's own revision (`crm.revision`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface SettleAccountsOptions extends SettleOptions, PushAccountsOptions {
-  /**
-   * The revision the client speaks, which decides how accounts are read back: by domain
-   * (`external`) or by a delta read (`crm`). Default: the `RecotapConfig` in context. Give it when
-   * the client was built with settings that are not in the context (as `RecotapSimulator.layerCrm`
-   * does). A wrong guess costs requests, not correctness: a client that refuses the `domains`
-   * filter is read back by a delta read instead.
-   */
-  readonly revision?: Revision
-}
+export interface SettleAccountsOptions extends SettleOptions, PushAccountsOptions {}
 
 /**
  * What a reconciliation found about one item:
@@ -106,8 +111,9 @@ export interface SettleAccountsOptions extends SettleOptions, PushAccountsOption
  * - `Applied`: Recotap holds it as it was sent.
  * - `Absent`: Recotap does not hold it: it is sent again.
  * - `Conflict`: Recotap holds another record under its key, so this item was not applied: it is
- *   sent again, and Recotap's answer to that is final.
- * - `Unreadable`: a record under its key could not be read: it stays unknown.
+ *   sent again, and Recotap's answer to that is final (after a refusal: the refusal is final).
+ * - `Unreadable`: a record under its key could not be read (or, for a pipeline, a listed item
+ *   that could be it): it stays unknown.
  * - `ReadFailed`: the read failed: it stays unknown, to be read back next round.
  *
  * @since 0.1.0
@@ -143,8 +149,8 @@ export interface SettleInfo {
 
 /**
  * Recotap applied the item: its answer said so (`reconciled: false`, with `status` and `result`),
- * or a reconciliation proved it (`reconciled: true`, `evidence` says how; `status` is `created`,
- * as only create-only writes are reconciled, and `result` is absent).
+ * or a read-back proved it (`reconciled: true`, `evidence` says what it found; `status` is
+ * `created`, as only create-only writes are read back, and `result` is absent).
  *
  * @since 0.1.0
  * @category models
@@ -156,10 +162,24 @@ export interface SettledApplied<I, R> extends SettleInfo {
   readonly status: AppliedStatus
   /** Its entry in Recotap's answer, when an answer said it was applied. */
   readonly result: R | undefined
-  /** Whether a reconciliation (a read-back, or a duplicate refusal of a resend) proved it. */
+  /** Whether a read-back proved it. */
   readonly reconciled: boolean
-  /** What proved it, when reconciled. */
+  /** What the read-back found, when reconciled. */
   readonly evidence: string | undefined
+}
+
+/**
+ * An item still in doubt after settling: a send may have applied it and nothing proved it either
+ * way. `error` is the failure of the send whose answer was lost; `reason` says why settling could
+ * not decide: a read-back that failed or could not read the record under its key, a refusal of
+ * its resend where nothing can be read back (sales activities, deals, mappings, upserts), or the
+ * rounds that ran out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SettledUnknown<I> extends Unknown<I>, SettleInfo {
+  readonly reason: string
 }
 
 /**
@@ -174,7 +194,7 @@ export type SettledOutcome<I, R> =
   | (Rejected<I> & SettleInfo)
   | (Invalid & SettleInfo)
   | (Unavailable<I> & SettleInfo)
-  | (Unknown<I> & SettleInfo)
+  | SettledUnknown<I>
 
 /**
  * The counts of {@link SettledOutcome}s, and how the settling went.
@@ -185,7 +205,7 @@ export type SettledOutcome<I, R> =
 export interface SettleSummary extends BulkSummary {
   /** Rounds of writes run. */
   readonly rounds: number
-  /** Applied items proven by a reconciliation rather than by an answer. */
+  /** Applied items proven by a read-back rather than by an answer. */
   readonly reconciled: number
   /** Items sent more than once. */
   readonly resent: number
@@ -219,10 +239,13 @@ export const unsettledInputs = <I, R>(result: SettleResult<I, R>): ReadonlyArray
  * Pushes accounts (as `accounts.push`) until each one is settled, or `maxRounds` have run.
  *
  * `Unknown` accounts of a plain push are read back before being sent again (see the module's
- * description): an account is `Applied` when Recotap holds one with its domain, its name (case
- * and spacing aside) and, given, its `externalId`. With `upsert: true` (External revision) they
- * are simply sent again. A resend refused as existing, of an account that an earlier send may
- * have created, is read back again rather than reported `Rejected`.
+ * description), as the client's revision allows (`crm.revision`): by domain (External) or by a
+ * delta read (CRM). An account is `Applied` when Recotap holds one with its domain, its name
+ * (case and spacing aside) and, given, its `externalId`. A resend refused (say, as already
+ * existing), of an account that an earlier send may have created, is read back too: held as
+ * sent, it is `Applied`; not held, or held under its key as another account, the refusal stands.
+ * With `upsert: true` (External revision) they are simply sent again; such a resend refused
+ * leaves its account `Unknown`.
  *
  * @example
  * ```ts
@@ -256,15 +279,12 @@ export const settleAccountPush = (
   accounts: Iterable<AccountInput>,
   options: SettleAccountsOptions = {}
 ): Effect.Effect<SettleResult<AccountInput, AccountPushResult>, MissingApiKey | InvalidApiKey, RecotapCrm> =>
-  Effect.gen(function*() {
-    const crm = yield* RecotapCrm
-    const revision = options.revision ?? (yield* RecotapConfig).revision
-    return yield* settle(accountsResource(crm, options, revision), accounts, options)
-  })
+  Effect.flatMap(RecotapCrm, (crm) => settle(accountsResource(crm, options), accounts, options))
 
 /**
  * Maps external IDs (as `accounts.mapExternalIds`) until each mapping is settled. A mapping is an
- * idempotent write: an `Unknown` one is sent again.
+ * idempotent write: an `Unknown` one is sent again. A resend answered `notFound` is final (no
+ * account has the domain, so no earlier send wrote it); refused otherwise, it stays `Unknown`.
  *
  * @since 0.1.0
  * @category running
@@ -273,20 +293,12 @@ export const settleExternalIdMappings = (
   mappings: Iterable<ExternalIdMapping>,
   options: SettleOptions = {}
 ): Effect.Effect<SettleResult<ExternalIdMapping, MappingResponse>, MissingApiKey | InvalidApiKey, RecotapCrm> =>
-  Effect.flatMap(RecotapCrm, (crm) =>
-    settle(
-      {
-        operation: "accounts.mapExternalIds",
-        push: (items) => crm.accounts.mapExternalIds(items, bulkOptions(options)),
-        unknown: "resend"
-      },
-      mappings,
-      options
-    ))
+  Effect.flatMap(RecotapCrm, (crm) => settle(mappingsResource(crm, options), mappings, options))
 
 /**
  * Upserts deals (as `deals.push`) until each deal is settled. Deals are upserted by
- * `externalDealId`: an `Unknown` one is sent again.
+ * `externalDealId`: an `Unknown` one is sent again. There is no endpoint to read deals back, so a
+ * resend refused leaves its deal `Unknown`.
  *
  * @since 0.1.0
  * @category running
@@ -295,18 +307,16 @@ export const settleDeals = (
   deals: Iterable<DealInput>,
   options: SettleOptions = {}
 ): Effect.Effect<SettleResult<DealInput, DealResult>, MissingApiKey | InvalidApiKey, RecotapCrm> =>
-  Effect.flatMap(RecotapCrm, (crm) =>
-    settle(
-      { operation: "deals.push", push: (items) => crm.deals.push(items, bulkOptions(options)), unknown: "resend" },
-      deals,
-      options
-    ))
+  Effect.flatMap(RecotapCrm, (crm) => settle(dealsResource(crm, options), deals, options))
 
 /**
  * Registers pipelines (as `dealStages.push`) until each one is settled. `Unknown` pipelines are
- * looked up with `dealStages.list()` first: listed with their label and stage IDs, they are
- * `Applied`; absent, they are sent again. A pipeline refused (409) only because another pipeline
- * of its request exists was not applied (all or nothing): it is sent again without that one.
+ * looked up with `dealStages.list()` first: listed, readable, with their label and stage IDs,
+ * they are `Applied`; absent, they are sent again; listed in a shape that cannot be read, they
+ * stay `Unknown`. A pipeline refused (409) only because another pipeline of its request exists
+ * was not applied (all or nothing): it is sent again without that one. A resend refused for the
+ * pipeline itself is looked up again: only the list can tell an earlier send's pipeline from
+ * another's.
  *
  * @since 0.1.0
  * @category running
@@ -318,10 +328,11 @@ export const settleDealStages = (
   Effect.flatMap(RecotapCrm, (crm) => settle(dealStagesResource(crm, options), pipelines, options))
 
 /**
- * Creates sales activities (as `salesActivities.push`) until each one is settled. There is no
- * endpoint to read activities back, so an `Unknown` activity is sent again: a `failed` answer
- * saying its ID already exists then means the earlier send was applied (`Applied`,
- * `reconciled: true`). An activity refused as a duplicate on its first send is `Rejected`.
+ * Creates sales activities (as `salesActivities.push`) until each one is settled. An `Unknown`
+ * activity is sent again: its `externalActivityId` is its key, so no second activity can come
+ * of it. There is no endpoint to read activities back, so when that resend is refused (say, as
+ * a duplicate ID) nothing can tell whether the earlier send created it: it stays `Unknown`, its
+ * `reason` saying so. An activity refused on its first send is `Rejected`.
  *
  * @since 0.1.0
  * @category running
@@ -330,15 +341,4 @@ export const settleSalesActivities = (
   activities: Iterable<SalesActivityInput>,
   options: SettleOptions = {}
 ): Effect.Effect<SettleResult<SalesActivityInput, SalesActivityResult>, MissingApiKey | InvalidApiKey, RecotapCrm> =>
-  Effect.flatMap(RecotapCrm, (crm) =>
-    settle(
-      {
-        operation: "salesActivities.push",
-        push: (items) => crm.salesActivities.push(items, bulkOptions(options)),
-        unknown: "resend",
-        rejection: (rejected, inDoubt) =>
-          inDoubt && rejected.status === "failed" && DUPLICATE.test(rejected.error) ? "applied" : "final"
-      },
-      activities,
-      options
-    ))
+  Effect.flatMap(RecotapCrm, (crm) => settle(salesActivitiesResource(crm, options), activities, options))

@@ -43,18 +43,18 @@ export const DealPipelineInput = Schema.Struct({
 export type DealPipelineInput = typeof DealPipelineInput.Type
 
 /**
- * A pipeline as `GET /deal-stages` returns it (its shape is not documented: read tolerantly).
+ * A pipeline as `GET /deal-stages` is presumed to return it: `{ pipelineId, pipelineLabel,
+ * stages: [{ stageId, stageLabel }] }`, the shape it is registered in. The reference marks that
+ * shape unsure (no page documents the endpoint), so an item of any other shape is not forced
+ * into this one: `dealStages.list()` keeps it as received (see {@link UnrecognizedDealPipeline}).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const DealPipeline = Schema.Struct({
   pipelineId: Schema.String,
-  pipelineLabel: Schema.optional(Schema.String),
-  stages: Schema.optionalWith(
-    Schema.Array(Schema.Struct({ stageId: Schema.String, stageLabel: Schema.optional(Schema.String) })),
-    { default: () => [] }
-  )
+  pipelineLabel: Schema.String,
+  stages: Schema.Array(Schema.Struct({ stageId: Schema.String, stageLabel: Schema.String }))
 })
 
 /**
@@ -64,6 +64,52 @@ export const DealPipeline = Schema.Struct({
  * @category schemas
  */
 export type DealPipeline = typeof DealPipeline.Type
+
+/**
+ * An item of `GET /deal-stages` that is not a {@link DealPipeline} (no `pipelineId`, no
+ * `stages`, not an object, ...), kept as received.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UnrecognizedDealPipeline = Schema.Struct({
+  /** Its position in the list as received (0-based, counted across pages). */
+  index: Schema.Number,
+  /** The JSON value as received. */
+  raw: Schema.Unknown,
+  /** Why it is not a `DealPipeline`, naming the field, e.g. `pipelineId: is missing`. */
+  error: Schema.String
+})
+
+/**
+ * @see {@link UnrecognizedDealPipeline}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export type UnrecognizedDealPipeline = typeof UnrecognizedDealPipeline.Type
+
+/**
+ * What `dealStages.list()` returns: the pipelines that could be read, and the items that could
+ * not, kept as received. Both in the order received; together, every item of the answer.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DealPipelines = Schema.Struct({
+  /** The items read as {@link DealPipeline}s. */
+  pipelines: Schema.Array(DealPipeline),
+  /** The items of another shape, as received (usually none). */
+  unrecognized: Schema.Array(UnrecognizedDealPipeline)
+})
+
+/**
+ * @see {@link DealPipelines}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export type DealPipelines = typeof DealPipelines.Type
 
 /**
  * One pipeline's entry in Recotap's answer.

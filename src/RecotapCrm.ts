@@ -49,7 +49,7 @@ import type { BulkOptions, BulkResult } from "./Bulk.js"
 import type { CustomField, CustomFieldInput } from "./CustomField.js"
 import type { AnyDeclaration, CustomFieldMismatch, EnsuredCustomFields } from "./CustomFieldSchema.js"
 import type { DealInput, DealResult } from "./Deal.js"
-import type { DealPipeline, DealPipelineInput, DealPipelineResult } from "./DealStage.js"
+import type { DealPipelineInput, DealPipelineResult, DealPipelines } from "./DealStage.js"
 import { makeAccounts } from "./internal/accounts.js"
 import { makeCustomFields } from "./internal/customFields.js"
 import { makeDeals } from "./internal/deals.js"
@@ -59,7 +59,7 @@ import { makePipeline } from "./internal/pipeline.js"
 import { makeSalesActivities } from "./internal/salesActivities.js"
 import { makeSegments } from "./internal/segments.js"
 import { type PartialRecotapCrm, testService } from "./internal/testService.js"
-import { RecotapConfig, type RecotapConfigFromConfig } from "./RecotapConfig.js"
+import { RecotapConfig, type RecotapConfigFromConfig, type Revision } from "./RecotapConfig.js"
 import type { BadRequest, Conflict, InvalidApiKey, MissingApiKey, NotFound, ReadError } from "./RecotapError.js"
 import type { SalesActivityInput, SalesActivityResult } from "./SalesActivity.js"
 import type { ListSegmentsParams, Segment, Segments } from "./Segment.js"
@@ -186,8 +186,13 @@ export interface DealStagesApi {
     pipelines: Iterable<DealPipelineInput>,
     options?: BulkOptions
   ) => Effect.Effect<BulkResult<DealPipelineInput, DealPipelineResult>, MissingApiKey | InvalidApiKey>
-  /** The registered pipelines. */
-  readonly list: () => Effect.Effect<ReadonlyArray<DealPipeline>, ReadError>
+  /**
+   * The registered pipelines: those read as `{ pipelineId, pipelineLabel, stages }` in
+   * `pipelines`, any item of another shape kept as received in `unrecognized` (the shape is not
+   * documented). A bare array, the `{ data }` envelope and a paginated wrapper (every page read)
+   * are all accepted.
+   */
+  readonly list: () => Effect.Effect<DealPipelines, ReadError>
 }
 
 /**
@@ -244,6 +249,14 @@ export interface JourneyStagesApi {
  * @category models
  */
 export interface RecotapCrmService {
+  /**
+   * The API revision this client speaks (`RecotapConfig`'s `revision`): what `accounts.update`
+   * addresses, which fields a push needs, which filters a list takes. `BulkSettle` reads it to
+   * choose how to read accounts back.
+   */
+  readonly revision: Revision
+  /** The base URL this client sends to, without a trailing slash (`RecotapConfig`'s `baseUrl`). */
+  readonly baseUrl: string
   readonly accounts: AccountsApi
   readonly customFields: CustomFieldsApi
   readonly deals: DealsApi
@@ -262,6 +275,8 @@ export interface RecotapCrmService {
 export const make: Effect.Effect<RecotapCrmService, never, HttpClient.HttpClient | ApiKey> = Effect.gen(function*() {
   const pipeline = yield* makePipeline
   return {
+    revision: pipeline.revision,
+    baseUrl: pipeline.baseUrl,
     accounts: makeAccounts(pipeline),
     customFields: makeCustomFields(pipeline),
     deals: makeDeals(pipeline),
@@ -330,7 +345,10 @@ export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<Recotap
   /**
    * A stand-in for tests, made of the methods given; calling any other method dies with a
    * message naming it (`RecotapCrm.layerTest: deals.push was called, ...`), as an `Effect` or a
-   * `Stream`, whichever the method returns.
+   * `Stream`, whichever the method returns. `revision` and `baseUrl` are those given, or else
+   * the defaults of `RecotapConfig`: the `crm` revision, and the production base URL of the
+   * revision (`https://eapi.recotap.com/api/v1/crm` for `crm`, `https://eapi.recotap.com/api/v1`
+   * for `external`).
    *
    * @example
    * ```ts

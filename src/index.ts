@@ -72,7 +72,14 @@ export { CustomFieldMismatch } from "./CustomFieldSchema.js"
 
 export { type AssociatedAccount, DealInput, DealResult } from "./Deal.js"
 
-export { DealPipeline, DealPipelineInput, DealPipelineResult, DealStageInput } from "./DealStage.js"
+export {
+  DealPipeline,
+  DealPipelineInput,
+  DealPipelineResult,
+  DealPipelines,
+  DealStageInput,
+  UnrecognizedDealPipeline
+} from "./DealStage.js"
 
 export { normalizeDomain } from "./Domain.js"
 

@@ -220,9 +220,9 @@ describe("accounts.update", () => {
         expect(blankId).toMatchObject({ _tag: "BadRequest", origin: "client" })
         expect(blankId.message).toContain("externalId")
         const extra = yield* Effect.flip(
-          crm.accounts.update({ externalId: "crm-1" }, { customFields: {}, name: "x" } as never)
+          crm.accounts.update({ externalId: "crm-1" }, { customFields: {}, domain: "x" } as never)
         )
-        expect(extra.message).toContain("name")
+        expect(extra.message).toContain("domain")
         expect(sim.requests).toHaveLength(0)
       })
     ))

@@ -4,14 +4,19 @@
  * mappings), waits on the TestClock, and what is left when the rounds run out.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import * as BulkSettle from "../src/BulkSettle.js"
-import { type AccountInput, type DealInput, type DealPipelineInput, RecotapCrm } from "../src/index.js"
+import { type AccountInput, type DealInput, type DealPipelineInput, RecotapConfig, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
+import { SIMULATOR_ORIGIN } from "../src/simulator/SimulatorHttpClient.js"
 import { activity, settle, singleAttempt, successOf } from "./helpers.js"
+
+const withEnv = (env: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromJson(env))
 
 /** A scripted fault that changes nothing: the request at its place in the script goes through. */
 const pass = Fault.latency(0)
@@ -207,34 +212,37 @@ describe("settleAccountPush (CRM revision: read back by a delta read)", () => {
       expect(requestsTo(sim, "POST /accounts")).toHaveLength(1)
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
 
-  it.effect("a resend refused as existing after an unknown outcome is read back, not reported Rejected", () =>
-    Effect.gen(function*() {
-      const sim = yield* RecotapSimulator
-      // Round 1 is reset (not applied); round 2's resend meets the account (as if round 1's request had
-      // been applied late) and is refused as existing.
-      sim.faults.script("POST /accounts", Fault.reset())
-      let lateApply = true
-      sim.failItems("POST /accounts", () => {
-        if (!lateApply) return undefined
-        lateApply = false
-        sim.seedAccounts([{ name: "company 1", domain: "CO1.example", externalId: "crm-1" }])
-        return "Account with externalId 'crm-1' already exists"
-      })
-      const result = yield* drive(BulkSettle.settleAccountPush([account(1)], { backoff: "10 millis" }))
+  // The refusal's words decide nothing: whatever it says, only the read-back tells.
+  for (const refusal of ["Account with externalId 'crm-1' already exists", "Unable to process this account"]) {
+    it.effect(`a resend refused after an unknown outcome ("${refusal}") is read back, not reported Rejected`, () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        // Round 1 is reset (not applied); round 2's resend meets the account (as if round 1's request had
+        // been applied late) and is refused.
+        sim.faults.script("POST /accounts", Fault.reset())
+        let lateApply = true
+        sim.failItems("POST /accounts", () => {
+          if (!lateApply) return undefined
+          lateApply = false
+          sim.seedAccounts([{ name: "company 1", domain: "CO1.example", externalId: "crm-1" }])
+          return refusal
+        })
+        const result = yield* drive(BulkSettle.settleAccountPush([account(1)], { backoff: "10 millis" }))
 
-      expect(result.outcomes[0]).toMatchObject({
-        _tag: "Applied",
-        reconciled: true,
-        sends: 2,
-        history: [
-          { _tag: "Sent", round: 1, outcome: "Unknown" },
-          { _tag: "ReadBack", round: 2, found: "Absent" },
-          { _tag: "Sent", round: 2, outcome: "Rejected" },
-          { _tag: "ReadBack", round: 3, found: "Applied" }
-        ]
-      })
-      expect(sim.accounts()).toHaveLength(1)
-    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Applied",
+          reconciled: true,
+          sends: 2,
+          history: [
+            { _tag: "Sent", round: 1, outcome: "Unknown" },
+            { _tag: "ReadBack", round: 2, found: "Absent" },
+            { _tag: "Sent", round: 2, outcome: "Rejected" },
+            { _tag: "ReadBack", round: 3, found: "Applied" }
+          ]
+        })
+        expect(sim.accounts()).toHaveLength(1)
+      }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+  }
 
   it.effect("when the rounds run out with the read-back failing: Unknown, sent once, never Applied", () =>
     Effect.gen(function*() {
@@ -266,7 +274,7 @@ describe("settleAccountPush (External revision)", () => {
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
       sim.faults.script("POST /accounts", Fault.truncated(), Fault.reset())
-      const result = yield* drive(BulkSettle.settleAccountPush(input, { revision: "external" }))
+      const result = yield* drive(BulkSettle.settleAccountPush(input))
 
       expect(result.summary).toMatchObject({ applied: 150, reconciled: 100, resent: 50, settled: true })
       const reads = requestsTo(sim, "GET /accounts").map((r) => new URL(r.url).searchParams)
@@ -281,7 +289,7 @@ describe("settleAccountPush (External revision)", () => {
       const sim = yield* RecotapSimulator
       sim.faults.script("POST /accounts", Fault.truncated(), Fault.reset())
       sim.faults.script("GET /accounts", Fault.status(500))
-      const result = yield* drive(BulkSettle.settleAccountPush(input, { revision: "external", backoff: "10 millis" }))
+      const result = yield* drive(BulkSettle.settleAccountPush(input, { backoff: "10 millis" }))
 
       expect(result.summary).toMatchObject({ applied: 150, reconciled: 100, resent: 50, settled: true })
       expect(result.outcomes[0]?.history).toMatchObject([
@@ -297,16 +305,32 @@ describe("settleAccountPush (External revision)", () => {
       expect(sim.accounts()).toHaveLength(150)
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external", config: singleAttempt }))))
 
-  it.effect("without the revision in context it reads back by a delta read, with the same outcome", () =>
+  it.effect("the revision is the client's own: built by RecotapCrm.layerConfig, no RecotapConfig in context", () =>
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
+      const crm = yield* RecotapCrm
+      // The settings live inside the client's layer: the context holds only the defaults (CRM).
+      expect((yield* RecotapConfig).revision).toBe("crm")
+      expect(crm.revision).toBe("external")
       sim.faults.script("POST /accounts", Fault.truncated(), Fault.reset())
       const result = yield* drive(BulkSettle.settleAccountPush(input))
 
       expect(result.summary).toMatchObject({ applied: 150, reconciled: 100, resent: 50, settled: true })
-      expect(requestsTo(sim, "GET /accounts").some((r) => new URL(r.url).searchParams.has("lastSync"))).toBe(true)
+      const reads = requestsTo(sim, "GET /accounts").map((r) => new URL(r.url).searchParams)
+      expect(reads.map((params) => JSON.parse(params.get("domains") ?? "[]").length)).toEqual([100, 50])
+      expect(reads.some((params) => params.has("lastSync"))).toBe(false)
       expect(sim.accounts()).toHaveLength(150)
-    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external", config: singleAttempt }))))
+    }).pipe(
+      Effect.provide(
+        RecotapCrm.layerConfig().pipe(Layer.provideMerge(RecotapSimulator.layer({ revision: "external" })))
+      ),
+      Effect.provide(withEnv({
+        RECOTAP_API_KEY: "sim-key",
+        RECOTAP_REVISION: "external",
+        RECOTAP_BASE_URL: `${SIMULATOR_ORIGIN}/api/v1`,
+        RECOTAP_MAX_RETRIES: "0"
+      }))
+    ))
 
   it.effect("an upsert is sent again, without a read-back", () =>
     Effect.gen(function*() {
@@ -321,8 +345,8 @@ describe("settleAccountPush (External revision)", () => {
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external", config: singleAttempt }))))
 })
 
-describe("settleSalesActivities (create-only, no read: a resend refused as a duplicate proves it)", () => {
-  it.effect("faults before and after apply: each activity settles, and is created once", () =>
+describe("settleSalesActivities (create-only, no read endpoint: a refused resend leaves it Unknown)", () => {
+  it.effect("faults before and after apply: a refusal saying 'already exists' proves nothing, the item stays Unknown", () =>
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
       // An activity that exists before: refused on its first send, which is final.
@@ -339,21 +363,27 @@ describe("settleSalesActivities (create-only, no read: a resend refused as a dup
 
       expect(result.summary).toMatchObject({
         total: 161,
-        applied: 160,
+        applied: 60,
         rejected: 1,
-        reconciled: 100,
+        unknown: 100,
+        reconciled: 0,
         resent: 150,
         rounds: 2,
-        settled: true
+        settled: false
       })
+      // Applied by request 1 or 3, the answer lost; the resend refused as a duplicate. Without a
+      // read endpoint, nothing tells this apart from an activity someone else created: Unknown.
       for (const n of [0, 49, 100, 149]) {
         expect(result.outcomes[n]).toMatchObject({
-          _tag: "Applied",
-          reconciled: true,
-          status: "created",
-          evidence: expect.stringContaining(`Activity with externalActivityId 'act-${n}' already exists`),
+          _tag: "Unknown",
+          error: { _tag: "TransportError" },
+          reason: expect.stringContaining(`Activity with externalActivityId 'act-${n}' already exists`),
+          sends: 2,
           history: [{ _tag: "Sent", round: 1, outcome: "Unknown" }, { _tag: "Sent", round: 2, outcome: "Rejected" }]
         })
+        expect(result.outcomes[n]?._tag === "Unknown" && result.outcomes[n].reason).toContain(
+          "there is no endpoint to read sales activities back"
+        )
       }
       expect(result.outcomes[50]).toMatchObject({ _tag: "Applied", reconciled: false, result: { status: "created" } })
       expect(result.outcomes[150]).toMatchObject({ _tag: "Applied", reconciled: false, sends: 1 })
@@ -363,11 +393,28 @@ describe("settleSalesActivities (create-only, no read: a resend refused as a dup
         error: "Activity with externalActivityId 'act-999' already exists",
         sends: 1
       })
+      expect(BulkSettle.unsettledInputs(result)).toHaveLength(100)
 
       const ids = sim.activities().map((a) => a["externalActivityId"])
       expect(ids).toHaveLength(161)
       expect(new Set(ids).size).toBe(161)
       expect(requestsTo(sim, "POST /sales-activities")).toHaveLength(4 + 3)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+
+  it.effect("a resend refused in any words stays Unknown; not sent a third time", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("POST /sales-activities", Fault.reset())
+      sim.failItems("POST /sales-activities", () => "Activity could not be processed")
+      const result = yield* drive(BulkSettle.settleSalesActivities([activity(1)], { backoff: "10 millis" }))
+
+      expect(result.outcomes[0]).toMatchObject({
+        _tag: "Unknown",
+        sends: 2,
+        reason: expect.stringContaining("refused (failed: Activity could not be processed)")
+      })
+      expect(requestsTo(sim, "POST /sales-activities")).toHaveLength(2)
+      expect(sim.activities()).toEqual([])
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
 
   it.effect("when every answer is lost, the rounds run out: Unknown, never Applied", () =>
@@ -379,7 +426,11 @@ describe("settleSalesActivities (create-only, no read: a resend refused as a dup
       )
 
       expect(result.summary).toMatchObject({ applied: 0, unknown: 2, rounds: 3, settled: false })
-      expect(result.outcomes[0]).toMatchObject({ _tag: "Unknown", sends: 3 })
+      expect(result.outcomes[0]).toMatchObject({
+        _tag: "Unknown",
+        sends: 3,
+        reason: expect.stringContaining("a send whose answer was lost may have applied it")
+      })
       expect(sim.activities()).toHaveLength(2)
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
 })
@@ -460,6 +511,244 @@ describe("settleDealStages (create-only, all or nothing: read back with dealStag
       })
       expect(sim.pipelines()).toMatchObject([{ pipelineId: "p-1", stages: [{ stageId: "other" }] }])
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+})
+
+describe("a refusal never proves an apply: a read-back does, where the API has one", () => {
+  /** An answer served in place of the real one, the request not processed: a stale or odd read. */
+  const served = (data: unknown) =>
+    Fault.status(200, JSON.stringify({ statusCode: 200, timestamp: "2026-01-01T00:00:00.000Z", path: "/", data }))
+  const noAccounts = served({ data: [], nextCursor: null, hasNextPage: false, syncTimestamp: "2026-01-01T00:00:00Z" })
+  const steps = (outcome: { readonly history: ReadonlyArray<BulkSettle.SettleStep> } | undefined) =>
+    outcome?.history.map((step) => (step._tag === "Sent" ? `Sent ${step.outcome}` : `ReadBack ${step.found}`))
+  const options = { backoff: "10 millis" } as const
+  /** Sent, its answer lost; read back as absent; sent again and refused; then read back again: `found`. */
+  const refusedThenRead = (...found: ReadonlyArray<string>) => [
+    "Sent Unknown",
+    "ReadBack Absent",
+    "Sent Rejected",
+    ...found.map((f) => `ReadBack ${f}`)
+  ]
+
+  describe("accounts, CRM revision (read back by a delta read, which finds the externalId)", () => {
+    const crmSim = RecotapSimulator.layerCrm({ config: singleAttempt })
+
+    it.effect("applied, its answer lost, a stale read, the resend refused 'already exists': read back, Applied", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /accounts", Fault.truncated())
+        // Round 1's checkpoint goes through; round 2's read-back is stale (it misses the account).
+        sim.faults.script("GET /accounts", pass, noAccounts)
+        const result = yield* drive(BulkSettle.settleAccountPush([account(1)], options))
+
+        expect(steps(result.outcomes[0])).toEqual(refusedThenRead("Applied"))
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Applied",
+          reconciled: true,
+          sends: 2,
+          evidence: expect.stringContaining("externalId \"crm-1\"")
+        })
+        const pushes = requestsTo(sim, "POST /accounts")
+        expect(pushes).toHaveLength(2)
+        const reads = requestsTo(sim, "GET /accounts").map((r) => new URL(r.url).searchParams)
+        expect(reads.at(-1)?.has("lastSync")).toBe(true)
+        expect(sim.accounts()).toHaveLength(1)
+      }).pipe(Effect.provide(crmSim)))
+
+    it.effect("a resend refused 'already exists' that the read-back does not find: the refusal stands", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /accounts", Fault.reset())
+        sim.failItems("POST /accounts", () => "Account with externalId 'crm-1' already exists")
+        const result = yield* drive(BulkSettle.settleAccountPush([account(1)], options))
+
+        expect(steps(result.outcomes[0])).toEqual(refusedThenRead("Absent"))
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Rejected",
+          status: "failed",
+          error: "Account with externalId 'crm-1' already exists"
+        })
+        expect(sim.accounts()).toEqual([])
+      }).pipe(Effect.provide(crmSim)))
+
+    it.effect("when the read-back cannot confirm it, the account stays Unknown, with the reason", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /accounts", Fault.truncated())
+        sim.faults.script("GET /accounts", pass, noAccounts).always("GET /accounts", Fault.status(500))
+        const result = yield* drive(BulkSettle.settleAccountPush([account(1)], { ...options, maxRounds: 3 }))
+
+        expect(steps(result.outcomes[0])).toEqual(refusedThenRead("ReadFailed", "ReadFailed"))
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Unknown",
+          sends: 2,
+          error: { _tag: "TransportError", reason: "Transport" },
+          reason: expect.stringMatching(/^no read-back could tell whether it was applied: the read-back failed: .*500/)
+        })
+        expect(result.summary).toMatchObject({ applied: 0, unknown: 1, settled: false })
+        // Recotap does hold it: unproven, it is not claimed.
+        expect(sim.accounts()).toHaveLength(1)
+      }).pipe(Effect.provide(crmSim)))
+  })
+
+  describe("accounts, External revision (read back by GET /accounts?domains=...)", () => {
+    const externalSim = RecotapSimulator.layerCrm({ revision: "external", config: singleAttempt })
+    const input: AccountInput = { name: "Company 1", domain: "https://www.CO1.example/" }
+
+    it.effect("applied, its answer lost, a stale read, the resend refused 'already exists': read back, Applied", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /accounts", Fault.truncated())
+        sim.faults.script("GET /accounts", noAccounts)
+        const result = yield* drive(BulkSettle.settleAccountPush([input], options))
+
+        expect(steps(result.outcomes[0])).toEqual(refusedThenRead("Applied"))
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Applied",
+          reconciled: true,
+          evidence: expect.stringContaining("domain co1.example")
+        })
+        const reads = requestsTo(sim, "GET /accounts").map((r) => new URL(r.url).searchParams.get("domains"))
+        expect(reads).toEqual(["[\"co1.example\"]", "[\"co1.example\"]"])
+        expect(sim.accounts()).toHaveLength(1)
+      }).pipe(Effect.provide(externalSim)))
+
+    it.effect("the resend refused because another account holds the domain: the refusal stands", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /accounts", Fault.reset())
+        let first = true
+        sim.failItems("POST /accounts", () => {
+          // Someone else takes the domain just before the resend; the service then refuses it itself.
+          if (first) sim.seedAccounts([{ name: "Someone Else", domain: "co1.example" }])
+          first = false
+          return undefined
+        })
+        const result = yield* drive(BulkSettle.settleAccountPush([input], options))
+
+        expect(steps(result.outcomes[0])).toEqual(refusedThenRead("Conflict"))
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Rejected",
+          error: expect.stringContaining("Account with domain 'co1.example' already exists")
+        })
+        expect(sim.accounts()).toMatchObject([{ name: "Someone Else" }])
+      }).pipe(Effect.provide(externalSim)))
+
+    it.effect("an account under its domain that cannot be read: Unknown, with the reason", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /accounts", Fault.truncated())
+        sim.faults.always(
+          "GET /accounts",
+          served({ data: [{ domain: "co1.example", name: null, rtp_aid: "a1" }], nextCursor: null, hasNextPage: false })
+        )
+        const result = yield* drive(BulkSettle.settleAccountPush([input], { ...options, maxRounds: 2 }))
+
+        expect(steps(result.outcomes[0])).toEqual(["Sent Unknown", "ReadBack Unreadable", "ReadBack Unreadable"])
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Unknown",
+          sends: 1,
+          reason: expect.stringContaining("Recotap holds an account under its key that could not be read")
+        })
+      }).pipe(Effect.provide(externalSim)))
+  })
+
+  describe("deal stages (read back with dealStages.list(), readable pipelines only)", () => {
+    const crmSim = RecotapSimulator.layerCrm({ config: singleAttempt })
+
+    it.effect("created, its answer lost, a stale list, the resend refused with a 409: read back, Applied", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /deal-stages", Fault.truncated())
+        sim.faults.script("GET /deal-stages", Fault.status(200, "[]"))
+        const result = yield* drive(BulkSettle.settleDealStages([pipeline("p-1")], options))
+
+        expect(steps(result.outcomes[0])).toEqual(refusedThenRead("Applied"))
+        expect(result.outcomes[0]).toMatchObject({ _tag: "Applied", reconciled: true, sends: 2 })
+        expect(sim.pipelines()).toHaveLength(1)
+      }).pipe(Effect.provide(crmSim)))
+
+    it.effect("a 409 naming it when the list does not hold it: the refusal stands", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        const conflict = JSON.stringify({
+          statusCode: 409,
+          message: "Conflict",
+          customMessage: "Pipeline(s) already exist: p-1. Use the update endpoint to modify existing pipelines."
+        })
+        sim.faults.script("POST /deal-stages", Fault.reset(), Fault.status(409, conflict))
+        const result = yield* drive(BulkSettle.settleDealStages([pipeline("p-1")], options))
+
+        expect(steps(result.outcomes[0])).toEqual(refusedThenRead("Absent"))
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Rejected",
+          status: "refused",
+          error: expect.stringContaining("Pipeline(s) already exist: p-1")
+        })
+        expect(sim.pipelines()).toEqual([])
+      }).pipe(Effect.provide(crmSim)))
+
+    it.effect("listed only in a shape that cannot be read: Unknown, with the reason, not sent again", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /deal-stages", Fault.truncated())
+        sim.faults.always("GET /deal-stages", Fault.status(200, JSON.stringify([{ id: "p-1", label: "Pipeline p-1" }])))
+        const result = yield* drive(BulkSettle.settleDealStages([pipeline("p-1")], { ...options, maxRounds: 2 }))
+
+        expect(steps(result.outcomes[0])).toEqual(["Sent Unknown", "ReadBack Unreadable", "ReadBack Unreadable"])
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Unknown",
+          sends: 1,
+          reason: expect.stringContaining("may be it and cannot be read as a pipeline (#0: pipelineId: is missing")
+        })
+        expect(requestsTo(sim, "POST /deal-stages")).toHaveLength(1)
+      }).pipe(Effect.provide(crmSim)))
+
+    it.effect("an item of another shape that names another pipeline does not hide an absent one", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /deal-stages", Fault.reset())
+        sim.faults.script("GET /deal-stages", Fault.status(200, JSON.stringify([{ pipelineId: "p-9", stages: "?" }])))
+        const result = yield* drive(BulkSettle.settleDealStages([pipeline("p-1")], options))
+
+        expect(steps(result.outcomes[0])).toEqual(["Sent Unknown", "ReadBack Absent", "Sent Applied"])
+        expect(sim.pipelines()).toMatchObject([{ pipelineId: "p-1" }])
+      }).pipe(Effect.provide(crmSim)))
+  })
+
+  describe("deals and mappings (no read-back: a refused resend leaves the item Unknown)", () => {
+    it.effect("a deal whose answer was lost and whose resend is refused stays Unknown", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.faults.script("POST /deals", Fault.truncated())
+        let sends = 0
+        sim.failItems("POST /deals", () => (sends++ === 0 ? undefined : "Deal could not be processed"))
+        const result = yield* drive(BulkSettle.settleDeals([deal(1)], options))
+
+        expect(steps(result.outcomes[0])).toEqual(["Sent Unknown", "Sent Rejected"])
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Unknown",
+          reason: expect.stringContaining("there is no endpoint to read deals back")
+        })
+        expect(sim.deals()).toHaveLength(1)
+      }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+
+    it.effect("a mapping whose answer was lost and whose resend is refused as a whole stays Unknown", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        sim.seedAccounts([{ name: "Acme", domain: "acme.com" }])
+        sim.faults.script("PATCH /accounts/external-ids", Fault.truncated(), Fault.status(400))
+        const result = yield* drive(
+          BulkSettle.settleExternalIdMappings([{ domain: "acme.com", externalId: "crm-acme" }], options)
+        )
+
+        expect(steps(result.outcomes[0])).toEqual(["Sent Unknown", "Sent Rejected"])
+        expect(result.outcomes[0]).toMatchObject({
+          _tag: "Unknown",
+          reason: expect.stringContaining("refused (refused: ")
+        })
+        expect(sim.account("acme.com").externalId).toBe("crm-acme")
+      }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+  })
 })
 
 describe("settleDeals, settleExternalIdMappings (upserts: an unknown item is sent again)", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { type BulkOutcome, type DealPipelineInput, type DealPipelineResult, RecotapCrm } from "../src/index.js"
 import { Fault, RecotapSimulator, type Simulator } from "../src/simulator/index.js"
+import { crmWith, json } from "./helpers.js"
 
 const ROUTE = "POST /deal-stages"
 
@@ -44,7 +45,7 @@ describe("dealStages.push", () => {
       expect(result.summary).toEqual({ total: 21, applied: 21, rejected: 0, invalid: 0, unavailable: 0, unknown: 0 })
       expect(sentBatches(sim).map((ids) => ids.length)).toEqual([20, 1])
       expect(sim.pipelines()).toEqual(input)
-      expect(yield* crm.dealStages.list()).toEqual(input)
+      expect(yield* crm.dealStages.list()).toEqual({ pipelines: input, unrecognized: [] })
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 
   const wordings = [
@@ -163,12 +164,97 @@ describe("dealStages.list", () => {
   it.effect("is empty before any pipeline is registered, and reads the bare-array answer", () =>
     Effect.gen(function*() {
       const crm = yield* RecotapCrm
-      expect(yield* crm.dealStages.list()).toEqual([])
+      expect(yield* crm.dealStages.list()).toEqual({ pipelines: [], unrecognized: [] })
       const input = [
         pipeline("smb-pipeline"),
         pipeline("enterprise-pipeline", { stages: [{ stageId: "s1", stageLabel: "Qualified" }] })
       ]
       yield* crm.dealStages.push(input)
-      expect(yield* crm.dealStages.list()).toEqual(input)
+      expect(yield* crm.dealStages.list()).toEqual({ pipelines: input, unrecognized: [] })
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
+
+  // §2.12 is unsure of the shape: every plausible one is read, pages followed, odd items kept.
+  const smb = pipeline("smb")
+  const ent = pipeline("ent", { stages: [{ stageId: "s1", stageLabel: "Qualified" }] })
+  const envelope = (data: unknown) => ({ statusCode: 200, timestamp: "2026-04-30T10:00:00.000Z", path: "/x", data })
+  const page = (data: ReadonlyArray<unknown>, hasNextPage: boolean, nextCursor: string | null = "c1") => ({
+    data,
+    nextCursor,
+    hasNextPage
+  })
+  const shapes: ReadonlyArray<readonly [string, ReadonlyArray<unknown>]> = [
+    ["an empty bare array", [[]]],
+    ["a bare array (as seen live)", [[smb, ent]]],
+    ["{ data: [...] } without the envelope", [{ data: [smb, ent] }]],
+    ["the standard envelope around an array", [envelope([smb, ent])]],
+    ["a paginated wrapper, one page", [page([smb, ent], false)]],
+    ["a paginated wrapper inside the envelope, one page", [envelope(page([smb, ent], false))]],
+    ["a paginated wrapper without nextCursor", [{ data: [smb, ent], hasNextPage: false }]],
+    ["two pages of a paginated wrapper", [page([smb], true), page([ent], false, "c1")]],
+    ["two pages of a paginated wrapper inside the envelope", [
+      envelope(page([smb], true)),
+      envelope(page([ent], false))
+    ]]
+  ]
+
+  for (const [name, answers] of shapes) {
+    it.effect(`reads ${name}`, () => {
+      const remaining = [...answers]
+      const { layer, sent } = crmWith(() => json(remaining.shift()))
+      return Effect.gen(function*() {
+        const crm = yield* RecotapCrm
+        const listed = yield* crm.dealStages.list()
+        expect(listed).toEqual({ pipelines: name === "an empty bare array" ? [] : [smb, ent], unrecognized: [] })
+        expect(sent.map((r) => r.url.searchParams.get("cursor"))).toEqual(
+          answers.map((_, i) => (i === 0 ? null : "c1"))
+        )
+        expect(sent.every((r) => r.url.pathname === "/api/v1/crm/deal-stages")).toBe(true)
+      }).pipe(Effect.provide(layer))
+    })
+  }
+
+  it.effect("keeps items of another shape as received, with their index and why, beside the readable ones", () => {
+    const odd: ReadonlyArray<unknown> = [
+      { id: "p-1", label: "No pipelineId" },
+      { pipelineId: "no-stages", pipelineLabel: "No stages" },
+      { pipelineId: "no-label", stages: [] },
+      { pipelineId: "bad-stage", pipelineLabel: "Bad stage", stages: [{ stageLabel: "No ID" }] },
+      "just-an-id",
+      null
+    ]
+    // Two pages, the second inside the envelope: indexes count across pages.
+    const answers = [page([smb, ...odd.slice(0, 3)], true, "next"), envelope(page([...odd.slice(3), ent], false))]
+    const { layer, sent } = crmWith(() => json(answers.shift()))
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const listed = yield* crm.dealStages.list()
+      expect(listed.pipelines).toEqual([smb, ent])
+      expect(listed.unrecognized).toEqual(odd.map((raw, i) => ({ index: i + 1, raw, error: expect.any(String) })))
+      expect(listed.unrecognized.map((item) => item.error)).toEqual([
+        expect.stringContaining("pipelineId: is missing"),
+        expect.stringContaining("stages: is missing"),
+        expect.stringContaining("pipelineLabel: is missing"),
+        expect.stringContaining("stages.0.stageId: is missing"),
+        "Expected a pipeline object, actual \"just-an-id\"",
+        "Expected a pipeline object, actual null"
+      ])
+      expect(sent.map((r) => r.url.searchParams.get("cursor"))).toEqual([null, "next"])
+    }).pipe(Effect.provide(layer))
+  })
+
+  const broken: ReadonlyArray<readonly [string, unknown, string]> = [
+    ["a body that is no list", { items: [] }, "Decode"],
+    ["an envelope whose data is null", envelope(null), "Decode"],
+    ["text", "pipelines", "Decode"],
+    ["a page that claims more without a cursor", page([smb], true, null), "Decode"]
+  ]
+  for (const [name, body, reason] of broken) {
+    it.effect(`fails on ${name} with a TransportError (${reason})`, () => {
+      const { layer } = crmWith(() => json(body))
+      return Effect.gen(function*() {
+        const crm = yield* RecotapCrm
+        expect(yield* Effect.flip(crm.dealStages.list())).toMatchObject({ _tag: "TransportError", reason })
+      }).pipe(Effect.provide(layer))
+    })
+  }
 })

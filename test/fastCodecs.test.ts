@@ -633,8 +633,8 @@ const moreCodecs: ReadonlyArray<Codec> = [
     realistic: fc.record({
       pipelineId: word,
       pipelineLabel: word,
-      stages: fc.array(fc.record({ stageId: word, stageLabel: word }, { requiredKeys: ["stageId"] }), { maxLength: 4 })
-    }, { requiredKeys: ["pipelineId"] })
+      stages: fc.array(fc.record({ stageId: word, stageLabel: word }), { maxLength: 4 })
+    })
   },
   {
     name: "ListAccountsParams (encode)",

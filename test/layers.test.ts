@@ -6,8 +6,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { RecotapConfig, RecotapCrm } from "../src/index.js"
+import { ApiKey, RecotapConfig, RecotapCrm } from "../src/index.js"
+import { RecotapSimulator } from "../src/simulator/index.js"
 import { envelope, fakeHttp } from "./helpers.js"
 
 const withEnv = (env: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromJson(env))
@@ -80,6 +82,37 @@ describe("RecotapCrm.layerConfig(options)", () => {
   })
 })
 
+describe("the service reports the revision and base URL it speaks", () => {
+  it.effect("RecotapCrm.layer: those of the RecotapConfig it was built with", () =>
+    Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      expect([crm.revision, crm.baseUrl]).toEqual(["external", "https://eapi.recotap.com/api/v1"])
+    }).pipe(
+      Effect.provide(RecotapCrm.layer.pipe(
+        Layer.provide(fakeHttp(emptyPage).layer),
+        Layer.provide(ApiKey.layer(Redacted.make("k"))),
+        Layer.provide(Layer.orDie(RecotapConfig.layer({ revision: "external" })))
+      ))
+    ))
+
+  it.effect("RecotapCrm.layerConfig: those read from Config, which stay inside the layer", () =>
+    Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      expect([crm.revision, crm.baseUrl]).toEqual(["external", "https://sandboxapi.reco-tap.com/api/v1"])
+      // Nothing leaks into the context: what a RecotapConfig read there finds is the default.
+      expect((yield* RecotapConfig).revision).toBe("crm")
+    }).pipe(
+      Effect.provide(RecotapCrm.layerConfig().pipe(Layer.provide(fakeHttp(emptyPage).layer))),
+      Effect.provide(withEnv({ RECOTAP_API_KEY: "k", RECOTAP_REVISION: "external", RECOTAP_SANDBOX: "true" }))
+    ))
+
+  it.effect("RecotapSimulator.layerCrm: the simulator's revision and address", () =>
+    Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      expect([crm.revision, crm.baseUrl]).toEqual(["external", "https://simulator.recotap.invalid/api/v1"])
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external" }))))
+})
+
 describe("RecotapCrm.layerTest", () => {
   const layer = RecotapCrm.layerTest({
     journeyStages: { list: () => Effect.succeed(["Aware", "Customer"]) },
@@ -109,6 +142,18 @@ describe("RecotapCrm.layerTest", () => {
         )
       }
     }).pipe(Effect.provide(layer)))
+
+  it.effect("reports the CRM revision and its base URL unless the test gives others", () =>
+    Effect.gen(function*() {
+      const read = (given: Parameters<typeof RecotapCrm.layerTest>[0]) =>
+        Effect.map(Effect.provide(RecotapCrm, RecotapCrm.layerTest(given)), (crm) => [crm.revision, crm.baseUrl])
+      expect(yield* read({})).toEqual(["crm", "https://eapi.recotap.com/api/v1/crm"])
+      expect(yield* read({ revision: "external" })).toEqual(["external", "https://eapi.recotap.com/api/v1"])
+      expect(yield* read({ revision: "external", baseUrl: "http://127.0.0.1:4010/api/v1" })).toEqual([
+        "external",
+        "http://127.0.0.1:4010/api/v1"
+      ])
+    }))
 
   it("refuses a method of the wrong type at compile time", () => {
     // @ts-expect-error journeyStages.list returns stage names, not numbers

@@ -132,6 +132,65 @@ describe("accounts.update addresses the account its revision documents", () => {
     }))
 })
 
+describe("accounts.update: name and tags, in the External revision only (§2.3 [3P])", () => {
+  it.effect("CRM: name and tags are refused before sending, each named, as its docs accept only customFields", () => {
+    const { layer, sent } = crmWith(ok)
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const error = yield* Effect.flip(
+        crm.accounts.update({ externalId: "crm-1" }, { customFields: { X_C: 1 }, name: "Acme", tags: ["a"] })
+      )
+      expect(error).toMatchObject({ _tag: "BadRequest", origin: "client" })
+      expect(error._tag === "BadRequest" && error.violations.map((v) => v.property)).toEqual(["name", "tags"])
+      expect(error.message).toContain("the CRM revision updates only customFields")
+      expect(error.message).toContain("revision \"external\"")
+      expect(sent).toHaveLength(0)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("External, on the simulator (which answers as the live service was seen to): name and tags are written", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      const crm = yield* RecotapCrm
+      sim.seedCustomFields([{ label: "Tier", labelType: "singleLineText" }])
+      const [seeded] = sim.seedAccounts([{ name: "acme", domain: "acme.com", tags: ["old"] }])
+      yield* crm.accounts.update({ rtpAid: seeded!.rtp_aid }, { name: "Acme Inc", tags: ["tier-1", "emea"] })
+      yield* crm.accounts.update({ rtpAid: seeded!.rtp_aid }, { customFields: { TIER_C: "gold" } })
+
+      expect(sim.requests.map((r) => r.body)).toEqual([
+        { name: "Acme Inc", tags: ["tier-1", "emea"] },
+        { customFields: { TIER_C: "gold" } }
+      ])
+      expect(sim.account("acme.com")).toMatchObject({
+        name: "Acme Inc",
+        tags: ["tier-1", "emea"],
+        customFields: { TIER_C: "gold" }
+      })
+      const blank = yield* Effect.flip(crm.accounts.update({ rtpAid: seeded!.rtp_aid }, { name: " " }))
+      expect(blank).toMatchObject({ _tag: "BadRequest", origin: "client" })
+      expect(sim.requests).toHaveLength(2)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ revision: "external" }))))
+
+  it.effect("External, where the service follows its docs and refuses them: its BadRequest, naming the field", () => {
+    const refusal = () =>
+      errorEnvelope(400, {
+        message: "Bad Request",
+        data: [{ property: "name", constraints: { whitelistValidation: "property name should not exist" } }]
+      })
+    const { layer, sent } = crmWith(refusal, undefined, { revision: "external", retry: { maxRetries: 0 } })
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const error = yield* Effect.flip(crm.accounts.update({ rtpAid: "6a21b8855a81c58936372c2d" }, { name: "Acme" }))
+      expect(error).toMatchObject({
+        _tag: "BadRequest",
+        origin: "server",
+        violations: [{ property: "name", constraints: { whitelistValidation: "property name should not exist" } }]
+      })
+      expect(sent).toHaveLength(1)
+    }).pipe(Effect.provide(layer))
+  })
+})
+
 describe("a wrong base URL is told apart from a missing account", () => {
   const cannot = (method: string, path: string) =>
     json({ message: `Cannot ${method} ${path}`, error: "Not Found", statusCode: 404 }, 404)

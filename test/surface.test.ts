@@ -30,6 +30,7 @@ describe("the package root", () => {
       "DealPipeline",
       "DealPipelineInput",
       "DealPipelineResult",
+      "DealPipelines",
       "DealResult",
       "DealStageInput",
       "ExternalIdMapping",
@@ -51,6 +52,7 @@ describe("the package root", () => {
       "Segments",
       "TransportError",
       "UnmappedAccount",
+      "UnrecognizedDealPipeline",
       "Violation",
       "customFieldKey",
       "normalizeDomain"

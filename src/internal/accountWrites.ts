@@ -169,23 +169,40 @@ const segmentOf = (ref: AccountRef): string => {
   return typeof id === "string" ? encodeURIComponent(id) : ""
 }
 
+/** The fields of an update only the External revision takes (seen accepted live, §2.3 [3P]). */
+const EXTERNAL_ONLY = ["name", "tags"] as const
+
+/** Why an update cannot be sent to a revision: a field the CRM revision's docs refuse. */
+const updateProblems = (revision: Revision, update: AccountUpdate) =>
+  revision === "crm"
+    ? EXTERNAL_ONLY.filter((field) => update[field] !== undefined).map((field) => ({
+      path: [field],
+      message:
+        `the CRM revision updates only customFields (PUT /accounts/:externalId); ${field} needs revision "external"`
+    }))
+    : []
+
 /**
  * `PUT /accounts/:externalId` or `PUT /accounts/:rtp_aid`, as a revision defines it. The
  * reference travels in the path (checked by the body's schema, so that a bad one is a
- * `BadRequest` before sending); the body carries only the custom fields.
+ * `BadRequest` before sending); the body carries the custom fields, and in the External revision
+ * `name` and `tags` too.
  */
 const updateAccount = (revision: Revision) => {
   const Ref = Schema.Unknown.pipe(
     Schema.filter((ref) => refProblem(revision, ref) ?? true)
   ) as unknown as Schema.Schema<AccountRef>
+  const Params = Schema.Struct({ ref: Ref, ...AccountUpdate.fields }).pipe(
+    Schema.filter((params) => updateProblems(revision, params))
+  )
   return endpoint({
     operation: "accounts.update",
     method: "PUT",
     path: (params: { readonly ref: AccountRef } & AccountUpdate) => `/accounts/${segmentOf(params.ref)}`,
-    body: Schema.transform(AccountUpdate, Schema.Struct({ ref: Ref, ...AccountUpdate.fields }), {
+    body: Schema.transform(AccountUpdate, Params, {
       strict: true,
       decode: (body) => ({ ref: { externalId: "" }, ...body }),
-      encode: ({ customFields }) => ({ customFields })
+      encode: ({ ref: _, ...body }) => body
     }),
     // Documented `{ message }`; a 204 or an empty 200 is success too.
     response: Schema.Unknown,

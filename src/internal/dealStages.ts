@@ -1,10 +1,23 @@
 /** The `dealStages` resource: register pipelines in bulk (create-only), list them. */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import type { BulkOptions } from "../Bulk.js"
-import { DealPipeline, DealPipelineInput, DealPipelineResult } from "../DealStage.js"
+import {
+  DealPipeline,
+  DealPipelineInput,
+  DealPipelineResult,
+  type DealPipelines,
+  type UnrecognizedDealPipeline
+} from "../DealStage.js"
 import type { DealStagesApi } from "../RecotapCrm.js"
 import { type BulkEndpoint, bulkEndpoint, resultsByKey, ResultsResponse, runBulk } from "./bulk.js"
-import { endpoint } from "./endpoint.js"
+import { type Endpoint, endpoint } from "./endpoint.js"
+import { truncate } from "./envelope.js"
+import { fastDecoder } from "./fastCodecs.js"
+import { paginate } from "./paginate.js"
+import { describeParseError } from "./parseError.js"
 import type { RequestPath } from "./pipeline.js"
 
 /** Most pipelines in one request. */
@@ -24,16 +37,85 @@ const PushDealStages: BulkEndpoint<DealPipelineInput, typeof ResultsResponse.Typ
     outcomes: resultsByKey(DealPipelineResult, (input) => input.pipelineId, (result) => result.pipelineId)
   })
 
-// Seen live as a bare array; the envelope is accepted too.
-const ListDealStages = endpoint({
-  operation: "dealStages.list",
-  method: "GET",
-  path: "/deal-stages",
-  response: Schema.Array(DealPipeline)
+/** One page of the list: its items as received, and whether more follow. */
+interface Page {
+  readonly items: ReadonlyArray<unknown>
+  readonly nextCursor: string | null
+  readonly hasNextPage: boolean
+}
+
+/** The paginated wrapper of §1.6; `{ data: [...] }` alone is one page. */
+const Wrapper = Schema.Struct({
+  data: Schema.Array(Schema.Unknown),
+  nextCursor: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  hasNextPage: Schema.optionalWith(Schema.Boolean, { default: () => false })
 })
 
+/**
+ * Every shape `GET /deal-stages` may answer in (§2.12 is unsure): a bare array (as seen live),
+ * the wrapper `{ data, nextCursor?, hasNextPage? }` bare or as the standard envelope (whose other
+ * fields are ignored), or the wrapper inside the envelope's `data`.
+ */
+const ListWire = Schema.Union(Schema.Array(Schema.Unknown), Wrapper, Schema.Struct({ data: Wrapper }))
+const decodeListWire = Schema.decodeUnknownEither(ListWire)
+
+/**
+ * Decoded here rather than by the envelope rule (payload inside `data` first): a bare paginated
+ * wrapper's `data` is an array too, and reading it alone would lose `hasNextPage`.
+ */
+const decodePage = (body: unknown) =>
+  Either.map(decodeListWire(body), (wire): Page => {
+    if (!("data" in wire)) return { items: wire, nextCursor: null, hasNextPage: false }
+    const page = "hasNextPage" in wire ? wire : wire.data
+    return { items: page.data, nextCursor: page.nextCursor, hasNextPage: page.hasNextPage }
+  })
+
+const CursorParams = Schema.Struct({ cursor: Schema.optional(Schema.String) })
+
+const ListDealStages: Endpoint<typeof CursorParams.Type, Page, never> = {
+  ...endpoint({
+    operation: "dealStages.list",
+    method: "GET",
+    path: "/deal-stages",
+    query: CursorParams,
+    response: Schema.Unknown
+  }),
+  decode: decodePage
+}
+
+// Every problem of an item is named (`errors: "all"`), not only the first.
+const decodePipeline = fastDecoder(DealPipeline, { errors: "all" })
+
+/** Splits the items of every page into readable pipelines and items kept as received, in order. */
+const sortItems = (items: ReadonlyArray<unknown>): DealPipelines => {
+  const pipelines: Array<DealPipeline> = []
+  const unrecognized: Array<UnrecognizedDealPipeline> = []
+  items.forEach((raw, index) => {
+    const decoded = decodePipeline(raw)
+    if (Either.isRight(decoded)) pipelines.push(decoded.right)
+    else {
+      const error = typeof raw === "object" && raw !== null && !Array.isArray(raw)
+        ? describeParseError(decoded.left)
+        : `Expected a pipeline object, actual ${JSON.stringify(raw) ?? String(raw)}`
+      unrecognized.push({ index, raw, error: truncate(error) })
+    }
+  })
+  return { pipelines, unrecognized }
+}
+
 /** Builds the deal-stages resource over a pipeline. */
-export const makeDealStages = (pipeline: RequestPath): DealStagesApi => ({
-  push: (pipelines, options = {}) => runBulk(pipeline, PushDealStages, pipelines, options),
-  list: () => pipeline.execute(ListDealStages, undefined)
-})
+export const makeDealStages = (pipeline: RequestPath): DealStagesApi => {
+  const page = (params: typeof CursorParams.Type) => pipeline.execute(ListDealStages, params)
+  return {
+    push: (pipelines, options = {}) => runBulk(pipeline, PushDealStages, pipelines, options),
+    // Every page, should the list come paginated (§1.6: on `hasNextPage`, with `cursor`).
+    list: () =>
+      paginate(page, {}, `${pipeline.baseUrl}/deal-stages`).pipe(
+        Stream.runFold([] as Array<unknown>, (items, next) => {
+          items.push(...next.items)
+          return items
+        }),
+        Effect.map(sortItems)
+      )
+  }
+}

@@ -18,6 +18,7 @@ import type {
   ReadBackFinding,
   SettledApplied,
   SettledOutcome,
+  SettledUnknown,
   SettleInfo,
   SettleOptions,
   SettleResult,
@@ -27,8 +28,12 @@ import type { InvalidApiKey, MissingApiKey, TransportError } from "../RecotapErr
 
 export type KeyError = MissingApiKey | InvalidApiKey
 
-/** What a `Rejected` answer means for an item: final, proof of an earlier apply, or a reason to read back or resend. */
-export type RejectionMeaning = "final" | "applied" | "readBack" | "resend"
+/**
+ * What a `Rejected` answer means for an item: final, a reason to read back or resend, or (for an
+ * item in doubt that cannot be read back) the end of what can be known: it stays `Unknown`.
+ * Never proof of an apply: only a read-back proves that.
+ */
+export type RejectionMeaning = "final" | "readBack" | "resend" | "unknown"
 
 /** A reconciliation's finding about one item, with what it saw. */
 export interface Verdict {
@@ -50,6 +55,8 @@ export interface Resource<I, R> {
   readonly unknown: "readBack" | "resend"
   /** What a `Rejected` answer means; `inDoubt` when an earlier send of the item may have been applied. */
   readonly rejection?: (rejected: Rejected<I>, inDoubt: boolean) => RejectionMeaning
+  /** Why an item in doubt cannot be checked, for the reason of an `Unknown` left by a rejection that means `unknown`. */
+  readonly unverifiable?: string
   /** The instant to read back from, taken just before each write (for delta reads). */
   readonly checkpoint?: Effect.Effect<DateTime.Utc | undefined, KeyError>
   /** Reads back what Recotap holds: one verdict per item, in order. Read failures are verdicts, not errors. */
@@ -61,7 +68,7 @@ export type Core<I, R> =
   | Rejected<I>
   | Invalid
   | Unavailable<I>
-  | Unknown<I>
+  | Omit<SettledUnknown<I>, keyof SettleInfo>
 
 /** One item's state across rounds. */
 export interface Track<I, R> {
@@ -77,6 +84,8 @@ export interface Track<I, R> {
   doubtError: TransportError | undefined
   /** The round of the first send whose fate is unknown: its checkpoint bounds the read-back. */
   doubtRound: number | undefined
+  /** Why it is left unknown, when settling stopped short of a proof either way. */
+  reason: string | undefined
   sends: number
   rounds: number
   readonly history: Array<SettleStep>
@@ -133,6 +142,7 @@ export const settle = <I, R>(
       inDoubt: false,
       doubtError: undefined,
       doubtRound: undefined,
+      reason: undefined,
       sends: 0,
       rounds: 0,
       history: []
@@ -197,8 +207,13 @@ export const settle = <I, R>(
           switch (meaning) {
             case "final":
               return finalize(track, rejected)
-            case "applied":
-              return applied(track, `sent again after an unknown outcome, and refused as a duplicate: ${outcome.error}`)
+            case "unknown":
+              // Refused, perhaps because an earlier send applied it, perhaps not: nothing can tell which.
+              track.last = rejected
+              track.phase = "done"
+              track.reason = `sent again after an unknown outcome and refused (${outcome.status}: ${outcome.error}); ` +
+                (resource.unverifiable ?? "nothing can tell whether an earlier send applied it")
+              return
             case "readBack":
             case "resend":
               track.last = rejected
@@ -243,12 +258,14 @@ export const settle = <I, R>(
             case "Applied":
               return applied(track, verdict.detail)
             case "Absent":
-              track.phase = "send"
-              return
             case "Conflict":
-              // Another record holds its key: this item was not applied, and cannot be later.
-              track.inDoubt = false
-              track.doubtRound = undefined
+              // Read back after a refusal: Recotap does not hold it as sent, so the refusal stands.
+              if (track.last?._tag === "Rejected") return finalize(track, track.last)
+              if (verdict.found === "Conflict") {
+                // Another record holds its key: this item was not applied, and cannot be later.
+                track.inDoubt = false
+                track.doubtRound = undefined
+              }
               track.phase = "send"
               return
             case "Unreadable":
@@ -311,12 +328,22 @@ export const settle = <I, R>(
     })
   )
 
+/** Why an item in doubt is left unknown, when no step said so itself. */
+const doubtReason = <I, R>(track: Track<I, R>, error: TransportError): string => {
+  const step = track.history[track.history.length - 1]
+  if (step?._tag === "ReadBack") return `no read-back could tell whether it was applied: ${step.detail}`
+  return `a send whose answer was lost may have applied it (${error.message}), ` +
+    "and settling ended before a read-back or a resend proved it either way"
+}
+
 /** The outcome of a track that did not settle: `Unknown` if any send may have applied it, else its last answer. */
 const unsettled = <I, R>(track: Track<I, R>): Core<I, R> => {
   if (track.inDoubt && track.doubtError !== undefined) {
-    return { _tag: "Unknown", index: track.index, input: track.input, error: track.doubtError }
+    const reason = track.reason ?? doubtReason(track, track.doubtError)
+    return { _tag: "Unknown", index: track.index, input: track.input, error: track.doubtError, reason }
   }
-  if (track.last !== undefined) return track.last
+  // An Unknown answer puts its item in doubt (above): what is left is Rejected or Unavailable.
+  if (track.last !== undefined && track.last._tag !== "Unknown") return track.last
   // Every item is sent in round 1, so this is not reached; should it be, nothing is claimed.
   return { _tag: "Invalid", index: track.index, input: track.input, error: "not sent" }
 }

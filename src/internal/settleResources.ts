@@ -4,22 +4,71 @@
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type { Account, AccountInput, AccountPushResult, Accounts, PushAccountsOptions } from "../Account.js"
-import type { BulkOptions } from "../Bulk.js"
+import type {
+  Account,
+  AccountInput,
+  AccountPushResult,
+  Accounts,
+  ExternalIdMapping,
+  MappingResponse,
+  PushAccountsOptions
+} from "../Account.js"
+import type { BulkOptions, Rejected } from "../Bulk.js"
 import type { SettleAccountsOptions, SettleOptions } from "../BulkSettle.js"
-import type { DealPipeline, DealPipelineInput, DealPipelineResult } from "../DealStage.js"
+import type { DealInput, DealResult } from "../Deal.js"
+import type { DealPipeline, DealPipelineInput, DealPipelineResult, DealPipelines } from "../DealStage.js"
 import { normalizeDomain } from "../Domain.js"
-import type { Revision } from "../RecotapConfig.js"
 import type { RecotapCrmService } from "../RecotapCrm.js"
 import type { ReadError, TransportError } from "../RecotapError.js"
+import type { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
 import { domainKey } from "./accountWrites.js"
-import type { ReadBackItem, Resource, Verdict } from "./settle.js"
+import type { ReadBackItem, RejectionMeaning, Resource, Verdict } from "./settle.js"
 
-/** A refusal saying the record exists already (accounts, activities, pipelines). */
-export const DUPLICATE = /already exist|duplicate/i
-
-export const bulkOptions = (options: BulkOptions): BulkOptions =>
+const bulkOptions = (options: BulkOptions): BulkOptions =>
   options.concurrency === undefined ? {} : { concurrency: options.concurrency }
+
+/**
+ * For resources that are sent again rather than read back: a refusal of an item in doubt leaves
+ * it unknown (an earlier send may have applied it); otherwise the refusal is final.
+ */
+const unknownInDoubt = (_: Rejected<unknown>, inDoubt: boolean): RejectionMeaning => inDoubt ? "unknown" : "final"
+
+// --- deals, external-ID mappings, sales activities: sent again -------------------------------
+
+export const dealsResource = (crm: RecotapCrmService, options: SettleOptions): Resource<DealInput, DealResult> => ({
+  operation: "deals.push",
+  push: (items) => crm.deals.push(items, bulkOptions(options)),
+  unknown: "resend",
+  rejection: unknownInDoubt,
+  unverifiable: "there is no endpoint to read deals back, so whether an earlier send upserted it cannot be checked"
+})
+
+export const mappingsResource = (
+  crm: RecotapCrmService,
+  options: SettleOptions
+): Resource<ExternalIdMapping, MappingResponse> => ({
+  operation: "accounts.mapExternalIds",
+  push: (items) => crm.accounts.mapExternalIds(items, bulkOptions(options)),
+  unknown: "resend",
+  // No account has the domain: no earlier send can have written the mapping.
+  rejection: (rejected, inDoubt) => rejected.status === "notFound" ? "final" : unknownInDoubt(rejected, inDoubt),
+  unverifiable: "mappings are not read back, so whether an earlier send wrote it cannot be checked"
+})
+
+export const salesActivitiesResource = (
+  crm: RecotapCrmService,
+  options: SettleOptions
+): Resource<SalesActivityInput, SalesActivityResult> => ({
+  operation: "salesActivities.push",
+  push: (items) => crm.salesActivities.push(items, bulkOptions(options)),
+  // Sent again: the ID is the key, so a resend cannot make a second activity.
+  unknown: "resend",
+  // A refusal "already exists" may mean the earlier send created it, or that another writer did:
+  // only a read could tell, and there is none.
+  rejection: unknownInDoubt,
+  unverifiable:
+    "there is no endpoint to read sales activities back, so whether an earlier send created it cannot be checked"
+})
 
 const readFailed = <A>(items: ReadonlyArray<A>, error: TransportError): ReadonlyArray<Verdict> =>
   items.map(() => ({ found: "ReadFailed", detail: `the read-back failed: ${error.message}` }))
@@ -98,8 +147,7 @@ const CHECKPOINT_MARGIN = { minutes: 1 } as const
 
 export const accountsResource = (
   crm: RecotapCrmService,
-  options: SettleAccountsOptions,
-  revision: Revision
+  options: SettleAccountsOptions
 ): Resource<AccountInput, AccountPushResult> => {
   const pushOptions: PushAccountsOptions = {
     ...bulkOptions(options),
@@ -108,10 +156,16 @@ export const accountsResource = (
   }
   const push = (items: ReadonlyArray<AccountInput>) => crm.accounts.push(items, pushOptions)
   // An upsert can be sent again; a plain create is read back first.
-  if (options.upsert === true) return { operation: "accounts.push", push, unknown: "resend" }
-
-  // By domain where the client has the filter (External); otherwise by a delta read.
-  let mode: "domains" | "delta" = revision === "external" ? "domains" : "delta"
+  if (options.upsert === true) {
+    return {
+      operation: "accounts.push",
+      push,
+      unknown: "resend",
+      rejection: unknownInDoubt,
+      unverifiable: "an upserted account reads back the same whichever write made it so, " +
+        "so whether an earlier send applied it cannot be checked"
+    }
+  }
 
   const deltaRead = (items: ReadonlyArray<ReadBackItem<AccountInput>>) => {
     // One read for all: from the earliest doubt; from the start when one has no checkpoint.
@@ -141,17 +195,15 @@ export const accountsResource = (
       const failed = new Map<string, TransportError>()
       for (let start = 0; start < domains.length; start += MAX_DOMAINS_PER_READ) {
         const chunk = domains.slice(start, start + MAX_DOMAINS_PER_READ)
-        const read = yield* collect(crm.accounts.pages({ domains: chunk }), keys, new Set()).pipe(Effect.either)
-        if (read._tag === "Right") {
-          held.accounts.push(...read.right.accounts)
-          held.malformed.push(...read.right.malformed)
-        } else if (read.left._tag !== "TransportError") {
-          return yield* Effect.fail(read.left)
-        } else if (read.left.reason === "InvalidRequest") {
-          // The client refuses the filter (it speaks the CRM revision): read by delta instead.
-          return "refused" as const
-        } else {
-          for (const domain of chunk) failed.set(domain, read.left)
+        const read = yield* collect(crm.accounts.pages({ domains: chunk }), keys, new Set()).pipe(
+          Effect.catchTag("TransportError", (error) => {
+            for (const domain of chunk) failed.set(domain, error)
+            return Effect.succeed(undefined)
+          })
+        )
+        if (read !== undefined) {
+          held.accounts.push(...read.accounts)
+          held.malformed.push(...read.malformed)
         }
       }
       return items.map((item): Verdict => {
@@ -160,33 +212,26 @@ export const accountsResource = (
       })
     })
 
-  return {
+  const common = {
     operation: "accounts.push",
     push,
     unknown: "readBack",
-    // Sent again after an unknown outcome and refused as existing: read back again to see whose it is.
-    rejection: (rejected, inDoubt) =>
-      inDoubt && rejected.status === "failed" && DUPLICATE.test(rejected.error) ? "readBack" : "final",
+    // Sent again after an unknown outcome and refused, whatever the refusal says ("already
+    // exists", or not): only a read-back tells whether an earlier send created it.
+    rejection: (_, inDoubt) => inDoubt ? "readBack" : "final"
+  } satisfies Resource<AccountInput, AccountPushResult>
+  // By domain where the revision has the filter (External); otherwise by a delta read.
+  if (crm.revision === "external") return { ...common, readBack: domainRead }
+  return {
+    ...common,
     // The server's own time, just before the write: what a delta read of its effects starts from.
-    checkpoint: Effect.suspend(() =>
-      mode === "domains"
-        ? Effect.succeed(undefined)
-        : crm.accounts.list({ limit: 1 }).pipe(
-          Effect.map((page) =>
-            page.syncTimestamp === undefined ? undefined : DateTime.subtract(page.syncTimestamp, CHECKPOINT_MARGIN)
-          ),
-          Effect.catchTag("TransportError", () => Effect.succeed(undefined))
-        )
+    checkpoint: crm.accounts.list({ limit: 1 }).pipe(
+      Effect.map((page) =>
+        page.syncTimestamp === undefined ? undefined : DateTime.subtract(page.syncTimestamp, CHECKPOINT_MARGIN)
+      ),
+      Effect.catchTag("TransportError", () => Effect.succeed(undefined))
     ),
-    readBack: (items) =>
-      Effect.gen(function*() {
-        if (mode === "domains") {
-          const verdicts = yield* domainRead(items)
-          if (verdicts !== "refused") return verdicts
-          mode = "delta"
-        }
-        return yield* deltaRead(items)
-      })
+    readBack: deltaRead
   }
 }
 
@@ -205,19 +250,40 @@ const namedPipelines = (error: string): ReadonlySet<string> | undefined => {
 const sameIds = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
   a.length === b.length && [...a].sort().join("\u0000") === [...b].sort().join("\u0000")
 
-/** Whether the listed pipelines hold `input`: its ID, and its label and stage IDs as far as the list shows them. */
-const judgePipeline = (input: DealPipelineInput, listed: ReadonlyArray<DealPipeline>): Verdict => {
-  const found = listed.find((pipeline) => pipeline.pipelineId === input.pipelineId)
-  if (found === undefined) return { found: "Absent", detail: "not listed by dealStages.list()" }
-  const labelOk = found.pipelineLabel === undefined || found.pipelineLabel === input.pipelineLabel
-  const stagesOk = found.stages.length === 0 ||
-    sameIds(found.stages.map((stage) => stage.stageId), input.stages.map((stage) => stage.stageId))
-  const shown = `pipeline ${JSON.stringify(found.pipelineId)}` +
-    (found.pipelineLabel === undefined ? "" : ` labelled ${JSON.stringify(found.pipelineLabel)}`) +
-    ` with stages [${found.stages.map((stage) => stage.stageId).join(", ")}]`
-  return labelOk && stagesOk
-    ? { found: "Applied", detail: `read back: dealStages.list() shows ${shown}` }
-    : { found: "Conflict", detail: `dealStages.list() shows another ${shown}` }
+const describePipeline = (pipeline: DealPipeline) =>
+  `pipeline ${JSON.stringify(pipeline.pipelineId)} labelled ${JSON.stringify(pipeline.pipelineLabel)}` +
+  ` with stages [${pipeline.stages.map((stage) => stage.stageId).join(", ")}]`
+
+/** Whether an item kept as received may be the pipeline `id`: only one that names another ID is not. */
+const mayBe = (raw: unknown, id: string) => {
+  const named = typeof raw === "object" && raw !== null
+    ? (raw as Readonly<Record<string, unknown>>)["pipelineId"]
+    : undefined
+  return typeof named !== "string" || named === id
+}
+
+/**
+ * Whether the listed pipelines hold `input`: its ID, label and stage IDs. Only readable pipelines
+ * are trusted: an item of another shape that may be it leaves it unknown.
+ */
+const judgePipeline = (input: DealPipelineInput, listed: DealPipelines): Verdict => {
+  const found = listed.pipelines.find((pipeline) => pipeline.pipelineId === input.pipelineId)
+  if (found !== undefined) {
+    const same = found.pipelineLabel === input.pipelineLabel &&
+      sameIds(found.stages.map((stage) => stage.stageId), input.stages.map((stage) => stage.stageId))
+    return same
+      ? { found: "Applied", detail: `read back: dealStages.list() shows ${describePipeline(found)}` }
+      : { found: "Conflict", detail: `dealStages.list() shows another ${describePipeline(found)}` }
+  }
+  const unreadable = listed.unrecognized.find((item) => mayBe(item.raw, input.pipelineId))
+  if (unreadable !== undefined) {
+    return {
+      found: "Unreadable",
+      detail: `dealStages.list() holds an item that may be it and cannot be read as a pipeline ` +
+        `(#${unreadable.index}: ${unreadable.error})`
+    }
+  }
+  return { found: "Absent", detail: "not listed by dealStages.list()" }
 }
 
 export const dealStagesResource = (
@@ -228,13 +294,12 @@ export const dealStagesResource = (
   push: (items) => crm.dealStages.push(items, bulkOptions(options)),
   unknown: "readBack",
   rejection: (rejected, inDoubt) => {
-    if (rejected.status !== "refused") return "final"
-    const named = namedPipelines(rejected.error)
-    if (named === undefined) return inDoubt && DUPLICATE.test(rejected.error) ? "readBack" : "final"
-    // Named: it exists. Whose it is, a read-back tells when an earlier send may have created it.
-    if (named.has(rejected.input.pipelineId)) return inDoubt ? "readBack" : "final"
-    // Refused for another pipeline of its request: all or nothing, so it was not applied; send it again.
-    return "resend"
+    const named = rejected.status === "refused" ? namedPipelines(rejected.error) : undefined
+    // Refused for another pipeline of its request: all or nothing, so it was not applied; send it
+    // again (safe: a pipeline that exists is refused, never made twice).
+    if (named !== undefined && !named.has(rejected.input.pipelineId)) return "resend"
+    // Refused for itself, or for a reason not named: whose the pipeline is, only the list tells.
+    return inDoubt ? "readBack" : "final"
   },
   readBack: (items) =>
     crm.dealStages.list().pipe(

@@ -871,6 +871,38 @@ describe("§2.3 PUT /accounts/:externalId", () => {
       const path = "/accounts/aaaaaaaaaaaaaaaaaaaaaaaa"
       expectBusinessError(sim, put(sim, path, { customFields: { CRM_STAGE_C: "x" } }), 404, path)
     })
+
+    it("takes name and tags as well, as the live service was seen to (§2.3 [3P])", () => {
+      const sim = external()
+      const seeded = setup(sim)
+      const path = `/accounts/${seeded.rtp_aid}`
+      const data = expectEnvelope(sim, put(sim, path, { name: "Acme Renamed", tags: ["tier-1", "emea"] }), path)
+      expect(data).toEqual({ message: "Account updated successfully" })
+      expect(sim.account(seeded.rtp_aid)).toMatchObject({
+        name: "Acme Renamed",
+        tags: ["tier-1", "emea"],
+        customFields: seeded.customFields
+      })
+    })
+
+    for (
+      const [body, field] of [
+        [{ domain: "new.com" }, "domain"],
+        [{ name: "" }, "name"],
+        [{ name: 7 }, "name"],
+        [{ tags: "tier-1" }, "tags"],
+        [{ tags: [1] }, "tags"]
+      ] as const
+    ) {
+      it(`still rejects ${JSON.stringify(body)} with 400 and changes nothing`, () => {
+        const sim = external()
+        const before = setup(sim)
+        const answer = put(sim, `/accounts/${before.rtp_aid}`, body)
+        expect(answer.status).toBe(400)
+        expect(answer.json.data.map((v: Json) => v.property)).toEqual([field])
+        expect(sim.account(before.rtp_aid)).toEqual(before)
+      })
+    }
   })
 })
 

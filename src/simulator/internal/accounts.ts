@@ -269,7 +269,11 @@ export const pushAccounts = ({ body, failItem, store, where }: Call): Respond =>
   })
 }
 
-/** PUT /accounts/:id: merges custom fields into one account; nothing else may be sent. */
+/**
+ * PUT /accounts/:id: merges custom fields into one account. The docs of both revisions accept
+ * nothing else; the External revision answers as the live service was seen to (§2.3 [3P]): it
+ * takes `name` and `tags` too (tags replacing the account's, as a push does).
+ */
 export const updateAccount = ({ body, param, store, where }: Call): Respond => {
   const id = decodeURIComponent(param)
   if (store.revision === "external" && !/^[0-9a-fA-F]{24}$/.test(id)) {
@@ -277,13 +281,21 @@ export const updateAccount = ({ body, param, store, where }: Call): Respond => {
   }
   const checks = new Checks()
   const request = isObject(body) ? body : {}
+  const accepted = store.revision === "external" ? ["customFields", "name", "tags"] : ["customFields"]
   for (const property of Object.keys(request)) {
-    if (property !== "customFields") {
+    if (!accepted.includes(property)) {
       checks.fail(property, "whitelistValidation", `property ${property} should not exist`)
     }
   }
   if (request["customFields"] !== undefined && !isObject(request["customFields"])) {
     checks.fail("customFields", "isObject", "customFields must be an object")
+  }
+  if (store.revision === "external") {
+    if (request["name"] !== undefined) requireString(checks, request, "", "name")
+    const tags = request["tags"]
+    if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === "string"))) {
+      checks.fail("tags", "isString", "each value in tags must be a string")
+    }
   }
   if (!checks.passed) return invalid(where, checks.violations)
 
@@ -298,8 +310,16 @@ export const updateAccount = ({ body, param, store, where }: Call): Respond => {
   }
   const unknown = unknownKeys(store, request["customFields"])
   if (unknown.length > 0) return refuse(where, 400, `Custom field key(s) not found: ${unknown.join(", ")}`)
+  const name = request["name"]
+  const tags = request["tags"]
   const customFields = request["customFields"]
-  if (isObject(customFields)) store.update(account, () => Object.assign(account.customFields, customFields))
+  if (name !== undefined || tags !== undefined || isObject(customFields)) {
+    store.update(account, () => {
+      if (typeof name === "string") account.name = name
+      if (Array.isArray(tags)) account.tags = tags as Array<string>
+      if (isObject(customFields)) Object.assign(account.customFields, customFields)
+    })
+  }
   return ok(where, { message: "Account updated successfully" })
 }
 
