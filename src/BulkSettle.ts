@@ -107,7 +107,7 @@ export interface SettleAccountsOptions extends SettleOptions, PushAccountsOption
  * - `Absent`: Recotap does not hold it: it is sent again.
  * - `Conflict`: Recotap holds another record under its key, so this item was not applied: it is
  *   sent again, and Recotap's answer to that is final.
- * - `Unreadable`: a record under its key could not be read: it stays unknown.
+ * - `Unreadable`: a record under its key could not be read (or its name could not be): it stays unknown.
  * - `ReadFailed`: the read failed: it stays unknown, to be read back next round.
  *
  * @since 0.1.0

@@ -139,7 +139,7 @@ export const syncOf = <A, E>(pages: Stream.Stream<ReadPage<A>, E>): Stream.Strea
     return Stream.concat(events, completed)
   }))
 
-/** `account #3 of its page (rtp_aid "…", domain "…"): name: Expected string, actual null` */
+/** `account #3 of its page (domain "…"): rtp_aid: is missing` */
 export const describeMalformed = (record: MalformedAccount): string => {
   const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
     ? record.raw as Record<string, unknown>
