@@ -10,7 +10,7 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { Account, AccountInput, AccountPushResult } from "../src/Account.js"
+import { AccountInput, AccountPushResult, AccountRecord } from "../src/Account.js"
 import { DealInput } from "../src/Deal.js"
 import { fastDecoder, fastItemEncoder } from "../src/internal/fastCodecs.js"
 
@@ -76,8 +76,8 @@ interface Case {
 const cases: ReadonlyArray<Case> = [
   {
     name: "GET /accounts: decode a page of 100 accounts",
-    schema: Schema.decodeUnknownEither(Account, { errors: "all" }),
-    fast: fastDecoder(Account, { errors: "all" }),
+    schema: Schema.decodeUnknownEither(AccountRecord, { errors: "all" }),
+    fast: fastDecoder(AccountRecord, { errors: "all" }),
     items: Array.from({ length: PAGE }, (_, i) => wireAccount(i))
   },
   {

@@ -16,7 +16,7 @@
  *    both changes again.
  */
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import { Console, DateTime, Effect, Either, Layer, Option, Schedule } from "effect"
+import { Console, DateTime, Effect, Layer, Option, Schedule } from "effect"
 import { AccountSyncJob, BulkSettle, CustomFieldSchema } from "effect-recotap"
 import { Fault, RecotapSimulator } from "effect-recotap/simulator"
 
@@ -127,7 +127,7 @@ const syncJob = Effect.gen(function*() {
             yield* Console.log("   scheduled run 1: crashed halfway (the handler failed); the checkpoint stays")
             return yield* Effect.fail("simulated crash")
           }
-          const typed = yield* Either.mapLeft(decode(account), (error) => error.message)
+          const typed = decode(account)
           handled++
           yield* Console.log(
             `   scheduled run ${crashed ? 2 : 1}: ${typed.domain} score ${typed.rtp_account_score}, ` +

@@ -1,12 +1,15 @@
 /**
  * Accounts as Recotap returns them: your CRM's fields plus Recotap's `rtp_*` enrichment.
  *
- * Decoding is tolerant where the meaning is clear: missing or `null` scores read as `0` and a
- * missing or `null` journey stage as `""` (both mean "not yet scored"), a score sent as numeric
- * text (`"42"`) as that number, and a `null` optional field (`externalId`, `customFields`,
- * `rtp_last_account_date`) as absent. Each account of a page is decoded on its own: one that
- * still cannot be read is reported as a {@link MalformedAccount} beside the page's `data`,
- * instead of failing the page. `nextCursor` and `syncTimestamp` may be missing or `null`.
+ * Each account of a page is read on its own, and one odd field never costs the whole account.
+ * A record that matches {@link AccountRecord} (the reference's account, read tolerantly where the
+ * meaning is clear: a missing or `null` score is `0`, a score sent as numeric text that number, a
+ * missing or `null` journey stage `""`, a `null` optional field absent) is read as it is, with no
+ * `issues`. A field that does not match is read as its fallback and reported in the account's
+ * `issues` (see {@link Account}); a field the schema does not name is kept in `extra`. Only a
+ * record without a usable `rtp_aid` or `domain` (missing, or not a non-blank string), or that is
+ * not an object, cannot be read: it is a {@link MalformedAccount} beside the page's `data`, and
+ * does not fail the page. `nextCursor` and `syncTimestamp` may be missing or `null`.
  *
  * @since 0.1.0
  */
@@ -16,45 +19,41 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { BulkOptions } from "./Bulk.js"
+import {
+  decimalTextOrLeftOut,
+  defaultTo,
+  epochMillisAsIsoOrLeftOut,
+  type FallbackOf,
+  leftOut,
+  makeAccountReader
+} from "./internal/accountReader.js"
 import { truncate } from "./internal/envelope.js"
 import { fastDecoder } from "./internal/fastCodecs.js"
 import { CustomFieldValues, DateInput, Domains, Limit, NonBlankString } from "./internal/params.js"
 import { describeParseError } from "./internal/parseError.js"
-
-/** Decimal text, optionally signed, with an optional fraction and exponent: `42`, `-1.5`, `1e2`. */
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
-
-/** A number sent as decimal text (`"42"`, `" 12.5 "`), read as that number; other text fails. */
-const NumericString = Schema.transformOrFail(Schema.String, Schema.Number, {
-  strict: true,
-  decode: (text, _, ast) => {
-    const trimmed = text.trim()
-    const value = Number(trimmed)
-    return DECIMAL.test(trimmed) && Number.isFinite(value)
-      ? ParseResult.succeed(value)
-      : ParseResult.fail(new ParseResult.Type(ast, text, `Expected a numeric string, actual ${JSON.stringify(text)}`))
-  },
-  encode: (value) => ParseResult.succeed(String(value))
-})
+import { epochMillis, NumericString } from "./internal/wireValues.js"
 
 /** An `rtp_` score: a number or numeric text; missing or `null` is `0` ("not yet scored"). */
 const score = Schema.optionalWith(Schema.Union(Schema.Number, NumericString), { default: () => 0, nullable: true })
 
-/**
- * One account with its Recotap scores.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const Account = Schema.Struct({
+/** Date text: anything but epoch milliseconds, which are read (and reported) by the fallback. */
+const DateText = Schema.String.pipe(
+  Schema.filter((text) =>
+    epochMillis(text) === undefined ||
+    `Expected date text (not epoch milliseconds), actual ${JSON.stringify(text)}`
+  )
+)
+
+/** The fields of an account record as the reference describes them. */
+const recordFields = {
   /** Your CRM's ID as pushed; absent (sent missing or `null`) for accounts that were not pushed by you. */
   externalId: Schema.optionalWith(Schema.String, { nullable: true }),
   /** Company name (the live service may return it lower-cased). */
   name: Schema.String,
   /** Primary domain, normalised, e.g. `acme.com`. */
-  domain: Schema.String,
+  domain: NonBlankString,
   /** Recotap's own account ID. */
-  rtp_aid: Schema.String,
+  rtp_aid: NonBlankString,
   /** Overall account score, documented 0–100 (higher values have been seen); `0` = not yet scored. */
   rtp_account_score: score,
   /** Current journey stage, free text (stages are configurable); `""` = not yet scored. */
@@ -67,14 +66,136 @@ export const Account = Schema.Struct({
   rtp_g2_intent_score: score,
   /** Intent from Bombora. */
   rtp_bombora_intent_score: score,
-  /** When Recotap last updated this account, as the ISO 8601 text the server sent (absent if missing or `null`). */
-  rtp_last_account_date: Schema.optionalWith(Schema.String, { nullable: true }),
+  /** When Recotap last updated this account, as the text the server sent (absent if missing or `null`). */
+  rtp_last_account_date: Schema.optionalWith(DateText, { nullable: true }),
   /** Custom-field key → value (values may be `null`); present when the service sends it (and not `null`). */
   customFields: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { nullable: true })
+}
+
+/**
+ * An account record exactly as the reference describes it, and the one specification of what
+ * is valid: a record it decodes is read on the fast path, with no `issues`; for any other record,
+ * each field is checked by its own schema here. `rtp_aid` and `domain` must be non-blank text;
+ * `rtp_last_account_date` any text but epoch milliseconds; fields it does not name are dropped
+ * (the client keeps them in `extra`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountRecord = Schema.Struct(recordFields)
+
+/**
+ * @see {@link AccountRecord}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export type AccountRecord = typeof AccountRecord.Type
+
+/**
+ * One field of an account read otherwise than it was sent (see {@link Account}).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountIssue = Schema.Struct({
+  /** The field as named on the wire: `rtp_account_score`, or `customFields.RENEWAL_DATE_C` in the typed view. */
+  field: Schema.String,
+  /** The value as received, as JSON text (at most 500 characters); absent when the field was missing. */
+  received: Schema.optional(Schema.String),
+  /** What was wrong, and what was read instead: `Expected number | a numeric string | null, actual "N/A"; read as 0 (not yet scored)`. */
+  note: Schema.String
 })
 
 /**
- * @see {@link Account}
+ * @see {@link AccountIssue}
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export type AccountIssue = typeof AccountIssue.Type
+
+/** The fields of an account as read: a record's, `name` absent when it could not be read. */
+const readFields = { ...recordFields, name: Schema.optional(Schema.String) }
+
+/** The account as delivered. */
+const AccountType = Schema.typeSchema(Schema.Struct({
+  ...readFields,
+  issues: Schema.optional(Schema.Array(AccountIssue)),
+  extra: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+}))
+
+/** A score that does not read: `0`, the reference's default ("not yet scored"). */
+const scoreFallback = defaultTo(0, "not yet scored")
+
+/** What each field but the identity (`rtp_aid`, `domain`) is read as when it does not match {@link AccountRecord}. */
+const fallbacks: { readonly [K in Exclude<keyof typeof recordFields, "rtp_aid" | "domain">]: FallbackOf } = {
+  externalId: decimalTextOrLeftOut,
+  name: decimalTextOrLeftOut,
+  rtp_account_score: scoreFallback,
+  rtp_journey_stage: defaultTo("", "not yet scored"),
+  rtp_advertising_activity_score: scoreFallback,
+  rtp_website_intent_score: scoreFallback,
+  rtp_g2_intent_score: scoreFallback,
+  rtp_bombora_intent_score: scoreFallback,
+  rtp_last_account_date: epochMillisAsIsoOrLeftOut,
+  customFields: () => leftOut
+}
+
+// Compiled once: every account of every page goes through it. A clean record takes the fast
+// path compiled from `AccountRecord` (see `internal/fastCodecs.ts`), errors named all at once.
+const readAccount = makeAccountReader<typeof AccountType.Type>({
+  fields: recordFields,
+  decodeClean: fastDecoder(AccountRecord, { errors: "all" }),
+  identity: ["rtp_aid", "domain"],
+  fallbacks,
+  account: AccountType,
+  annotate: (account, extra, issues) => ({
+    ...account,
+    ...(issues === undefined ? {} : { issues }),
+    ...(extra === undefined ? {} : { extra })
+  })
+})
+
+const encodeFields = Schema.encodeEither(Schema.Struct(readFields))
+
+/**
+ * One account, as the client reads it from a page of `GET /accounts` (decoding) and writes it back
+ * (encoding). Decoding fails only for a record without a usable `rtp_aid` or `domain`, or that is
+ * not an object. Any other field that does not match {@link AccountRecord} is read as its
+ * fallback and reported in `issues`:
+ *
+ * | field | sent as | read as |
+ * | --- | --- | --- |
+ * | `externalId`, `name` | a number | its decimal text (a whole number beyond 2^53, which JSON parsing may have rounded: absent) |
+ * | `externalId`, `name` | anything else but text (`name`: missing or `null` too) | absent |
+ * | a score | anything but a number or numeric text (`"N/A"`, `""`, `true`, an object) | `0`, Recotap's "not yet scored" |
+ * | `rtp_journey_stage` | anything but text | `""`, Recotap's "not yet scored" |
+ * | `rtp_last_account_date` | epoch milliseconds (number or integer text, at least 1e11) | that instant, as ISO 8601 text |
+ * | `rtp_last_account_date` | anything else but text | absent |
+ * | `customFields` | anything but an object (`[]`, text, a number) | absent |
+ *
+ * A field this schema does not name (e.g. a new `rtp_` field) is not an issue: it is kept, as
+ * received, in `extra`. A clean record has neither key. Encoding writes the fields as read, and
+ * those of `extra` back beside them; `issues` are not written (they describe the reading).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Account = Schema.transformOrFail(Schema.Unknown, AccountType, {
+  strict: true,
+  decode: (raw) => Either.mapLeft(readAccount(raw), (error) => error.issue),
+  encode: ({ extra, issues: _, ...fields }) =>
+    Either.match(encodeFields(fields), {
+      onLeft: (error) => ParseResult.fail(error.issue),
+      onRight: (encoded) => ParseResult.succeed(extra === undefined ? encoded : { ...encoded, ...extra })
+    })
+})
+
+/**
+ * The account as read: a record's fields (`name` absent when it could not be read), plus
+ * `issues`, present when a field was read otherwise than sent, and `extra`, present when the
+ * record had fields {@link AccountRecord} does not name (kept as received). See {@link Account}.
  *
  * @since 0.1.0
  * @category schemas
@@ -82,10 +203,10 @@ export const Account = Schema.Struct({
 export type Account = typeof Account.Type
 
 /**
- * An account of a page that could not be read, even tolerantly (e.g. `name: null`, no `rtp_aid`,
- * no `domain`, not an object). It does not fail its page: `accounts.list` and `accounts.pages`
- * return it in `malformed`, `accounts.sync` emits it as a `Malformed` event, and `accounts.stream`
- * skips it with a warning (or fails, with `onMalformed: "fail"`).
+ * An account of a page that could not be read: no usable `rtp_aid` or `domain` (missing, or not
+ * a non-blank string), or not an object. It does not fail its page: `accounts.list` and
+ * `accounts.pages` return it in `malformed`, `accounts.sync` emits it as a `Malformed` event, and
+ * `accounts.stream` skips it with a warning (or fails, with `onMalformed: "fail"`).
  *
  * @since 0.1.0
  * @category schemas
@@ -95,7 +216,7 @@ export const MalformedAccount = Schema.Struct({
   index: Schema.Number,
   /** The JSON value as received. */
   raw: Schema.Unknown,
-  /** Why it could not be read, naming the field, e.g. `name: Expected string, actual null`. */
+  /** Why it could not be read, naming the field, e.g. `rtp_aid: is missing`. */
   error: Schema.String
 })
 
@@ -107,11 +228,6 @@ export const MalformedAccount = Schema.Struct({
  */
 export type MalformedAccount = typeof MalformedAccount.Type
 
-// Compiled once: every account of every page goes through them. Every problem of an account is
-// named (`errors: "all"`), not only the first.
-// `decodeUnknownEither(Account, { errors: "all" })` with a fast path compiled from the schema
-// (see `internal/fastCodecs.ts`): the same accounts and the same errors, several times faster.
-const decodeAccountFast = fastDecoder(Account, { errors: "all" })
 const encodeAccount = Schema.encodeSync(Account)
 
 /** Why `raw` is not an account, naming the field (server text bounded). */
@@ -132,8 +248,10 @@ const AccountsWire = Schema.Struct({
 
 /**
  * One page of `GET /accounts`. The page's own fields are strict (`hasNextPage` must be there);
- * its accounts are decoded one by one with {@link Account}: those that pass are `data`, in order,
- * and those that do not are `malformed`, each with its index in the page.
+ * its accounts are read one by one with {@link Account}: those that can be read are `data`, in
+ * order (with their `issues`, if any), and those that cannot are `malformed`, each with its index
+ * in the page. Encoding gives the page back: the accounts as {@link Account} writes them, and the
+ * malformed records, as received, at their places.
  *
  * @since 0.1.0
  * @category schemas
@@ -142,7 +260,7 @@ export const Accounts = Schema.transform(
   AccountsWire,
   Schema.Struct({
     /** The accounts that could be read, in page order. */
-    data: Schema.Array(Schema.typeSchema(Account)),
+    data: Schema.Array(AccountType),
     /** The accounts that could not be read, in page order (usually none). */
     malformed: Schema.Array(MalformedAccount),
     /** Cursor for the next page. The live service keeps it set on the last page: page on `hasNextPage`. */
@@ -157,9 +275,9 @@ export const Accounts = Schema.transform(
       const data: Array<Account> = []
       const malformed: Array<MalformedAccount> = []
       items.forEach((raw, index) => {
-        const decoded = decodeAccountFast(raw)
-        if (Either.isRight(decoded)) data.push(decoded.right)
-        else malformed.push({ index, raw, error: malformedReason(raw, decoded.left) })
+        const read = readAccount(raw)
+        if (Either.isRight(read)) data.push(read.right)
+        else malformed.push({ index, raw, error: malformedReason(raw, read.left) })
       })
       return { data, malformed, ...page }
     },
@@ -246,7 +364,9 @@ export interface StreamAccountsOptions {
   /**
    * What to do with an account that cannot be read (see {@link MalformedAccount}): `"skip"` it
    * with one warning log line (the default), or `"fail"` the stream with a `TransportError`
-   * whose `reason` is `Decode`.
+   * whose `reason` is `Decode`. An account with odd fields is not one: it is delivered, with its
+   * `issues`, and logs nothing (the report rides on the account; a line per account could flood
+   * the logs should the service change a field's form for every account).
    */
   readonly onMalformed?: "skip" | "fail" | undefined
 }

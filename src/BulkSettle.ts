@@ -112,8 +112,8 @@ export interface SettleAccountsOptions extends SettleOptions, PushAccountsOption
  * - `Absent`: Recotap does not hold it: it is sent again.
  * - `Conflict`: Recotap holds another record under its key, so this item was not applied: it is
  *   sent again, and Recotap's answer to that is final (after a refusal: the refusal is final).
- * - `Unreadable`: a record under its key could not be read (or, for a pipeline, a listed item
- *   that could be it): it stays unknown.
+ * - `Unreadable`: a record under its key could not be read, or its name could not be (or, for a
+ *   pipeline, a listed item that could be it): it stays unknown.
  * - `ReadFailed`: the read failed: it stays unknown, to be read back next round.
  *
  * @since 0.1.0

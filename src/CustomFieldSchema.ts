@@ -9,9 +9,10 @@
  *   `options`), accepts those that exist as declared, and fails with {@link CustomFieldMismatch}
  *   naming each one that exists with another definition.
  * - `CustomFieldSchema.typed(declaration)` is a view of `RecotapCrm` whose accounts carry typed
- *   `customFields`, decoded by the declared schemas (an account with a value that does not decode
- *   is a `MalformedAccount`, like any unreadable account), and whose `push` and `update` take typed
- *   values, encoded by the schemas (a wrong value is `Invalid`, or a client `BadRequest`: not sent).
+ *   `customFields`, decoded by the declared schemas (a value that does not decode is left out and
+ *   reported in the account's `issues`, as `customFields.<KEY>`: the account is kept), and whose
+ *   `push` and `update` take typed values, encoded by the schemas (a wrong value is `Invalid`, or
+ *   a client `BadRequest`: not sent).
  *
  * The untyped API (`crm.accounts`, `Record<string, unknown>` values) stays as it is.
  *
@@ -61,6 +62,7 @@ import type { BulkResult } from "./Bulk.js"
 import { customFieldKey, type LabelType } from "./CustomField.js"
 import * as internal from "./internal/customFields.js"
 import * as typedAccounts from "./internal/typedAccounts.js"
+import { DateTimeUtcFromWire, FiniteNumberFromWire } from "./internal/wireValues.js"
 import { RecotapCrm } from "./RecotapCrm.js"
 import type { BadRequest, InvalidApiKey, MissingApiKey, NotFound, ReadError } from "./RecotapError.js"
 
@@ -151,23 +153,26 @@ export const multiLineText = (settings?: FieldSettings): Field<string, string> =
   makeField("multiLineText", Schema.String, settings)
 
 /**
- * A `number` field: a finite number.
+ * A `number` field: a finite number. Read from a number or from numeric text (`"125000"`,
+ * `" 12.5 "`); always sent as a number.
  *
  * @since 0.1.0
  * @category fields
  */
-export const number = (settings?: FieldSettings): Field<number, number> =>
-  makeField("number", Schema.Number.pipe(Schema.finite()), settings)
+export const number = (settings?: FieldSettings): Field<number, number | string> =>
+  makeField("number", FiniteNumberFromWire, settings)
 
 /**
- * A `date` field: a `DateTime.Utc` in your code, ISO 8601 text on the wire (any ISO 8601 form is
- * read, `2026-09-30` included; `2026-09-30T00:00:00.000Z` is sent).
+ * A `date` field: a `DateTime.Utc` in your code. Read from ISO 8601 text (a date-time, or a date
+ * alone: `2026-09-30`) or from epoch milliseconds (a number or integer text, at least 1e11 in
+ * magnitude: smaller numbers could as well be seconds); always sent as ISO 8601 text
+ * (`2026-09-30T00:00:00.000Z`).
  *
  * @since 0.1.0
  * @category fields
  */
-export const date = (settings?: FieldSettings): Field<DateTime.Utc, string> =>
-  makeField("date", Schema.DateTimeUtc, settings)
+export const date = (settings?: FieldSettings): Field<DateTime.Utc, string | number> =>
+  makeField("date", DateTimeUtcFromWire, settings)
 
 const checkOptions = (labelType: LabelType, options: ReadonlyArray<string>) => {
   if (options.length === 0 || options.some((option) => option.trim() === "")) {
@@ -430,7 +435,8 @@ export type EnsuredCustomFields = internal.EnsuredCustomFields
 
 /**
  * An account whose `customFields` hold the declared fields, decoded (always present: `{}` when
- * Recotap sent none; keys not declared are left out).
+ * Recotap sent none; keys not declared are left out). A declared value that does not decode is
+ * left out too, and reported in `issues` (`field: "customFields.<KEY>"`, the value as received).
  *
  * @since 0.1.0
  * @category models
@@ -438,8 +444,8 @@ export type EnsuredCustomFields = internal.EnsuredCustomFields
 export type TypedAccount<F extends Fields> = Omit<Account, "customFields"> & { readonly customFields: Values<F> }
 
 /**
- * One page of accounts with typed `customFields`; an account whose declared value does not decode
- * is in `malformed`.
+ * One page of accounts with typed `customFields`; `malformed` holds the records that could not be
+ * read at all (as received), as in the untyped page.
  *
  * @since 0.1.0
  * @category models
@@ -483,19 +489,19 @@ export interface TypedAccountUpdate<F extends Fields> {
  * @category models
  */
 export interface TypedAccountsApi<F extends Fields> {
-  /** One page; accounts whose declared values do not decode are in `malformed`, beside the unreadable ones. */
+  /** One page; a declared value that does not decode is left out of its account and reported in its `issues`. */
   readonly list: (params?: ListAccountsParams) => Effect.Effect<TypedAccounts<F>, ReadError>
   /** Every page from `params.cursor` (or the first) on, typed as `list`. */
   readonly pages: (params?: ListAccountsParams) => Stream.Stream<TypedAccounts<F>, ReadError>
   /**
-   * Every account; one that cannot be read, its declared values included, is skipped with a
-   * warning (the default) or fails the stream with a `Decode` `TransportError` (`onMalformed: "fail"`).
+   * Every account; one that cannot be read (see `MalformedAccount`) is skipped with a warning (the
+   * default) or fails the stream with a `Decode` `TransportError` (`onMalformed: "fail"`).
    */
   readonly stream: (
     params?: ListAccountsParams,
     options?: StreamAccountsOptions
   ) => Stream.Stream<TypedAccount<F>, ReadError>
-  /** A delta sync: `Changed` (typed), `Malformed` (a declared value that does not decode included), `Completed`. */
+  /** A delta sync: `Changed` (typed), `Malformed` (a record that cannot be read), `Completed`. */
   readonly sync: (params?: SyncAccountsParams) => Stream.Stream<TypedSyncEvent<F>, ReadError>
   /**
    * Pushes accounts with typed values, encoded by the declared schemas. An account whose values
@@ -527,12 +533,12 @@ export interface TypedCrm<F extends Fields> {
 
 /**
  * Reads an account's declared custom fields with their schemas: the account with typed
- * `customFields`, or why a declared value does not decode (`customFields.CONTRACT_VALUE_C: ...`).
- * For accounts from the untyped API, e.g. in an `AccountSyncJob` handler.
+ * `customFields`. A declared value that does not decode is left out and reported in the
+ * account's `issues` (`field: "customFields.CONTRACT_VALUE_C"`), after the issues it had. For
+ * accounts from the untyped API, e.g. in an `AccountSyncJob` handler.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
  * import * as CustomFieldSchema from "effect-recotap/CustomFieldSchema"
  *
  * const Fields = CustomFieldSchema.declare({ CONTRACT_VALUE_C: CustomFieldSchema.number() })
@@ -543,7 +549,9 @@ export interface TypedCrm<F extends Fields> {
  *   rtp_advertising_activity_score: 0, rtp_website_intent_score: 0, rtp_g2_intent_score: 0,
  *   rtp_bombora_intent_score: 0, customFields: { CONTRACT_VALUE_C: 125000 }
  * }
- * Effect.runSync(Effect.map(decode(account), (typed) => typed.customFields.CONTRACT_VALUE_C)) // 125000
+ * decode(account).customFields.CONTRACT_VALUE_C // 125000
+ * decode({ ...account, customFields: { CONTRACT_VALUE_C: "n/a" } }).issues
+ * // [{ field: "customFields.CONTRACT_VALUE_C", received: "\"n/a\"", note: "Expected number | a numeric string | null, actual \"n/a\"; left out" }]
  * ```
  *
  * @since 0.1.0

@@ -72,9 +72,10 @@ import type { ListSegmentsParams, Segment, Segments } from "./Segment.js"
  */
 export interface AccountsApi {
   /**
-   * One page of `GET /accounts`: the accounts that could be read in `data`, those that could not
-   * (even tolerantly) in `malformed`, with their index and raw JSON. Invalid parameters fail
-   * before anything is sent.
+   * One page of `GET /accounts`: the accounts in `data` (an odd field read as its fallback and
+   * reported in the account's `issues`), the records that could not be read at all (no usable
+   * `rtp_aid` or `domain`, or not an object) in `malformed`, with their index and raw JSON.
+   * Invalid parameters fail before anything is sent.
    */
   readonly list: (params?: ListAccountsParams) => Effect.Effect<Accounts, ReadError>
   /**
@@ -84,9 +85,10 @@ export interface AccountsApi {
    */
   readonly pages: (params?: ListAccountsParams) => Stream.Stream<Accounts, ReadError>
   /**
-   * Every account, page after page, one page fetched ahead (see `pages`). An account that cannot be read
-   * is skipped with one warning log line (`onMalformed: "skip"`, the default), or fails the stream
-   * with a `Decode` `TransportError` (`onMalformed: "fail"`).
+   * Every account, page after page, one page fetched ahead (see `pages`). An account with odd
+   * fields is delivered, its `issues` on it (no log line). A record that cannot be read is skipped
+   * with one warning log line (`onMalformed: "skip"`, the default), or fails the stream with a
+   * `Decode` `TransportError` (`onMalformed: "fail"`).
    */
   readonly stream: (params?: ListAccountsParams, options?: StreamAccountsOptions) => Stream.Stream<Account, ReadError>
   /**

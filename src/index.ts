@@ -12,6 +12,7 @@
 export {
   Account,
   AccountInput,
+  AccountIssue,
   AccountPushResult,
   type AccountRef,
   Accounts,

@@ -376,7 +376,7 @@ describe("AccountSyncJob.runOnce: accounts that cannot be read", () => {
       }
       syncs++
       return envelope({
-        data: [account(1), { ...account(2), name: null }, account(3)],
+        data: [account(1), { ...account(2), domain: null }, account(3)],
         nextCursor: "p2",
         hasNextPage: true,
         syncTimestamp: syncs === 1 ? T1 : T2
@@ -399,8 +399,8 @@ describe("AccountSyncJob.runOnce: accounts that cannot be read", () => {
       }
       const run = yield* AccountSyncJob.runOnce(options)
       expect(events).toEqual(["company1.com", "malformed #1", "company3.com", "company4.com"])
-      expect(records[0]).toMatchObject({ index: 1, raw: { ...account(2), name: null } })
-      expect(records[0]!.error).toContain("name")
+      expect(records[0]).toMatchObject({ index: 1, raw: { ...account(2), domain: null } })
+      expect(records[0]!.error).toContain("domain")
       expect(run).toMatchObject({ changed: 3, malformed: 1 })
       expect(yield* stored()).toEqual(Option.some(T1))
 
@@ -438,7 +438,7 @@ describe("AccountSyncJob.runOnce: accounts that cannot be read", () => {
       expect(warnings).toHaveLength(1)
       expect(warnings[0]!.message).toContain("skipped an account that could not be read")
       expect(warnings[0]!.message).toContain(`account #1 of its page (rtp_aid "${account(2).rtp_aid}"`)
-      expect(warnings[0]!.message).toContain("name")
+      expect(warnings[0]!.message).toContain("domain")
     }).pipe(Effect.provide(Layer.mergeAll(layer, KeyValueStore.layerMemory, logs.layer)))
   })
 

@@ -174,13 +174,13 @@ describe("accounts.list", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("an account of the wrong shape is reported malformed, naming the field; a page of the wrong shape is a Decode TransportError", () => {
-    const { layer } = crmWith(() => page([{ ...account(1), rtp_account_score: "high" }]))
+  it.effect("an account without its rtp_aid is reported malformed, naming the field; a page of the wrong shape is a Decode TransportError", () => {
+    const { layer } = crmWith(() => page([{ ...account(1), rtp_aid: " " }]))
     const broken = crmWith(() => envelope({ data: [account(1)], nextCursor: null }))
     return Effect.gen(function*() {
       const result = yield* list().pipe(Effect.provide(layer))
       expect(result.data).toEqual([])
-      expect(result.malformed[0]).toMatchObject({ index: 0, error: expect.stringContaining("rtp_account_score") })
+      expect(result.malformed[0]).toMatchObject({ index: 0, error: "rtp_aid: must not be empty" })
       const error = yield* Effect.flip(list()).pipe(Effect.provide(broken.layer))
       expect(error).toMatchObject({ _tag: "TransportError", reason: "Decode" })
       expect(error.message).toContain("hasNextPage")

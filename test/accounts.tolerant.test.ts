@@ -1,7 +1,9 @@
 /**
  * One odd record does not stop a sync: each account of a page is decoded on its own, tolerantly
- * where the meaning is clear; one that still cannot be read is reported, never dropped silently,
- * and never fails its page.
+ * where the meaning is clear; an odd field is read as its fallback and reported on the account;
+ * only a record without a usable rtp_aid or domain (or not an object) cannot be read, and it is
+ * reported, never dropped silently, and never fails its page. (Every odd field, one by one:
+ * `accounts.oddFields.test.ts`.)
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
@@ -21,7 +23,7 @@ const without = (record: Record<string, unknown>, key: string) => {
   return rest
 }
 
-/** The first page: good accounts, accounts that read tolerantly, and accounts that cannot be read. */
+/** The first page: good accounts, accounts that read tolerantly or with issues, and accounts that cannot be read. */
 const odd: ReadonlyArray<unknown> = [
   account(0),
   { ...account(1), name: null },
@@ -41,9 +43,12 @@ const odd: ReadonlyArray<unknown> = [
   account(8)
 ]
 
+const { name: _name, ...nameless } = account(1)
+
 /** What the first page's readable accounts decode to, in page order. */
 const readable: ReadonlyArray<Account> = [
   account(0),
+  { ...nameless, issues: [{ field: "name", received: "null", note: "Expected string, actual null; left out" }] },
   {
     name: "Company 2",
     domain: "company2.com",
@@ -56,14 +61,21 @@ const readable: ReadonlyArray<Account> = [
     rtp_bombora_intent_score: 4
   },
   { ...account(3), rtp_account_score: 42, rtp_website_intent_score: 7.5 },
+  {
+    ...account(5),
+    rtp_account_score: 0,
+    issues: [{
+      field: "rtp_account_score",
+      received: "\"high\"",
+      note: "Expected number | a numeric string | null, actual \"high\"; read as 0 (not yet scored)"
+    }]
+  },
   account(8)
 ]
 
 /** The first page's unreadable accounts: index, and what their error must name. */
 const unreadable: ReadonlyArray<readonly [number, string]> = [
-  [1, "name"],
   [4, "rtp_aid"],
-  [5, "rtp_account_score"],
   [6, "domain"],
   [7, "object"]
 ]
@@ -87,17 +99,17 @@ describe("accounts.list reads each account on its own", () => {
       const page = yield* crm.accounts.list()
       expect(page.data).toEqual(readable)
       // Optional fields sent as null are absent, not null.
-      expect(Object.keys(page.data[1]!)).not.toContain("externalId")
-      expect(Object.keys(page.data[1]!)).not.toContain("customFields")
-      expect(Object.keys(page.data[1]!)).not.toContain("rtp_last_account_date")
+      expect(Object.keys(page.data[2]!)).not.toContain("externalId")
+      expect(Object.keys(page.data[2]!)).not.toContain("customFields")
+      expect(Object.keys(page.data[2]!)).not.toContain("rtp_last_account_date")
       expect(page.malformed.map((m) => m.index)).toEqual(unreadable.map(([index]) => index))
       for (const [index, field] of unreadable) {
         const record = page.malformed.find((m) => m.index === index)!
         expect(record.raw).toEqual(odd[index])
         expect(record.error).toContain(field)
       }
-      expect(page.malformed.find((m) => m.index === 1)!.error).toBe("name: Expected string, actual null")
       expect(page.malformed.find((m) => m.index === 4)!.error).toBe("rtp_aid: is missing")
+      expect(page.malformed.find((m) => m.index === 6)!.error).toBe("domain: is missing")
       expect(page.data.length + page.malformed.length).toBe(odd.length)
       expect(page.syncTimestamp).toBeUndefined()
       expect(page.nextCursor).toBe("p2")
@@ -105,16 +117,14 @@ describe("accounts.list reads each account on its own", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("every problem of an account is named, not only the first", () => {
+  it.effect("a record is malformed for its identity alone, and every problem of it is named", () => {
     const { layer } = crmWith(() =>
       envelope({ data: [{ name: "acme", rtp_account_score: "n/a" }], hasNextPage: false })
     )
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const [record] = (yield* crm.accounts.list()).malformed
-      expect(record?.error).toContain("domain: is missing")
-      expect(record?.error).toContain("rtp_aid: is missing")
-      expect(record?.error).toContain("rtp_account_score")
+      expect(record?.error).toBe("rtp_aid: is missing; domain: is missing")
     }).pipe(Effect.provide(layer))
   })
 
@@ -175,10 +185,9 @@ describe("accounts.stream with accounts that cannot be read", () => {
         expect(warnings[i]).toContain(`#${index} `)
         expect(warnings[i]).toContain(field)
       })
-      expect(warnings[1]).toContain("company4.com") // no rtp_aid: named by its domain
-      expect(warnings[3]).toContain(account(6).rtp_aid) // no domain: named by its rtp_aid
-      expect(warnings[0]).toContain(account(1).rtp_aid)
-      expect(warnings[0]).toContain("company1.com")
+      expect(warnings[0]).toContain("company4.com") // no rtp_aid: named by its domain
+      expect(warnings[0]).not.toContain("rtp_aid \"")
+      expect(warnings[1]).toContain(account(6).rtp_aid) // no domain: named by its rtp_aid
     }).pipe(Effect.provide(Layer.merge(layer, logger.layer)))
   })
 
@@ -202,10 +211,10 @@ describe("accounts.stream with accounts that cannot be read", () => {
         )
       )
       expect(error).toMatchObject({ _tag: "TransportError", reason: "Decode", method: "GET" })
-      expect(error.message).toContain("#1 ")
-      expect(error.message).toContain("name: Expected string, actual null")
-      expect(error.message).toContain(account(1).rtp_aid)
-      expect(seen).toEqual([account(0).rtp_aid])
+      expect(error.message).toContain("#4 ")
+      expect(error.message).toContain("rtp_aid: is missing")
+      expect(error.message).toContain("company4.com")
+      expect(seen).toEqual([0, 1, 2, 3].map((n) => account(n).rtp_aid))
       expect(sent).toHaveLength(1)
     }).pipe(Effect.provide(layer))
   })
@@ -237,11 +246,11 @@ describe("accounts.sync with accounts that cannot be read", () => {
       const events = yield* collect(crm.accounts.sync({ lastSync: new Date("2026-04-01T00:00:00Z") }))
       expect(changedOrMalformed(events)).toEqual([
         account(0).rtp_aid,
-        "malformed #1",
+        account(1).rtp_aid,
         account(2).rtp_aid,
         account(3).rtp_aid,
         "malformed #4",
-        "malformed #5",
+        account(5).rtp_aid,
         "malformed #6",
         "malformed #7",
         account(8).rtp_aid,

@@ -160,7 +160,7 @@ describe("customFields.ensure", () => {
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 })
 
-/** Accounts seeded with custom values as Recotap stores them: the third one's value does not decode. */
+/** Accounts seeded with custom values as Recotap stores them: the third and fourth ones' values do not decode. */
 const seedAccounts = (sim: RecotapSimulator["Type"]) => {
   seedFields(sim)
   sim.seedAccounts([
@@ -178,57 +178,72 @@ const seedAccounts = (sim: RecotapSimulator["Type"]) => {
       }
     },
     { name: "Globex", domain: "globex.com", externalId: "crm-2", customFields: { RENEWAL_DATE_C: "2027-01-15" } },
-    { name: "Initech", domain: "initech.com", externalId: "crm-3", customFields: { CONTRACT_VALUE_C: "a lot" } },
+    {
+      name: "Initech",
+      domain: "initech.com",
+      externalId: "crm-3",
+      customFields: { CONTRACT_VALUE_C: "a lot", NOTES_C: "kept" }
+    },
     { name: "Umbrella", domain: "umbrella.com", externalId: "crm-4", customFields: { DEAL_SOURCE_C: "Partner" } },
     { name: "Hooli", domain: "hooli.com", externalId: "crm-5" }
   ])
 }
 
+const ALL = ["acme.com", "globex.com", "initech.com", "umbrella.com", "hooli.com"]
+
+/** What the third and fourth accounts report. */
+const initechIssue = {
+  field: "customFields.CONTRACT_VALUE_C",
+  received: "\"a lot\"",
+  note: "Expected number | a numeric string | null, actual \"a lot\"; left out"
+}
+const umbrellaIssue = {
+  field: "customFields.DEAL_SOURCE_C",
+  received: "\"Partner\"",
+  note: "Expected \"Inbound\" | \"Outbound\" | null, actual \"Partner\"; left out"
+}
+
 describe("typed reads", () => {
-  it.effect("list decodes declared values (numbers, selections, dates); a bad value is malformed, at its index", () =>
+  it.effect("list decodes declared values (numbers, selections, dates); a bad value is left out of its account and reported", () =>
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
       seedAccounts(sim)
       const crm = yield* CustomFieldSchema.typed(Fields)
       const page = yield* crm.accounts.list()
-      expect(page.data.map((a) => a.domain)).toEqual(["acme.com", "globex.com", "hooli.com"])
-      const [acme, globex, hooli] = page.data
+      expect(page.data.map((a) => a.domain)).toEqual(ALL)
+      const [acme, globex, initech, umbrella, hooli] = page.data
       expect(acme?.customFields).toEqual({
         CONTRACT_VALUE_C: 125000,
         DEAL_SOURCE_C: "Inbound",
         REGIONS_C: ["EMEA", "APAC"],
         RENEWAL_DATE_C: DateTime.unsafeMake("2026-09-30T00:00:00.000Z")
       })
+      expect(acme).not.toHaveProperty("issues")
       expect(globex?.customFields.RENEWAL_DATE_C).toEqual(DateTime.unsafeMake("2027-01-15T00:00:00.000Z"))
+      expect(initech?.customFields).toEqual({ NOTES_C: "kept" })
+      expect(initech?.issues).toEqual([initechIssue])
+      expect(umbrella?.customFields).toEqual({})
+      expect(umbrella?.issues).toEqual([umbrellaIssue])
       expect(hooli?.customFields).toEqual({})
-      expect(page.malformed.map((m) => [m.index, m.error])).toEqual([
-        [2, "customFields.CONTRACT_VALUE_C: Expected number | null, actual \"a lot\""],
-        [3, "customFields.DEAL_SOURCE_C: Expected \"Inbound\" | \"Outbound\" | null, actual \"Partner\""]
-      ])
-      expect(page.malformed[0]?.raw).toMatchObject({ domain: "initech.com" })
+      expect(page.malformed).toEqual([])
       expectTypeOf(acme!.customFields.CONTRACT_VALUE_C).toEqualTypeOf<number | undefined>()
       expectTypeOf(acme!.customFields.DEAL_SOURCE_C).toEqualTypeOf<"Inbound" | "Outbound" | undefined>()
       expectTypeOf(acme!.customFields.RENEWAL_DATE_C).toEqualTypeOf<DateTime.Utc | undefined>()
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 
-  it.effect("stream skips a malformed account with a warning, or fails with onMalformed: \"fail\"", () =>
+  it.effect("stream delivers every account, a bad value left out and reported, even with onMalformed: \"fail\"", () =>
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
       seedAccounts(sim)
       const crm = yield* CustomFieldSchema.typed(Fields)
-      const all = yield* Stream.runCollect(crm.accounts.stream({ limit: 2 }))
-      expect(Chunk.toReadonlyArray(all).map((a) => a.domain)).toEqual(["acme.com", "globex.com", "hooli.com"])
-      const seen: Array<string> = []
-      const error = yield* crm.accounts.stream({ limit: 2 }, { onMalformed: "fail" }).pipe(
-        Stream.runForEach((a) => Effect.sync(() => seen.push(a.domain))),
-        Effect.flip
-      )
-      expect(seen).toEqual(["acme.com", "globex.com"])
-      expect(error).toMatchObject({ _tag: "TransportError", reason: "Decode" })
-      expect(error.message).toContain("customFields.CONTRACT_VALUE_C")
+      for (const options of [{}, { onMalformed: "fail" as const }]) {
+        const all = Chunk.toReadonlyArray(yield* Stream.runCollect(crm.accounts.stream({ limit: 2 }, options)))
+        expect(all.map((a) => a.domain)).toEqual(ALL)
+        expect(all.map((a) => a.issues)).toEqual([undefined, undefined, [initechIssue], [umbrellaIssue], undefined])
+      }
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 
-  it.effect("sync emits typed Changed and Malformed events in page order, then Completed with the counts", () =>
+  it.effect("sync emits every account as a typed Changed event in page order, then Completed with the counts", () =>
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator
       seedAccounts(sim)
@@ -238,8 +253,9 @@ describe("typed reads", () => {
         events.map((e) =>
           e._tag === "Changed" ? e.account.domain : e._tag === "Malformed" ? `!${e.record.index}` : e._tag
         )
-      ).toEqual(["acme.com", "globex.com", "!0", "!1", "hooli.com", "Completed"])
-      expect(events.at(-1)).toMatchObject({ _tag: "Completed", changed: 3, malformed: 2 })
+      ).toEqual([...ALL, "Completed"])
+      expect(events[2]).toMatchObject({ _tag: "Changed", account: { issues: [initechIssue] } })
+      expect(events.at(-1)).toMatchObject({ _tag: "Completed", changed: 5, malformed: 0 })
     }).pipe(Effect.provide(RecotapSimulator.layerCrm())))
 })
 

@@ -12,6 +12,7 @@ describe("the package root", () => {
       "API_KEY_CONFIG_NAME",
       "Account",
       "AccountInput",
+      "AccountIssue",
       "AccountPushResult",
       "AccountSyncJob",
       "AccountUpdate",

@@ -196,7 +196,7 @@ export const readAccount = (raw: unknown): Option.Option<Account> =>
     onRight: (page) => Option.fromNullable(page.data[0])
   })
 
-/** `account #3 of its page (rtp_aid "…", domain "…"): name: Expected string, actual null` */
+/** `account #3 of its page (domain "…"): rtp_aid: is missing` */
 export const describeMalformed = (record: MalformedAccount): string => {
   const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
     ? record.raw as Record<string, unknown>

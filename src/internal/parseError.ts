@@ -4,6 +4,10 @@ import type { Violation } from "../RecotapError.js"
 
 interface Issue {
   readonly _tag: string
+  /** The first step of the path (a struct's key), if any. */
+  readonly key: PropertyKey | undefined
+  /** The rest of the path, joined with `.`. */
+  readonly under: string
   readonly path: string
   readonly message: string
 }
@@ -18,6 +22,8 @@ const expected = /^Expected (.+), actual (.+)$/s
 const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> => {
   const all = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
     _tag: issue._tag,
+    key: issue.path[0],
+    under: issue.path.slice(1).map(String).join("."),
     path: issue.path.map(String).join("."),
     message: issue.message
   }))
@@ -33,9 +39,12 @@ const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> => {
     const previous = merged.find((m) => m.path === issue.path && expected.test(m.message))
     const previousMatch = previous === undefined ? null : expected.exec(previous.message)
     if (match !== null && previous !== undefined && previousMatch !== null && previousMatch[2] === match[2]) {
-      merged[merged.indexOf(previous)] = {
-        ...previous,
-        message: `Expected ${previousMatch[1]} | ${match[1]}, actual ${match[2]}`
+      // The same alternative twice (two members of a union with the same type) is said once.
+      if (!previousMatch[1]!.split(" | ").includes(match[1]!)) {
+        merged[merged.indexOf(previous)] = {
+          ...previous,
+          message: `Expected ${previousMatch[1]} | ${match[1]}, actual ${match[2]}`
+        }
       }
     } else {
       merged.push(issue)
@@ -51,6 +60,23 @@ export const describeParseError = (error: ParseResult.ParseError, max = 3): stri
     issue
   ) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
   return issues.length > max ? `${shown.join("; ")}; and ${issues.length - max} more` : shown.join("; ")
+}
+
+/**
+ * The problems of a struct's failure by key, each said without the key:
+ * `{ "REGIONS_C" => "1: Expected \"EMEA\" | \"AMER\", actual \"Mars\"" }`. Problems of the whole
+ * value (no key) are left out.
+ */
+export const problemsByKey = (error: ParseResult.ParseError): ReadonlyMap<PropertyKey, string> => {
+  const byKey = new Map<PropertyKey, Array<string>>()
+  for (const issue of issuesOf(error)) {
+    if (issue.key === undefined) continue
+    const said = issue.under === "" ? issue.message : `${issue.under}: ${issue.message}`
+    const known = byKey.get(issue.key)
+    if (known === undefined) byKey.set(issue.key, [said])
+    else known.push(said)
+  }
+  return new Map([...byKey].map(([key, said]) => [key, said.join("; ")]))
 }
 
 /** Schema failures as the API's validation violations: `{ property: "accounts.3.domain", constraints }`. */

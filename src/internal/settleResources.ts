@@ -79,7 +79,9 @@ const readFailed = <A>(items: ReadonlyArray<A>, error: TransportError): Readonly
 const nameKey = (name: string) => name.trim().replace(/\s+/g, " ").toLowerCase()
 
 const describeAccount = (account: Account) =>
-  `rtp_aid ${account.rtp_aid}, domain ${account.domain}, name ${JSON.stringify(account.name)}` +
+  `rtp_aid ${account.rtp_aid}, domain ${account.domain}, name ${
+    account.name === undefined ? "unreadable" : JSON.stringify(account.name)
+  }` +
   (account.externalId === undefined ? "" : `, externalId ${JSON.stringify(account.externalId)}`)
 
 /** What was read back: the accounts under the keys asked for, and records under them that could not be read. */
@@ -122,7 +124,8 @@ const judgeAccount = (input: AccountInput, held: Held, idIsKey: boolean): Verdic
   const sameId = (account: Account) =>
     id === undefined || account.externalId === id || (!idIsKey && account.externalId === undefined)
   const ours = held.accounts.find((account) =>
-    sameDomain(account) && sameId(account) && nameKey(account.name) === nameKey(input.name)
+    sameDomain(account) && sameId(account) && account.name !== undefined &&
+    nameKey(account.name) === nameKey(input.name)
   )
   if (ours !== undefined) return { found: "Applied", detail: `read back: Recotap holds ${describeAccount(ours)}` }
   const unreadable = held.malformed.find((raw) =>
@@ -131,6 +134,10 @@ const judgeAccount = (input: AccountInput, held: Held, idIsKey: boolean): Verdic
   )
   if (unreadable !== undefined) {
     return { found: "Unreadable", detail: "Recotap holds an account under its key that could not be read" }
+  }
+  // Its name could not be read (see `Account.issues`): whether it is ours cannot be told.
+  if (held.accounts.some((account) => sameDomain(account) && sameId(account) && account.name === undefined)) {
+    return { found: "Unreadable", detail: "Recotap holds an account under its key whose name could not be read" }
   }
   const other = held.accounts.find((account) =>
     sameDomain(account) || (idIsKey && id !== undefined && account.externalId === id)

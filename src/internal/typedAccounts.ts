@@ -10,11 +10,11 @@ import * as Stream from "effect/Stream"
 import type {
   Account,
   AccountInput,
+  AccountIssue,
   AccountPushResult,
   AccountRef,
   Accounts,
   ListAccountsParams,
-  MalformedAccount,
   StreamAccountsOptions,
   SyncAccountsParams
 } from "../Account.js"
@@ -32,17 +32,39 @@ import type {
 } from "../CustomFieldSchema.js"
 import type { RecotapCrmService } from "../RecotapCrm.js"
 import { BadRequest, type InvalidApiKey, type MissingApiKey, type ReadError } from "../RecotapError.js"
+import { issueOf } from "./accountReader.js"
 import { accountsOf, syncOf } from "./accounts.js"
-import { truncate } from "./envelope.js"
-import { describeParseError, toViolations } from "./parseError.js"
+import { describeParseError, problemsByKey, toViolations } from "./parseError.js"
 
+/**
+ * An account with its declared custom fields decoded. A declared value that does not decode is
+ * left out and reported in `issues` (`customFields.CONTRACT_VALUE_C`); the account is kept.
+ */
 export const decodeAccount = <F extends Fields>(declaration: Declaration<F>) => {
-  const decode = Schema.decodeUnknownEither(Schema.Struct({ customFields: declaration.schema }), { errors: "all" })
-  return (account: Account): Either.Either<TypedAccount<F>, ParseResult.ParseError> =>
-    Either.map(
-      decode({ customFields: account.customFields ?? {} }),
-      ({ customFields }) => ({ ...account, customFields })
-    )
+  const decode = Schema.decodeUnknownEither(declaration.schema, { errors: "all" })
+  return (account: Account): TypedAccount<F> => {
+    const values = account.customFields ?? {}
+    let result = decode(values)
+    if (Either.isRight(result)) return { ...account, customFields: result.right }
+    // The values that do not decode are left out, one pass at a time, until the rest decodes.
+    const issues: Array<AccountIssue> = [...(account.issues ?? [])]
+    let kept: Readonly<Record<string, unknown>> = values
+    while (Either.isLeft(result)) {
+      const problems = problemsByKey(result.left)
+      const failing = Object.keys(kept).filter((key) => problems.has(key))
+      if (failing.length === 0) {
+        // Not one value to blame (cannot happen for a declaration's struct): none is claimed.
+        issues.push(issueOf("customFields", undefined, `${describeParseError(result.left)}; left out`))
+        return { ...account, customFields: {}, issues }
+      }
+      for (const key of failing) {
+        issues.push(issueOf(`customFields.${key}`, kept[key], `${problems.get(key)}; left out`))
+      }
+      kept = Object.fromEntries(Object.entries(kept).filter(([key]) => !problems.has(key)))
+      result = decode(kept)
+    }
+    return { ...account, customFields: result.right, issues }
+  }
 }
 
 export const encodeAccountInput = <F extends Fields>(declaration: Declaration<F>) => {
@@ -64,28 +86,10 @@ const encodeValues = <F extends Fields>(declaration: Declaration<F>) => {
     Either.map(encode({ customFields: values }), (encoded) => encoded.customFields)
 }
 
-/** A page with typed accounts: an account whose declared values do not decode moves to `malformed`, at its place. */
-const typePage = <F extends Fields>(decode: ReturnType<typeof decodeAccount<F>>) => (page: Accounts) => {
-  if (page.data.length === 0) return { ...page, data: [] } as TypedAccounts<F>
-  const data: Array<TypedAccount<F>> = []
-  const malformed: Array<MalformedAccount> = []
-  const unreadable = new Set(page.malformed.map((record) => record.index))
-  let position = 0
-  for (const account of page.data) {
-    while (unreadable.has(position)) position++
-    const decoded = decode(account)
-    if (Either.isRight(decoded)) data.push(decoded.right)
-    else malformed.push({ index: position, raw: account, error: truncate(describeParseError(decoded.left)) })
-    position++
-  }
-  return {
-    ...page,
-    data,
-    malformed: malformed.length === 0 ?
-      page.malformed :
-      [...page.malformed, ...malformed].sort((a, b) => a.index - b.index)
-  } as TypedAccounts<F>
-}
+/** A page with typed accounts (the records that could not be read stay as they are). */
+const typePage =
+  <F extends Fields>(decode: ReturnType<typeof decodeAccount<F>>) => (page: Accounts): TypedAccounts<F> =>
+    page.data.length === 0 ? { ...page, data: [] } : { ...page, data: page.data.map(decode) }
 
 const refPath = (ref: AccountRef): string => {
   const id: unknown = typeof ref !== "object" || ref === null
