@@ -291,3 +291,11 @@ export const networkFailure = (...codes: ReadonlyArray<string>): Error => {
   }
   return new TypeError("fetch failed", cause === undefined ? {} : { cause })
 }
+
+// --- The simulator's profiles ---
+
+/** The simulator's profiles: the simulator-backed tests of sync, settle and route-not-found run under each. */
+export const SIM_PROFILES = ["reference", "observed"] as const
+
+/** Moves the simulator's clock past its read lag, as a user waits before reading a write back (no-op without lag). */
+export const pastReadLag = (sim: Simulator): void => void sim.advance(`${sim.readLagMillis} millis`)

@@ -11,7 +11,7 @@ import * as Layer from "effect/Layer"
 import { RecotapConfig, type RecotapConfigOptions, RecotapCrm } from "../src/index.js"
 import { BASE_URLS, SANDBOX_BASE_URL } from "../src/RecotapConfig.js"
 import { RecotapSimulator, SIMULATOR_ORIGIN } from "../src/simulator/index.js"
-import { crmWith, envelope, errorEnvelope, json } from "./helpers.js"
+import { crmWith, envelope, errorEnvelope, json, SIM_PROFILES } from "./helpers.js"
 
 const withEnv = (env: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromJson(env))
 
@@ -250,18 +250,21 @@ describe("a wrong base URL is told apart from a missing account", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("against the simulator: a CRM client pointed at an External workspace", () =>
-    Effect.gen(function*() {
-      const crm = yield* RecotapCrm
-      const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
-      expect(error).toMatchObject({ _tag: "TransportError", reason: "RouteNotFound", status: 404 })
-      expect(error.message).toContain("revision: \"external\"")
-    }).pipe(
-      Effect.provide(RecotapSimulator.layerCrm({
-        revision: "external",
-        config: { revision: "crm", baseUrl: `${SIMULATOR_ORIGIN}/api/v1/crm`, retry: { maxRetries: 0 } }
-      }))
-    ))
+  for (const profile of SIM_PROFILES) {
+    it.effect(`against the simulator (${profile} profile): a CRM client pointed at an External workspace`, () =>
+      Effect.gen(function*() {
+        const crm = yield* RecotapCrm
+        const error = yield* Effect.flip(crm.accounts.update({ externalId: "crm-1" }, { customFields: {} }))
+        expect(error).toMatchObject({ _tag: "TransportError", reason: "RouteNotFound", status: 404 })
+        expect(error.message).toContain("revision: \"external\"")
+      }).pipe(
+        Effect.provide(RecotapSimulator.layerCrm({
+          profile,
+          revision: "external",
+          config: { revision: "crm", baseUrl: `${SIMULATOR_ORIGIN}/api/v1/crm`, retry: { maxRetries: 0 } }
+        }))
+      ))
+  }
 })
 
 describe("accounts.push per revision", () => {
