@@ -259,8 +259,18 @@ export const settle = <I, R>(
               return applied(track, verdict.detail)
             case "Absent":
             case "Conflict":
-              // Read back after a refusal: Recotap does not hold it as sent, so the refusal stands.
-              if (track.last?._tag === "Rejected") return finalize(track, track.last)
+              if (track.last?._tag === "Rejected") {
+                // Refused after a send whose answer was lost: "absent" may be the service's read
+                // model lagging behind that send, so it proves nothing; it is read again next
+                // round, and stays unknown if it never shows. Another record under its key does
+                // prove the refusal.
+                if (verdict.found === "Absent" && track.inDoubt) {
+                  track.reason = `sent again after an unknown outcome and refused (${track.last.status}: ` +
+                    `${track.last.error}), and not found by a read-back, which may lag behind the earlier send`
+                  return
+                }
+                return finalize(track, track.last)
+              }
               if (verdict.found === "Conflict") {
                 // Another record holds its key: this item was not applied, and cannot be later.
                 track.inDoubt = false
