@@ -31,18 +31,10 @@ import { truncate } from "./internal/envelope.js"
 import { fastDecoder } from "./internal/fastCodecs.js"
 import { CustomFieldValues, DateInput, Domains, Limit, NonBlankString } from "./internal/params.js"
 import { describeParseError } from "./internal/parseError.js"
-import { epochMillis, NumericString } from "./internal/wireValues.js"
+import { NumericString } from "./internal/wireValues.js"
 
 /** An `rtp_` score: a number or numeric text; missing or `null` is `0` ("not yet scored"). */
 const score = Schema.optionalWith(Schema.Union(Schema.Number, NumericString), { default: () => 0, nullable: true })
-
-/** Date text: anything but epoch milliseconds, which are read (and reported) by the fallback. */
-const DateText = Schema.String.pipe(
-  Schema.filter((text) =>
-    epochMillis(text) === undefined ||
-    `Expected date text (not epoch milliseconds), actual ${JSON.stringify(text)}`
-  )
-)
 
 /** The fields of an account record as the reference describes them. */
 const recordFields = {
@@ -67,7 +59,7 @@ const recordFields = {
   /** Intent from Bombora. */
   rtp_bombora_intent_score: score,
   /** When Recotap last updated this account, as the text the server sent (absent if missing or `null`). */
-  rtp_last_account_date: Schema.optionalWith(DateText, { nullable: true }),
+  rtp_last_account_date: Schema.optionalWith(Schema.String, { nullable: true }),
   /** Custom-field key → value (values may be `null`); present when the service sends it (and not `null`). */
   customFields: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { nullable: true })
 }
@@ -76,7 +68,7 @@ const recordFields = {
  * An account record exactly as the reference describes it, and the one specification of what
  * is valid: a record it decodes is read on the fast path, with no `issues`; for any other record,
  * each field is checked by its own schema here. `rtp_aid` and `domain` must be non-blank text;
- * `rtp_last_account_date` any text but epoch milliseconds; fields it does not name are dropped
+ * `rtp_last_account_date` any text (kept as sent); fields it does not name are dropped
  * (the client keeps them in `extra`).
  *
  * @since 0.1.0
@@ -171,7 +163,7 @@ const encodeFields = Schema.encodeEither(Schema.Struct(readFields))
  * | `externalId`, `name` | anything else but text (`name`: missing or `null` too) | absent |
  * | a score | anything but a number or numeric text (`"N/A"`, `""`, `true`, an object) | `0`, Recotap's "not yet scored" |
  * | `rtp_journey_stage` | anything but text | `""`, Recotap's "not yet scored" |
- * | `rtp_last_account_date` | epoch milliseconds (number or integer text, at least 1e11) | that instant, as ISO 8601 text |
+ * | `rtp_last_account_date` | epoch milliseconds (a number of at least 1e11) | that instant, as ISO 8601 text |
  * | `rtp_last_account_date` | anything else but text | absent |
  * | `customFields` | anything but an object (`[]`, text, a number) | absent |
  *

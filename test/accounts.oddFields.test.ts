@@ -133,14 +133,6 @@ const rows: ReadonlyArray<Row> = [
     note: `Expected string | null, actual ${EPOCH}; read as epoch milliseconds: ${EPOCH_ISO}`
   },
   {
-    name: "rtp_last_account_date as epoch milliseconds in text",
-    field: "rtp_last_account_date",
-    sent: String(EPOCH),
-    read: EPOCH_ISO,
-    note:
-      `Expected date text (not epoch milliseconds) | null, actual "${EPOCH}"; read as epoch milliseconds: ${EPOCH_ISO}`
-  },
-  {
     name: "rtp_last_account_date as a number that could be seconds",
     field: "rtp_last_account_date",
     sent: 1_777_539_600,
@@ -301,6 +293,16 @@ describe("every odd field is read as its fallback and reported, never costing th
       }
       expect(page.malformed).toEqual([])
     }).pipe(Effect.provide(layer))
+  })
+})
+
+describe("rtp_last_account_date sent as text", () => {
+  it("is kept as the text sent, whatever its form, epoch milliseconds in text included: text is the field's type", () => {
+    for (const text of [String(EPOCH), "2026-06-04T17:40:21Z", "30/04/2026"]) {
+      const read = Schema.decodeUnknownSync(AccountSchema)({ ...account(1), rtp_last_account_date: text })
+      expect(read.rtp_last_account_date).toBe(text)
+      expect(read.issues).toBeUndefined()
+    }
   })
 })
 

@@ -615,7 +615,7 @@ for (const profile of SIM_PROFILES) {
             sim.failItems("POST /accounts", () => "Account with externalId 'crm-1' already exists")
             const result = yield* drive(BulkSettle.settleAccountPush([account(1)], options))
 
-            const history = steps(result.outcomes[0])
+            const history = steps(result.outcomes[0]) ?? []
             expect(history.slice(0, 4)).toEqual(refusedThenRead("Absent"))
             expect(history.slice(4).every((step) => step === "ReadBack Absent")).toBe(true)
             expect(result.outcomes[0]).toMatchObject({
@@ -755,7 +755,7 @@ for (const profile of SIM_PROFILES) {
             sim.faults.script("POST /deal-stages", Fault.reset(), Fault.status(409, conflict))
             const result = yield* drive(BulkSettle.settleDealStages([pipeline("p-1")], options))
 
-            const history = steps(result.outcomes[0])
+            const history = steps(result.outcomes[0]) ?? []
             expect(history.slice(0, 4)).toEqual(refusedThenRead("Absent"))
             expect(history.slice(4).every((step) => step === "ReadBack Absent")).toBe(true)
             expect(result.outcomes[0]).toMatchObject({

@@ -35,9 +35,15 @@ export const Domains = Schema.parseJson(
   Schema.Array(Schema.NonEmptyTrimmedString).pipe(Schema.minItems(1), Schema.maxItems(MAX_DOMAINS))
 )
 
+const isPrintableAscii = (code: number) => code > 32 && code < 127
+
 /** Text that is not empty or only white space (the API's `should not be empty`). */
 export const NonBlankString = Schema.String.pipe(
-  Schema.filter((text) => text.trim() !== "" || "must not be empty", { identifier: "NonBlankString" })
+  // A first character that is printable ASCII (most text) settles it without trimming: accounts'
+  // IDs and domains are checked on every page.
+  Schema.filter((text) => isPrintableAscii(text.charCodeAt(0)) || text.trim() !== "" || "must not be empty", {
+    identifier: "NonBlankString"
+  })
 )
 
 /**

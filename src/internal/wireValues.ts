@@ -36,11 +36,14 @@ const MIN_EPOCH_MILLIS = 1e11
 /** The largest magnitude a `Date` holds. */
 const MAX_EPOCH_MILLIS = 8.64e15
 
+/** Integer text, optionally signed and padded. Compiled once: every account's date is tested. */
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/
+
 /** Epoch milliseconds sent as a whole number or as integer text, or `undefined` (see {@link MIN_EPOCH_MILLIS}). */
 export const epochMillis = (value: unknown): number | undefined => {
   const millis = typeof value === "number"
     ? value
-    : typeof value === "string" && /^\s*[+-]?\d+\s*$/.test(value)
+    : typeof value === "string" && INTEGER_TEXT.test(value)
     ? Number(value)
     : Number.NaN
   return Number.isInteger(millis) && Math.abs(millis) >= MIN_EPOCH_MILLIS && Math.abs(millis) <= MAX_EPOCH_MILLIS
