@@ -41,33 +41,18 @@
  * @since 0.1.0
  */
 import type * as PlatformError from "@effect/platform/Error"
-import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as DateTime from "effect/DateTime"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Option from "effect/Option"
+import type * as KeyValueStore from "@effect/platform/KeyValueStore"
+import type * as DateTime from "effect/DateTime"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
-import { type Account, type Accounts, DEFAULT_SYNC_OVERLAP, type MalformedAccount } from "./Account.js"
-import { checkpointOf, describeMalformed, pageEvents, reachBack, readAccount } from "./internal/accounts.js"
-import {
-  boundLetters,
-  type DeadLetter as DeadLetterRecord,
-  decodeDeadLetters,
-  encodeDeadLetters,
-  fingerprint,
-  letterOf,
-  readDelivered,
-  settledBy,
-  versionOf,
-  writeDelivered
-} from "./internal/syncJobState.js"
-import { RecotapCrm } from "./RecotapCrm.js"
-import type { InvalidApiKey, MissingApiKey, ReadError, TransportError } from "./RecotapError.js"
+import type { Account, MalformedAccount } from "./Account.js"
+import * as internal from "./internal/syncJob.js"
+import type { DeadLetter as DeadLetterRecord } from "./internal/syncJobState.js"
+import * as internalSchedule from "./internal/syncSchedule.js"
+import type { RecotapCrm } from "./RecotapCrm.js"
+import type { CheckpointCorrupt, InvalidApiKey, MissingApiKey, ReadError, TransportError } from "./RecotapError.js"
 
 /**
  * The `KeyValueStore` key of the checkpoint unless `checkpointKey` says otherwise.
@@ -75,33 +60,16 @@ import type { InvalidApiKey, MissingApiKey, ReadError, TransportError } from "./
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_CHECKPOINT_KEY = "effect-recotap/accounts-sync/checkpoint"
+export const DEFAULT_CHECKPOINT_KEY = internal.DEFAULT_CHECKPOINT_KEY
 
 /**
- * The value stored under the checkpoint key cannot be read as a checkpoint. The run stops before
- * anything is requested: a checkpoint that cannot be read is not taken for "none", which would
- * silently sync every account again. Fix the value (an ISO 8601 date-time with a time zone, such
- * as `2026-04-30T10:00:00.000Z`), or remove the key to sync every account again on purpose.
+ * The value stored under the checkpoint key (or beside it, the job's dead letters) cannot be read
+ * (defined with the other errors in `RecotapError`; also exported here, where the job fails with it).
  *
  * @since 0.1.0
  * @category errors
  */
-export class CheckpointCorrupt extends Schema.TaggedError<CheckpointCorrupt>()("CheckpointCorrupt", {
-  /** The key it is stored under. */
-  key: Schema.String,
-  /** The stored value (its first 100 characters). */
-  value: Schema.String,
-  /** What the value should have been, when it is not the checkpoint itself (the job's dead letters). */
-  expected: Schema.optional(Schema.String)
-}) {
-  override get message(): string {
-    return this.expected === undefined
-      ? `The checkpoint stored under "${this.key}" is not an ISO 8601 date-time: ${JSON.stringify(this.value)}. ` +
-        "Fix it, or remove the key to sync every account again"
-      : `The value stored under "${this.key}" cannot be read as ${this.expected}: ${JSON.stringify(this.value)}. ` +
-        "Fix it, or remove the key to let them go"
-  }
-}
+export { CheckpointCorrupt } from "./RecotapError.js"
 
 /**
  * What a sync job does with what it pulls: each changed account (`onAccount`) or each page of
@@ -190,65 +158,7 @@ export type AccountSyncScheduleOptions<E, R> = AccountSyncJobOptions<E, R> & {
   readonly stopOn?: ((error: E) => boolean) | undefined
 }
 
-// ---------------------------------------------------------------------------- the checkpoint
-
-/** What {@link DateTime.formatIso} writes, and the same by hand: seconds, a fraction and an offset are optional. */
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/
-
-/** The instant of a stored checkpoint, if it is a real ISO 8601 date-time with a zone (no 30 February). */
-const parseCheckpoint = (text: string): Option.Option<DateTime.Utc> => {
-  const match = ISO_DATE_TIME.exec(text)
-  if (match === null) return Option.none()
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
-  const date = new Date(Date.UTC(year, month - 1, day))
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    return Option.none()
-  }
-  return DateTime.make(text)
-}
-
-const readCheckpoint = (store: KeyValueStore.KeyValueStore, key: string) =>
-  Effect.flatMap(
-    store.get(key),
-    Option.match({
-      onNone: () => Effect.succeed(Option.none<DateTime.Utc>()),
-      onSome: (text) =>
-        Option.match(parseCheckpoint(text), {
-          onNone: () => Effect.fail(new CheckpointCorrupt({ key, value: text.slice(0, 100) })),
-          onSome: (checkpoint) => Effect.succeed(Option.some(checkpoint))
-        })
-    })
-  )
-
 // ---------------------------------------------------------------------------- one run
-
-const logMalformed = (record: MalformedAccount): Effect.Effect<void> =>
-  Effect.logWarning(`Recotap accounts sync: skipped an account that could not be read: ${describeMalformed(record)}`)
-
-/** Where a job keeps what it delivered lately and its dead letters: beside its checkpoint. */
-const stateKeys = (key: string) => ({ delivered: `${key}/delivered`, deadLetters: `${key}/dead-letters` })
-
-const readDeadLetters = (store: KeyValueStore.KeyValueStore, key: string) =>
-  Effect.flatMap(
-    store.get(key),
-    Option.match({
-      onNone: () => Effect.succeed<ReadonlyArray<DeadLetter>>([]),
-      onSome: (text) =>
-        Either.match(decodeDeadLetters(text), {
-          onLeft: () =>
-            Effect.fail(new CheckpointCorrupt({ key, value: text.slice(0, 100), expected: "the job's dead letters" })),
-          onRight: (letters) => Effect.succeed(letters)
-        })
-    })
-  )
-
-/** The summary line of a run: the counts, and what was read again or kept aside when there was any. */
-const summaryOf = (run: AccountSyncRun): string =>
-  `Recotap accounts sync: ${run.changed} changed, ${run.malformed} malformed` +
-  (run.alreadyDelivered === 0 ? "" : ` (${run.alreadyDelivered} read again unchanged)`) +
-  (run.deadLetters === 0 ? "" : `, ${run.deadLetters} dead letter${run.deadLetters === 1 ? "" : "s"} kept`) +
-  ` in ${run.durationMillis} ms`
 
 /**
  * One run of the sync job:
@@ -304,144 +214,7 @@ export const runOnce = <E = never, R = never>(
   AccountSyncRun,
   ReadError | CheckpointCorrupt | PlatformError.PlatformError | E,
   RecotapCrm | KeyValueStore.KeyValueStore | R
-> => {
-  const key = options.checkpointKey ?? DEFAULT_CHECKPOINT_KEY
-  const keys = stateKeys(key)
-  return Effect.gen(function*() {
-    const crm = yield* RecotapCrm
-    const store = yield* KeyValueStore.KeyValueStore
-    const startedAt = yield* Clock.currentTimeMillis
-    const previousCheckpoint = yield* readCheckpoint(store, key)
-    const delivered = new Map(Option.getOrElse(readDelivered(yield* store.get(keys.delivered)), () => new Map()))
-    const storedLetters = yield* readDeadLetters(store, keys.deadLetters)
-    const letters = new Map(storedLetters.map((letter) => [letter.id, letter]))
-    const onMalformed = options.onMalformed ?? logMalformed
-    const overlap = options.overlap ?? DEFAULT_SYNC_OVERLAP
-    const params = yield* reachBack({
-      ...(Option.isSome(previousCheckpoint) ? { lastSync: previousCheckpoint.value } : {}),
-      ...(options.limit === undefined ? {} : { limit: options.limit }),
-      overlap
-    }, "/accounts")
-
-    // This run's state.
-    let checkpoint = Option.none<DateTime.Utc>()
-    let changed = 0
-    let alreadyDelivered = 0
-    let malformed = 0
-
-    /** The page's events still to hand over: accounts not delivered in this version, records not yet kept. */
-    const newsOf = (page: Accounts, readAt: DateTime.Utc) =>
-      pageEvents(page).filter((event) => {
-        if (event._tag === "Malformed") {
-          const id = fingerprint(event.record.raw)
-          const kept = letters.get(id)
-          letters.set(id, letterOf(event.record, readAt, kept))
-          return kept === undefined
-        }
-        const { account } = event
-        for (const letter of letters.values()) if (settledBy(letter, account)) letters.delete(letter.id)
-        const known = delivered.get(account.rtp_aid)
-        if (known === undefined || known.version !== versionOf(account)) return true
-        // Read again unchanged: kept in mind as read now, not handed over again.
-        delivered.set(account.rtp_aid, { version: known.version, readAt: DateTime.toEpochMillis(readAt) })
-        alreadyDelivered++
-        return false
-      })
-    const handed = (account: Account, readAt: DateTime.Utc) =>
-      Effect.sync(() => {
-        delivered.set(account.rtp_aid, { version: versionOf(account), readAt: DateTime.toEpochMillis(readAt) })
-        changed++
-      })
-    const malformedOne = (record: MalformedAccount) =>
-      Effect.zipRight(onMalformed(record), Effect.sync(() => void malformed++))
-
-    const handlePage = (page: Accounts): Effect.Effect<void, E, R> =>
-      Effect.suspend(() => {
-        const readAt = page.syncTimestamp ?? DateTime.unsafeMake(startedAt)
-        if (Option.isNone(checkpoint)) checkpoint = Option.some(checkpointOf(page, DateTime.unsafeMake(startedAt)))
-        const news = newsOf(page, readAt)
-        const { onAccount, onPage } = options
-        if (onPage !== undefined) {
-          const accounts = news.flatMap((event) => event._tag === "Changed" ? [event.account] : [])
-          return Effect.zipRight(
-            accounts.length === 0 ? Effect.void : Effect.zipRight(
-              onPage(accounts),
-              Effect.forEach(accounts, (account) => handed(account, readAt), { discard: true })
-            ),
-            Effect.forEach(news, (event) => event._tag === "Malformed" ? malformedOne(event.record) : Effect.void, {
-              discard: true
-            })
-          )
-        }
-        return Effect.forEach(
-          news,
-          (event) =>
-            event._tag === "Changed"
-              ? Effect.zipRight(onAccount(event.account), handed(event.account, readAt))
-              : malformedOne(event.record),
-          { discard: true }
-        )
-      })
-
-    yield* Stream.runForEach(crm.accounts.pages(params), handlePage)
-
-    // Every change was handled: keep what was set aside and what was delivered, then move the
-    // checkpoint on, in one piece.
-    const stored = Option.getOrElse(checkpoint, () => DateTime.unsafeMake(startedAt))
-    const bounded = boundLetters([...letters.values()], options.maxDeadLetters ?? DEFAULT_MAX_DEAD_LETTERS)
-    // An account read before the next run's window (the checkpoint minus the overlap, and as much
-    // again for the server's clock and precision) cannot come again unchanged.
-    const keepAfter = DateTime.toEpochMillis(stored) - 2 * Duration.toMillis(Duration.decode(overlap))
-    yield* Effect.uninterruptible(Effect.all([
-      bounded.kept.length === 0 && storedLetters.length === 0
-        ? Effect.void
-        : store.set(keys.deadLetters, encodeDeadLetters(bounded.kept)),
-      store.set(keys.delivered, writeDelivered(delivered, keepAfter, MAX_REMEMBERED_VERSIONS)),
-      store.set(key, DateTime.formatIso(stored))
-    ], { discard: true }))
-    if (bounded.dropped > 0) {
-      yield* Effect.logWarning(
-        `Recotap accounts sync: ${bounded.dropped} dead letter(s) let go, the oldest seen, to keep ${bounded.kept.length}`
-      )
-    }
-
-    const durationMillis = (yield* Clock.currentTimeMillis) - startedAt
-    const run: AccountSyncRun = {
-      changed,
-      malformed,
-      alreadyDelivered,
-      deadLetters: bounded.kept.length,
-      previousCheckpoint,
-      checkpoint: stored,
-      durationMillis
-    }
-    yield* Effect.annotateCurrentSpan({
-      "recotap.sync.changed": changed,
-      "recotap.sync.malformed": malformed,
-      "recotap.sync.checkpoint": DateTime.formatIso(stored),
-      "recotap.sync.duration_ms": durationMillis,
-      ...(alreadyDelivered === 0 ? {} : { "recotap.sync.already_delivered": alreadyDelivered }),
-      ...(run.deadLetters === 0 ? {} : { "recotap.sync.dead_letters": run.deadLetters })
-    })
-    yield* Effect.logInfo(summaryOf(run)).pipe(
-      Effect.annotateLogs({
-        checkpointKey: key,
-        changed,
-        malformed,
-        ...(alreadyDelivered === 0 ? {} : { alreadyDelivered }),
-        ...(run.deadLetters === 0 ? {} : { deadLetters: run.deadLetters }),
-        durationMs: durationMillis,
-        ...(Option.isSome(previousCheckpoint)
-          ? { previousCheckpoint: DateTime.formatIso(previousCheckpoint.value) }
-          : {}),
-        checkpoint: DateTime.formatIso(stored)
-      })
-    )
-    return run
-  }).pipe(
-    Effect.withSpan("RecotapCrm.accounts.syncJob", { attributes: { "recotap.sync.checkpoint_key": key } })
-  )
-}
+> => internal.runOnce(options)
 
 // ---------------------------------------------------------------------------- dead letters
 
@@ -464,15 +237,10 @@ export type DeadLetter = DeadLetterRecord
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_MAX_DEAD_LETTERS = 1000
-
-/** How many delivered versions a job keeps in mind: past it, the oldest read come again if read again. */
-const MAX_REMEMBERED_VERSIONS = 50_000
+export const DEFAULT_MAX_DEAD_LETTERS = internal.DEFAULT_MAX_DEAD_LETTERS
 
 /** Which job: its checkpoint key (default {@link DEFAULT_CHECKPOINT_KEY}). */
-interface JobKey {
-  readonly checkpointKey?: string | undefined
-}
+type JobKey = internal.JobKey
 
 /**
  * The dead letters the job under `checkpointKey` keeps, the most recently seen first.
@@ -486,34 +254,7 @@ export const deadLetters = (
   ReadonlyArray<DeadLetter>,
   CheckpointCorrupt | PlatformError.PlatformError,
   KeyValueStore.KeyValueStore
-> =>
-  Effect.flatMap(
-    KeyValueStore.KeyValueStore,
-    (store) => readDeadLetters(store, stateKeys(options.checkpointKey ?? DEFAULT_CHECKPOINT_KEY).deadLetters)
-  ).pipe(
-    Effect.map((letters) => boundLetters(letters, letters.length).kept)
-  )
-
-/** Rewrites the dead letters: those `keep` answers `true` for stay. */
-const rewriteLetters = <E, R>(
-  options: JobKey,
-  keep: (letter: DeadLetter) => Effect.Effect<boolean, E, R>
-): Effect.Effect<number, E | CheckpointCorrupt | PlatformError.PlatformError, KeyValueStore.KeyValueStore | R> =>
-  Effect.gen(function*() {
-    const store = yield* KeyValueStore.KeyValueStore
-    const key = stateKeys(options.checkpointKey ?? DEFAULT_CHECKPOINT_KEY).deadLetters
-    const letters = yield* readDeadLetters(store, key)
-    const kept: Array<DeadLetter> = []
-    for (let i = 0; i < letters.length; i++) {
-      // A failure stops here; the letters taken before it are let go all the same.
-      const stays = yield* keep(letters[i]!).pipe(
-        Effect.tapError(() => store.set(key, encodeDeadLetters([...kept, ...letters.slice(i)])))
-      )
-      if (stays) kept.push(letters[i]!)
-    }
-    if (kept.length !== letters.length) yield* store.set(key, encodeDeadLetters(kept))
-    return letters.length - kept.length
-  })
+> => internal.deadLetters(options)
 
 /**
  * Lets go of the dead letters with these ids (see {@link deadLetters}); answers how many there were.
@@ -525,10 +266,8 @@ const rewriteLetters = <E, R>(
 export const dropDeadLetters = (
   ids: Iterable<string>,
   options: JobKey = {}
-): Effect.Effect<number, CheckpointCorrupt | PlatformError.PlatformError, KeyValueStore.KeyValueStore> => {
-  const drop = new Set(ids)
-  return rewriteLetters(options, (letter) => Effect.succeed(!drop.has(letter.id)))
-}
+): Effect.Effect<number, CheckpointCorrupt | PlatformError.PlatformError, KeyValueStore.KeyValueStore> =>
+  internal.dropDeadLetters(ids, options)
 
 /**
  * Reads each dead letter again with this version of the client (a record an older version could
@@ -543,41 +282,9 @@ export const retryDeadLetters = <E, R>(
   onAccount: (account: Account) => Effect.Effect<void, E, R>,
   options: JobKey = {}
 ): Effect.Effect<number, E | CheckpointCorrupt | PlatformError.PlatformError, KeyValueStore.KeyValueStore | R> =>
-  rewriteLetters(options, (letter) =>
-    Option.match(readAccount(letter.record.raw), {
-      onNone: () => Effect.succeed(true),
-      onSome: (account) => Effect.as(onAccount(account), false)
-    }))
+  internal.retryDeadLetters(onAccount, options)
 
 // ---------------------------------------------------------------------------- on a schedule
-
-/** A handler's error inside {@link schedule}: told apart from Recotap's and the store's, whatever it is. */
-class HandlerFailure<E> {
-  constructor(readonly error: E) {}
-}
-
-const handledBy = <A, E, R>(handler: (input: A) => Effect.Effect<void, E, R>) => (input: A) =>
-  Effect.mapError(handler(input), (error) => new HandlerFailure(error))
-
-/** The run options with each handler's error wrapped in a {@link HandlerFailure}. */
-const wrapHandlers = <E, R>(options: AccountSyncJobOptions<E, R>): AccountSyncJobOptions<HandlerFailure<E>, R> => {
-  const common = {
-    checkpointKey: options.checkpointKey,
-    limit: options.limit,
-    overlap: options.overlap,
-    maxDeadLetters: options.maxDeadLetters,
-    onMalformed: options.onMalformed === undefined ? undefined : handledBy(options.onMalformed)
-  }
-  return options.onPage !== undefined
-    ? { ...common, onPage: handledBy(options.onPage) }
-    : { ...common, onAccount: handledBy(options.onAccount) }
-}
-
-const retryLater = (what: string, cause: Cause.Cause<unknown>, warning: boolean) =>
-  (warning ? Effect.logWarning : Effect.logError)(
-    `Recotap accounts sync: the run failed (${what}); the checkpoint is kept, the next tick tries again`,
-    cause
-  )
 
 /**
  * Runs {@link runOnce} at once, then at each recurrence of `policy` (for example
@@ -634,39 +341,4 @@ export const schedule = <Out, E = never, R = never, R2 = never>(
   Out,
   MissingApiKey | InvalidApiKey | CheckpointCorrupt | TransportError | E,
   RecotapCrm | KeyValueStore.KeyValueStore | R | R2
-> => {
-  const stopOn = options.stopOn ?? (() => false)
-  const tick = runOnce(wrapHandlers(options)).pipe(
-    Effect.map(Option.some),
-    Effect.catchAll(
-      (
-        error
-      ): Effect.Effect<
-        Option.Option<never>,
-        MissingApiKey | InvalidApiKey | CheckpointCorrupt | TransportError | E
-      > => {
-        if (error instanceof HandlerFailure) {
-          const cause = Cause.fail(error.error)
-          return stopOn(error.error)
-            ? Effect.fail(error.error)
-            : Effect.as(retryLater("a handler failed", cause, false), Option.none())
-        }
-        switch (error._tag) {
-          case "MissingApiKey":
-          case "InvalidApiKey":
-          case "CheckpointCorrupt":
-            return Effect.fail(error)
-          case "TransportError":
-            // Invalid options (a `limit` or an `overlap` refused before sending) and a base URL that
-            // does not serve the API fail every run alike: waiting would not fix them.
-            return error.reason === "InvalidRequest" || error.reason === "RouteNotFound"
-              ? Effect.fail(error)
-              : Effect.as(retryLater(`Recotap: ${error.reason}`, Cause.fail(error), true), Option.none())
-          default:
-            return Effect.as(retryLater("the checkpoint store failed", Cause.fail(error), false), Option.none())
-        }
-      }
-    )
-  )
-  return Effect.repeat(tick, policy)
-}
+> => internalSchedule.schedule(options, policy)

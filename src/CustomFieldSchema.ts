@@ -60,11 +60,18 @@ import type {
 } from "./Account.js"
 import type { BulkResult } from "./Bulk.js"
 import { customFieldKey, type LabelType } from "./CustomField.js"
-import * as internal from "./internal/customFields.js"
+import type * as internal from "./internal/customFields.js"
 import * as typedAccounts from "./internal/typedAccounts.js"
 import { DateTimeUtcFromWire, FiniteNumberFromWire } from "./internal/wireValues.js"
 import { RecotapCrm } from "./RecotapCrm.js"
-import type { BadRequest, InvalidApiKey, MissingApiKey, NotFound, ReadError } from "./RecotapError.js"
+import type {
+  BadRequest,
+  CustomFieldMismatch,
+  InvalidApiKey,
+  MissingApiKey,
+  NotFound,
+  ReadError
+} from "./RecotapError.js"
 
 // ---------------------------------------------------------------------------- fields
 
@@ -405,23 +412,13 @@ export const declareByLabel = <const F extends Fields>(
 // ---------------------------------------------------------------------------- ensure
 
 /**
- * Declared custom fields that exist in Recotap with another definition: another `labelType`, or
- * (for a selection) other options. `fields` has one entry per such field: its `key`, what was
- * `declared`, what is `existing`, and a `reason` in words. Recotap has no endpoint to change a
- * field: change the declaration, or the field in Recotap's settings.
+ * Declared custom fields that exist in Recotap with another definition (defined with the other
+ * errors in `RecotapError`; also exported here, where `ensure` is declared).
  *
  * @since 0.1.0
  * @category errors
  */
-export const CustomFieldMismatch: typeof internal.CustomFieldMismatch = internal.CustomFieldMismatch
-
-/**
- * @see {@link CustomFieldMismatch}
- *
- * @since 0.1.0
- * @category errors
- */
-export type CustomFieldMismatch = internal.CustomFieldMismatch
+export { CustomFieldMismatch } from "./RecotapError.js"
 
 /**
  * What `customFields.ensure` did: the fields it `created`, and those `existing` already as declared.

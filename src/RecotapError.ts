@@ -25,8 +25,6 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import type { CheckpointCorrupt } from "./AccountSyncJob.js"
-import type { CustomFieldMismatch } from "./internal/customFields.js"
 
 /**
  * Why no key could be used: none configured, a blank one, a key source that failed, or the server's word.
@@ -332,6 +330,61 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", ServerA
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", ServerAnswer) {
   override get message(): string {
     return describe("Recotap record already exists", this)
+  }
+}
+
+/**
+ * Declared custom fields that exist in Recotap with another definition: another `labelType`, or
+ * (for a selection) other options. `fields` has one entry per such field: its `key`, what was
+ * `declared`, what is `existing`, and a `reason` in words. Recotap has no endpoint to change a
+ * field: change the declaration, or the field in Recotap's settings.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CustomFieldMismatch extends Schema.TaggedError<CustomFieldMismatch>()("CustomFieldMismatch", {
+  /** One entry per differing field, in declaration order. */
+  fields: Schema.NonEmptyArray(Schema.Struct({
+    /** The Recotap key, e.g. `CONTRACT_VALUE_C`. */
+    key: Schema.String,
+    /** What was declared. */
+    declared: Schema.Struct({ labelType: Schema.String, options: Schema.Array(Schema.String) }),
+    /** What Recotap holds (absent when a create was refused as a duplicate, yet no such field is listed). */
+    existing: Schema.optional(Schema.Struct({ labelType: Schema.String, options: Schema.Array(Schema.String) })),
+    /** How they differ, in words: `exists as singleLineText, declared number`. */
+    reason: Schema.String
+  }))
+}) {
+  override get message(): string {
+    return `Recotap custom fields differ from their declaration: ${
+      this.fields.map((field) => `${field.key} ${field.reason}`).join("; ")
+    }`
+  }
+}
+
+/**
+ * The value stored under the checkpoint key cannot be read as a checkpoint. The run stops before
+ * anything is requested: a checkpoint that cannot be read is not taken for "none", which would
+ * silently sync every account again. Fix the value (an ISO 8601 date-time with a time zone, such
+ * as `2026-04-30T10:00:00.000Z`), or remove the key to sync every account again on purpose.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CheckpointCorrupt extends Schema.TaggedError<CheckpointCorrupt>()("CheckpointCorrupt", {
+  /** The key it is stored under. */
+  key: Schema.String,
+  /** The stored value (its first 100 characters). */
+  value: Schema.String,
+  /** What the value should have been, when it is not the checkpoint itself (the job's dead letters). */
+  expected: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return this.expected === undefined
+      ? `The checkpoint stored under "${this.key}" is not an ISO 8601 date-time: ${JSON.stringify(this.value)}. ` +
+        "Fix it, or remove the key to sync every account again"
+      : `The value stored under "${this.key}" cannot be read as ${this.expected}: ${JSON.stringify(this.value)}. ` +
+        "Fix it, or remove the key to let them go"
   }
 }
 

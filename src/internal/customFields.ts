@@ -5,6 +5,7 @@ import * as Schema from "effect/Schema"
 import { CustomField, CustomFieldInput, type LabelType } from "../CustomField.js"
 import type { FieldDefinition } from "../CustomFieldSchema.js"
 import type { CustomFieldsApi } from "../RecotapCrm.js"
+import { CustomFieldMismatch } from "../RecotapError.js"
 import { endpoint } from "./endpoint.js"
 import type { RequestPath } from "./pipeline.js"
 
@@ -42,39 +43,8 @@ const CreateCustomField = endpoint({
 
 // ---------------------------------------------------------------------------- ensure
 
-/**
- * One declared field whose existing definition differs from its declaration (the public
- * `CustomFieldSchema.CustomFieldMismatch` carries one per such field).
- */
-export const FieldMismatch = Schema.Struct({
-  /** The Recotap key, e.g. `CONTRACT_VALUE_C`. */
-  key: Schema.String,
-  /** What was declared. */
-  declared: Schema.Struct({ labelType: Schema.String, options: Schema.Array(Schema.String) }),
-  /** What Recotap holds (absent when a create was refused as a duplicate, yet no such field is listed). */
-  existing: Schema.optional(Schema.Struct({ labelType: Schema.String, options: Schema.Array(Schema.String) })),
-  /** How they differ, in words: `exists as singleLineText, declared number`. */
-  reason: Schema.String
-})
-
-/** @see FieldMismatch */
-export type FieldMismatch = typeof FieldMismatch.Type
-
-/**
- * Declared custom fields that exist in Recotap with another definition: another `labelType`, or
- * (for a selection) other options. Recotap has no endpoint to change a field: change the
- * declaration, or the field in Recotap's settings.
- */
-export class CustomFieldMismatch extends Schema.TaggedError<CustomFieldMismatch>()("CustomFieldMismatch", {
-  /** One entry per differing field, in declaration order. */
-  fields: Schema.NonEmptyArray(FieldMismatch)
-}) {
-  override get message(): string {
-    return `Recotap custom fields differ from their declaration: ${
-      this.fields.map((field) => `${field.key} ${field.reason}`).join("; ")
-    }`
-  }
-}
+/** One declared field whose existing definition differs from its declaration. */
+type FieldMismatch = CustomFieldMismatch["fields"][number]
 
 /** What `customFields.ensure` did: the fields it created, and those that existed already, as declared. */
 export interface EnsuredCustomFields {
