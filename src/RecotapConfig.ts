@@ -7,14 +7,13 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import type * as Duration from "effect/Duration"
+import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import * as internal from "./internal/settings.js"
 
 /**
  * Which revision of Recotap's API the client speaks (the API reference, §0):
@@ -38,7 +37,7 @@ export type Revision = "crm" | "external"
  * @since 0.1.0
  * @category constants
  */
-export const REVISIONS: ReadonlyArray<Revision> = ["crm", "external"]
+export const REVISIONS: ReadonlyArray<Revision> = internal.REVISIONS
 
 /**
  * The production base URL of each revision.
@@ -46,10 +45,7 @@ export const REVISIONS: ReadonlyArray<Revision> = ["crm", "external"]
  * @since 0.1.0
  * @category constants
  */
-export const BASE_URLS: Readonly<Record<Revision, string>> = {
-  crm: "https://eapi.recotap.com/api/v1/crm",
-  external: "https://eapi.recotap.com/api/v1"
-}
+export const BASE_URLS: Readonly<Record<Revision, string>> = internal.BASE_URLS
 
 /**
  * The sandbox's base URL: the External revision on its own host (note the hyphen in `reco-tap`).
@@ -57,7 +53,7 @@ export const BASE_URLS: Readonly<Record<Revision, string>> = {
  * @since 0.1.0
  * @category constants
  */
-export const SANDBOX_BASE_URL = "https://sandboxapi.reco-tap.com/api/v1"
+export const SANDBOX_BASE_URL = internal.SANDBOX_BASE_URL
 
 /**
  * The default base URL: the CRM revision's.
@@ -73,7 +69,7 @@ export const DEFAULT_BASE_URL = BASE_URLS.crm
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(30)
+export const DEFAULT_TIMEOUT: Duration.Duration = internal.DEFAULT_TIMEOUT
 
 /**
  * How transient failures are retried.
@@ -98,12 +94,7 @@ export interface RetryPolicy {
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_RETRY: RetryPolicy = {
-  maxRetries: 2,
-  baseDelay: Duration.millis(500),
-  maxDelay: Duration.seconds(8),
-  maxRetryAfter: Duration.seconds(60)
-}
+export const DEFAULT_RETRY: RetryPolicy = internal.DEFAULT_RETRY
 
 /**
  * A client-side rate limit, shared by every call of one `RecotapCrm`.
@@ -125,7 +116,7 @@ export interface RateLimit {
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+export const DEFAULT_MAX_RESPONSE_BYTES = internal.DEFAULT_MAX_RESPONSE_BYTES
 
 /**
  * Resolved client settings.
@@ -204,9 +195,6 @@ export interface RecotapConfigOptions {
   readonly transformClient?: TransformClient
 }
 
-const isLoopback = (url: URL) =>
-  url.hostname === "localhost" || url.hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(url.hostname)
-
 /**
  * Checks and normalises a base URL: absolute https (http only on loopback, unless allowed), no
  * credentials, no query or fragment, no trailing slash.
@@ -214,101 +202,8 @@ const isLoopback = (url: URL) =>
  * @since 0.1.0
  * @category utils
  */
-export const parseBaseUrl = (input: string | URL, allowInsecureHttp = false): Either.Either<string, string> => {
-  let url: URL
-  try {
-    url = new URL(input)
-  } catch {
-    return Either.left(`"${String(input)}" is not an absolute URL`)
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return Either.left(`the base URL must use http or https, not ${url.protocol}`)
-  }
-  if (url.protocol === "http:" && !isLoopback(url) && !allowInsecureHttp) {
-    return Either.left(
-      `plain http to ${url.host} would send the API key in clear text: use https (or set allowInsecureHttp)`
-    )
-  }
-  if (url.username !== "" || url.password !== "") {
-    return Either.left("the base URL must not contain credentials")
-  }
-  if (url.search !== "" || url.hash !== "") {
-    return Either.left("the base URL must not contain a query or a fragment")
-  }
-  return Either.right(url.toString().replace(/\/+$/, ""))
-}
-
-class Invalid {
-  constructor(readonly message: string) {}
-}
-
-const duration = (
-  name: string,
-  input: Duration.DurationInput | undefined,
-  fallback: Duration.Duration,
-  allowZero = false
-) => {
-  const decoded = Duration.decodeUnknown(input ?? fallback)
-  if (
-    decoded._tag === "None" ||
-    (allowZero
-      ? Duration.lessThan(decoded.value, Duration.zero)
-      : !Duration.greaterThan(decoded.value, Duration.zero))
-  ) {
-    throw new Invalid(`${name} must be a ${allowZero ? "non-negative" : "positive"} duration`)
-  }
-  return decoded.value
-}
-
-const integer = (name: string, input: number | undefined, fallback: number, min: number) => {
-  const value = input ?? fallback
-  if (!Number.isInteger(value) || value < min) throw new Invalid(`${name} must be an integer of at least ${min}`)
-  return value
-}
-
-const revisionOf = (options: RecotapConfigOptions): Revision => {
-  const revision = options.revision ?? (options.sandbox === true ? "external" : "crm")
-  if (!REVISIONS.includes(revision)) throw new Invalid(`revision must be one of ${REVISIONS.join(", ")}`)
-  if (options.sandbox === true && revision !== "external") {
-    throw new Invalid("the sandbox serves the External revision: use revision \"external\" with sandbox")
-  }
-  return revision
-}
-
-const settings = (options: RecotapConfigOptions): RecotapSettings => {
-  const allowInsecureHttp = options.allowInsecureHttp ?? false
-  const revision = revisionOf(options)
-  const baseUrl = parseBaseUrl(
-    options.baseUrl ?? (options.sandbox === true ? SANDBOX_BASE_URL : BASE_URLS[revision]),
-    allowInsecureHttp
-  )
-  if (Either.isLeft(baseUrl)) throw new Invalid(`Invalid Recotap base URL: ${baseUrl.left}`)
-  const retry = options.retry ?? {}
-  const rateLimit = options.rateLimit
-  return {
-    revision,
-    baseUrl: baseUrl.right,
-    timeout: duration("timeout", options.timeout, DEFAULT_TIMEOUT),
-    retry: {
-      maxRetries: integer("retry.maxRetries", retry.maxRetries, DEFAULT_RETRY.maxRetries, 0),
-      baseDelay: duration("retry.baseDelay", retry.baseDelay, DEFAULT_RETRY.baseDelay, true),
-      maxDelay: duration("retry.maxDelay", retry.maxDelay, DEFAULT_RETRY.maxDelay, true),
-      maxRetryAfter: duration("retry.maxRetryAfter", retry.maxRetryAfter, DEFAULT_RETRY.maxRetryAfter, true)
-    },
-    deadline: options.deadline === undefined ? undefined : duration("deadline", options.deadline, Duration.zero),
-    rateLimit: rateLimit === undefined ? undefined : {
-      requests: integer("rateLimit.requests", rateLimit.requests, 1, 1),
-      interval: duration("rateLimit.interval", rateLimit.interval, Duration.zero),
-      maxConcurrent: rateLimit.maxConcurrent === undefined
-        ? undefined
-        : integer("rateLimit.maxConcurrent", rateLimit.maxConcurrent, 1, 1)
-    },
-    maxResponseBytes: integer("maxResponseBytes", options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 1),
-    maxRedirects: integer("maxRedirects", options.maxRedirects, 3, 0),
-    allowInsecureHttp,
-    transformClient: options.transformClient
-  }
-}
+export const parseBaseUrl = (input: string | URL, allowInsecureHttp = false): Either.Either<string, string> =>
+  internal.parseBaseUrl(input, allowInsecureHttp)
 
 /**
  * Resolves options into settings, or says what is wrong.
@@ -316,20 +211,8 @@ const settings = (options: RecotapConfigOptions): RecotapSettings => {
  * @since 0.1.0
  * @category utils
  */
-export const resolveSettings = (options: RecotapConfigOptions): Either.Either<RecotapSettings, string> => {
-  try {
-    return Either.right(settings(options))
-  } catch (error) {
-    if (error instanceof Invalid) return Either.left(error.message)
-    throw error
-  }
-}
-
-const toLayer = (options: RecotapConfigOptions, path: ReadonlyArray<string>) =>
-  Either.match(resolveSettings(options), {
-    onLeft: (message) => Effect.fail(ConfigError.InvalidData([...path], message)),
-    onRight: Effect.succeed
-  })
+export const resolveSettings = (options: RecotapConfigOptions): Either.Either<RecotapSettings, string> =>
+  internal.resolveSettings(options)
 
 /**
  * Where `RecotapConfig.layerConfig` reads each setting from: a `Config` per setting, each
@@ -365,7 +248,7 @@ export interface RecotapConfigFromConfig {
  * @category services
  */
 export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-recotap/RecotapConfig", {
-  defaultValue: (): RecotapSettings => settings({})
+  defaultValue: (): RecotapSettings => internal.defaultSettings()
 }) {
   /**
    * Settings given in code; an invalid value fails the layer with a `ConfigError`.
@@ -373,7 +256,7 @@ export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-re
    * @since 0.1.0
    */
   static layer(options: RecotapConfigOptions): Layer.Layer<RecotapConfig, ConfigError.ConfigError> {
-    return Layer.effect(RecotapConfig, toLayer(options, []))
+    return Layer.effect(RecotapConfig, internal.settingsOrConfigError(options))
   }
 
   /**
@@ -395,28 +278,6 @@ export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-re
    * @since 0.1.0
    */
   static layerConfig(options: RecotapConfigFromConfig = {}): Layer.Layer<RecotapConfig, ConfigError.ConfigError> {
-    return Layer.effect(
-      RecotapConfig,
-      Effect.gen(function*() {
-        const read = <A>(config: Config.Config<A> | undefined, fallback: Config.Config<A>) =>
-          Effect.map(Config.option(config ?? fallback), Option.getOrUndefined)
-        const revision = yield* read(options.revision, Config.literal(...REVISIONS)("RECOTAP_REVISION"))
-        const sandbox = yield* read(options.sandbox, Config.boolean("RECOTAP_SANDBOX"))
-        const baseUrl = yield* read(options.baseUrl, Config.string("RECOTAP_BASE_URL"))
-        const timeout = yield* read(options.timeout, Config.duration("RECOTAP_TIMEOUT"))
-        const deadline = yield* read(options.deadline, Config.duration("RECOTAP_DEADLINE"))
-        const maxRetries = yield* read(options.maxRetries, Config.integer("RECOTAP_MAX_RETRIES"))
-        const allowInsecureHttp = yield* read(options.allowInsecureHttp, Config.boolean("RECOTAP_ALLOW_INSECURE_HTTP"))
-        return yield* toLayer({
-          ...(revision === undefined ? {} : { revision }),
-          ...(sandbox === undefined ? {} : { sandbox }),
-          ...(baseUrl === undefined ? {} : { baseUrl }),
-          ...(timeout === undefined ? {} : { timeout }),
-          ...(deadline === undefined ? {} : { deadline }),
-          ...(allowInsecureHttp === undefined ? {} : { allowInsecureHttp }),
-          ...(maxRetries === undefined ? {} : { retry: { maxRetries } })
-        }, [])
-      })
-    )
+    return Layer.effect(RecotapConfig, internal.settingsFromConfig(options))
   }
 }
