@@ -13,6 +13,8 @@
  *
  * @since 0.1.0
  */
+// Over 400 lines on purpose: it is the account's wire spec (schemas, their TSDoc, the public names
+// of `effect-recotap/Account`); the reading itself is in `internal/accountReader.ts`.
 import type * as DateTime from "effect/DateTime"
 import type * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
@@ -120,7 +122,11 @@ const AccountType = Schema.typeSchema(Schema.Struct({
 /** A score that does not read: `0`, the reference's default ("not yet scored"). */
 const scoreFallback = defaultTo(0, "not yet scored")
 
-/** What each field but the identity (`rtp_aid`, `domain`) is read as when it does not match {@link AccountRecord}. */
+/**
+ * What each field but the identity (`rtp_aid`, `domain`) is read as when it does not match
+ * {@link AccountRecord}. Kept here, beside the record's fields and the table in {@link Account}'s
+ * TSDoc, because it is part of the schema's spec; the reader it feeds is in `internal/accountReader.ts`.
+ */
 const fallbacks: { readonly [K in Exclude<keyof typeof recordFields, "rtp_aid" | "domain">]: FallbackOf } = {
   externalId: decimalTextOrLeftOut,
   name: decimalTextOrLeftOut,

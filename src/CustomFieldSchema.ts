@@ -42,6 +42,8 @@
  *
  * @since 0.1.0
  */
+// Over 400 lines: it is the declaration API, mostly signatures and their TSDoc with examples;
+// ensuring fields and typed accounts are in `internal/customFields.ts` and `internal/typedAccounts.ts`.
 import type * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
