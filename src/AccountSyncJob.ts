@@ -62,14 +62,16 @@ import type { CheckpointCorrupt, InvalidApiKey, MissingApiKey, ReadError, Transp
  */
 export const DEFAULT_CHECKPOINT_KEY = internal.DEFAULT_CHECKPOINT_KEY
 
-/**
- * The value stored under the checkpoint key (or beside it, the job's dead letters) cannot be read
- * (defined with the other errors in `RecotapError`; also exported here, where the job fails with it).
- *
- * @since 0.1.0
- * @category errors
- */
-export { CheckpointCorrupt } from "./RecotapError.js"
+export {
+  /**
+   * The value stored under the checkpoint key (or beside it, the job's dead letters) cannot be read
+   * (defined with the other errors in `RecotapError`; also exported here, where the job fails with it).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  CheckpointCorrupt
+} from "./RecotapError.js"
 
 /**
  * What a sync job does with what it pulls: each changed account (`onAccount`) or each page of

@@ -413,14 +413,16 @@ export const declareByLabel = <const F extends Fields>(
 
 // ---------------------------------------------------------------------------- ensure
 
-/**
- * Declared custom fields that exist in Recotap with another definition (defined with the other
- * errors in `RecotapError`; also exported here, where `ensure` is declared).
- *
- * @since 0.1.0
- * @category errors
- */
-export { CustomFieldMismatch } from "./RecotapError.js"
+export {
+  /**
+   * Declared custom fields that exist in Recotap with another definition (defined with the other
+   * errors in `RecotapError`; also exported here, where `ensure` is declared).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  CustomFieldMismatch
+} from "./RecotapError.js"
 
 /**
  * What `customFields.ensure` did: the fields it `created`, and those `existing` already as declared.
