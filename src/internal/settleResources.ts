@@ -22,7 +22,8 @@ import type { RecotapCrmService } from "../RecotapCrm.js"
 import type { ReadError, TransportError } from "../RecotapError.js"
 import type { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
 import { domainKey } from "./accountWrites.js"
-import type { ReadBackItem, RejectionMeaning, Resource, Verdict } from "./settle.js"
+import type { ReadBackItem, Resource } from "./settle.js"
+import type { RejectionMeaning, Verdict } from "./settlePhase.js"
 
 const bulkOptions = (options: BulkOptions): BulkOptions =>
   options.concurrency === undefined ? {} : { concurrency: options.concurrency }
