@@ -153,6 +153,61 @@ const MAX_DOMAINS_PER_READ = 100
 /** How far before the server's `syncTimestamp` a delta read starts: clocks of several servers may differ a little. */
 const CHECKPOINT_MARGIN = { minutes: 1 } as const
 
+/** One read for all, by delta: from the earliest doubt; from the start when one has no checkpoint. */
+const deltaRead = (crm: RecotapCrmService) => (items: ReadonlyArray<ReadBackItem<AccountInput>>) => {
+  let since: DateTime.Utc | undefined = items[0]?.since
+  for (const item of items) {
+    if (item.since === undefined) {
+      since = undefined
+      break
+    }
+    if (since !== undefined && DateTime.lessThan(item.since, since)) since = item.since
+  }
+  const domains = new Set(items.map((item) => domainKey(item.input.domain)))
+  const ids = new Set(items.flatMap((item) => (item.input.externalId === undefined ? [] : [item.input.externalId])))
+  return collect(crm.accounts.pages(since === undefined ? {} : { lastSync: since }), domains, ids).pipe(
+    // Read by delta: the client speaks the CRM revision, where the external ID is a key too.
+    Effect.map((held) => items.map((item) => judgeAccount(item.input, held, true))),
+    Effect.catchTag("TransportError", (error) => Effect.succeed(readFailed(items, error)))
+  )
+}
+
+/** Reads by domain, 100 domains a request. */
+const domainRead = (crm: RecotapCrmService) => (items: ReadonlyArray<ReadBackItem<AccountInput>>) =>
+  Effect.gen(function*() {
+    const domains = [...new Set(items.map((item) => normalizeDomain(item.input.domain)).filter((d) => d !== ""))]
+    const keys = new Set(items.map((item) => domainKey(item.input.domain)))
+    const held: Held = { accounts: [], malformed: [] }
+    // The domains whose read failed, and why: their items stay unknown; the others are judged.
+    const failed = new Map<string, TransportError>()
+    for (let start = 0; start < domains.length; start += MAX_DOMAINS_PER_READ) {
+      const chunk = domains.slice(start, start + MAX_DOMAINS_PER_READ)
+      const read = yield* collect(crm.accounts.pages({ domains: chunk }), keys, new Set()).pipe(
+        Effect.catchTag("TransportError", (error) => {
+          for (const domain of chunk) failed.set(domain, error)
+          return Effect.succeed(undefined)
+        })
+      )
+      if (read !== undefined) {
+        held.accounts.push(...read.accounts)
+        held.malformed.push(...read.malformed)
+      }
+    }
+    return items.map((item): Verdict => {
+      const error = failed.get(normalizeDomain(item.input.domain))
+      return error === undefined ? judgeAccount(item.input, held, false) : readFailed([item], error)[0]!
+    })
+  })
+
+/** The server's own time, just before the write: what a delta read of its effects starts from. */
+const serverTime = (crm: RecotapCrmService) =>
+  crm.accounts.list({ limit: 1 }).pipe(
+    Effect.map((page) =>
+      page.syncTimestamp === undefined ? undefined : DateTime.subtract(page.syncTimestamp, CHECKPOINT_MARGIN)
+    ),
+    Effect.catchTag("TransportError", () => Effect.succeed(undefined))
+  )
+
 export const accountsResource = (
   crm: RecotapCrmService,
   options: SettleAccountsOptions
@@ -174,52 +229,6 @@ export const accountsResource = (
         "so whether an earlier send applied it cannot be checked"
     }
   }
-
-  const deltaRead = (items: ReadonlyArray<ReadBackItem<AccountInput>>) => {
-    // One read for all: from the earliest doubt; from the start when one has no checkpoint.
-    let since: DateTime.Utc | undefined = items[0]?.since
-    for (const item of items) {
-      if (item.since === undefined) {
-        since = undefined
-        break
-      }
-      if (since !== undefined && DateTime.lessThan(item.since, since)) since = item.since
-    }
-    const domains = new Set(items.map((item) => domainKey(item.input.domain)))
-    const ids = new Set(items.flatMap((item) => (item.input.externalId === undefined ? [] : [item.input.externalId])))
-    return collect(crm.accounts.pages(since === undefined ? {} : { lastSync: since }), domains, ids).pipe(
-      // Read by delta: the client speaks the CRM revision, where the external ID is a key too.
-      Effect.map((held) => items.map((item) => judgeAccount(item.input, held, true))),
-      Effect.catchTag("TransportError", (error) => Effect.succeed(readFailed(items, error)))
-    )
-  }
-
-  const domainRead = (items: ReadonlyArray<ReadBackItem<AccountInput>>) =>
-    Effect.gen(function*() {
-      const domains = [...new Set(items.map((item) => normalizeDomain(item.input.domain)).filter((d) => d !== ""))]
-      const keys = new Set(items.map((item) => domainKey(item.input.domain)))
-      const held: Held = { accounts: [], malformed: [] }
-      // The domains whose read failed, and why: their items stay unknown; the others are judged.
-      const failed = new Map<string, TransportError>()
-      for (let start = 0; start < domains.length; start += MAX_DOMAINS_PER_READ) {
-        const chunk = domains.slice(start, start + MAX_DOMAINS_PER_READ)
-        const read = yield* collect(crm.accounts.pages({ domains: chunk }), keys, new Set()).pipe(
-          Effect.catchTag("TransportError", (error) => {
-            for (const domain of chunk) failed.set(domain, error)
-            return Effect.succeed(undefined)
-          })
-        )
-        if (read !== undefined) {
-          held.accounts.push(...read.accounts)
-          held.malformed.push(...read.malformed)
-        }
-      }
-      return items.map((item): Verdict => {
-        const error = failed.get(normalizeDomain(item.input.domain))
-        return error === undefined ? judgeAccount(item.input, held, false) : readFailed([item], error)[0]!
-      })
-    })
-
   const common = {
     operation: "accounts.push",
     push,
@@ -228,19 +237,10 @@ export const accountsResource = (
     // exists", or not): only a read-back tells whether an earlier send created it.
     rejection: (_, inDoubt) => inDoubt ? "readBack" : "final"
   } satisfies Resource<AccountInput, AccountPushResult>
-  // By domain where the revision has the filter (External); otherwise by a delta read.
-  if (crm.revision === "external") return { ...common, readBack: domainRead }
-  return {
-    ...common,
-    // The server's own time, just before the write: what a delta read of its effects starts from.
-    checkpoint: crm.accounts.list({ limit: 1 }).pipe(
-      Effect.map((page) =>
-        page.syncTimestamp === undefined ? undefined : DateTime.subtract(page.syncTimestamp, CHECKPOINT_MARGIN)
-      ),
-      Effect.catchTag("TransportError", () => Effect.succeed(undefined))
-    ),
-    readBack: deltaRead
-  }
+  // By domain where the revision has the filter (External); otherwise by a delta read (CRM).
+  return crm.revision === "external"
+    ? { ...common, readBack: domainRead(crm) }
+    : { ...common, checkpoint: serverTime(crm), readBack: deltaRead(crm) }
 }
 
 // --- deal stages ----------------------------------------------------------------------------
