@@ -25,6 +25,7 @@
  */
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
+import type { RetryOptions } from "./RecotapConfig.js"
 
 /**
  * What one call may override; unset fields keep the client's settings.
@@ -33,12 +34,7 @@ import type * as Duration from "effect/Duration"
  * @category models
  */
 export interface CallOptions {
-  readonly retry?: {
-    readonly maxRetries?: number
-    readonly baseDelay?: Duration.DurationInput
-    readonly maxDelay?: Duration.DurationInput
-    readonly maxRetryAfter?: Duration.DurationInput
-  }
+  readonly retry?: RetryOptions
   /** Per-attempt timeout. */
   readonly timeout?: Duration.DurationInput
   /** Overall deadline of the call, retries included (for streams: of each page; for bulk writes: of each request). */

@@ -13,6 +13,7 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import type * as Schema from "effect/Schema"
 import * as internal from "./internal/settings.js"
 
 /**
@@ -72,21 +73,25 @@ export const DEFAULT_BASE_URL = BASE_URLS.crm
 export const DEFAULT_TIMEOUT: Duration.Duration = internal.DEFAULT_TIMEOUT
 
 /**
- * How transient failures are retried.
+ * How transient failures are retried: `maxRetries` (retries after the first attempt, default 2:
+ * at most 3 attempts; `0` disables retries), `baseDelay` (first backoff delay, doubled at each
+ * retry, with jitter; default 500 ms), `maxDelay` (longest backoff delay, default 8 s),
+ * `maxRetryAfter` (longest `Retry-After` the client waits for; a longer one fails at once;
+ * default 60 s).
  *
  * @since 0.1.0
  * @category models
  */
-export interface RetryPolicy {
-  /** Retries after the first attempt (default 2: at most 3 attempts). `0` disables retries. */
-  readonly maxRetries: number
-  /** First backoff delay, doubled at each retry, with jitter (default 500 ms). */
-  readonly baseDelay: Duration.Duration
-  /** Longest backoff delay (default 8 s). */
-  readonly maxDelay: Duration.Duration
-  /** Longest `Retry-After` the client waits for; a longer one fails at once (default 60 s). */
-  readonly maxRetryAfter: Duration.Duration
-}
+export interface RetryPolicy extends Schema.Schema.Type<typeof internal.Retry> {}
+
+/**
+ * What a caller may set of the {@link RetryPolicy} (in {@link RecotapConfigOptions} and in
+ * `RecotapCallOptions`): the same fields, each optional, durations as any `DurationInput`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions extends Schema.Schema.Encoded<typeof internal.Retry> {}
 
 /**
  * The default retry policy.
@@ -173,12 +178,7 @@ export interface RecotapConfigOptions {
   /** Overrides the base URL the revision (or the sandbox) implies. */
   readonly baseUrl?: string | URL
   readonly timeout?: Duration.DurationInput
-  readonly retry?: {
-    readonly maxRetries?: number
-    readonly baseDelay?: Duration.DurationInput
-    readonly maxDelay?: Duration.DurationInput
-    readonly maxRetryAfter?: Duration.DurationInput
-  }
+  readonly retry?: RetryOptions
   readonly deadline?: Duration.DurationInput
   readonly rateLimit?: {
     readonly requests: number

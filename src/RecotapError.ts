@@ -138,12 +138,28 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   cause: Schema.optional(Schema.Defect)
 }) {
   /**
+   * The `notProcessed` claim: present only when `certain`, absent otherwise (unknown is never
+   * claimed either way). Every constructor, and the request path, set the claim through it.
+   *
+   * @since 0.1.0
+   */
+  static certainlyNotProcessed(certain: boolean): { readonly notProcessed?: true } {
+    return certain ? { notProcessed: true } : {}
+  }
+
+  /**
    * Parameters that cannot be sent: nothing was.
    *
    * @since 0.1.0
    */
   static invalidRequest(method: string, url: string, detail: string): TransportError {
-    return new TransportError({ reason: "InvalidRequest", method, url, detail, notProcessed: true })
+    return new TransportError({
+      reason: "InvalidRequest",
+      method,
+      url,
+      detail,
+      ...TransportError.certainlyNotProcessed(true)
+    })
   }
 
   /**
@@ -179,7 +195,14 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
    * @since 0.1.0
    */
   static routeNotFound(method: string, url: string, detail: string): TransportError {
-    return new TransportError({ reason: "RouteNotFound", method, url, status: 404, detail, notProcessed: true })
+    return new TransportError({
+      reason: "RouteNotFound",
+      method,
+      url,
+      status: 404,
+      detail,
+      ...TransportError.certainlyNotProcessed(true)
+    })
   }
 
   /**
@@ -195,7 +218,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
       url,
       detail,
       cause,
-      ...(neverSent ? { notProcessed: true } : {})
+      ...TransportError.certainlyNotProcessed(neverSent)
     })
   }
 
@@ -219,7 +242,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
       status,
       detail,
       ...(extra.retryAfterMillis === undefined ? {} : { retryAfterMillis: extra.retryAfterMillis }),
-      ...(extra.notProcessed === true ? { notProcessed: true } : {})
+      ...TransportError.certainlyNotProcessed(extra.notProcessed === true)
     })
   }
 
@@ -239,7 +262,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
       attempts,
       ...(this.status === undefined ? {} : { status: this.status }),
       ...(this.retryAfterMillis === undefined ? {} : { retryAfterMillis: this.retryAfterMillis }),
-      ...(everyNotProcessed && this.notProcessed === true ? { notProcessed: true } : {}),
+      ...TransportError.certainlyNotProcessed(everyNotProcessed && this.notProcessed === true),
       ...(this.cause === undefined ? {} : { cause: this.cause })
     })
   }

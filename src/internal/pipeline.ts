@@ -137,7 +137,7 @@ const deadlinePassed = (method: string, url: string, deadline: Duration.Duration
     detail: `the call's deadline of ${Duration.format(deadline)} passed` +
       (progress.last === undefined ? "" : ` (last failure: ${progress.last.detail})`),
     attempts: progress.attempts,
-    ...(!progress.inFlight && !progress.maybeProcessed ? { notProcessed: true } : {})
+    ...TransportError.certainlyNotProcessed(!progress.inFlight && !progress.maybeProcessed)
   })
 
 /** Builds the request path of one client from its services. */
