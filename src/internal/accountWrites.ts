@@ -29,6 +29,7 @@ import {
   runBulk
 } from "./bulk.js"
 import { endpointWithPath } from "./endpoint.js"
+import { Applied, Rejected, Unknown } from "./outcome.js"
 import type { RequestPath } from "./pipeline.js"
 
 /** Most accounts in one push, and mappings in one PATCH. */
@@ -110,26 +111,20 @@ const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingRe
     // matched, not updated), and the answer does not say which: then none claims more.
     const unsure = raw.updated < found.length || raw.matched < found.length
     return batch.map((item): BulkOutcome<ExternalIdMapping, MappingResponse> => {
-      if (notFound.has(domainKey(item.input.domain))) {
-        return {
-          _tag: "Rejected",
-          index: item.index,
-          input: item.input,
-          status: "notFound",
-          error: "no Recotap account has this domain"
-        }
+      const { index, input } = item
+      if (notFound.has(domainKey(input.domain))) {
+        return Rejected({ index, input, status: "notFound", error: "no Recotap account has this domain" })
       }
       return unsure
-        ? {
-          _tag: "Unknown",
-          index: item.index,
-          input: item.input,
+        ? Unknown({
+          index,
+          input,
           error: broken(
             `Recotap matched ${raw.matched} and updated ${raw.updated} of ${found.length} mappings it found, ` +
               "without saying which: this one may or may not have been written"
           )
-        }
-        : { _tag: "Applied", index: item.index, input: item.input, status: "updated", result: raw }
+        })
+        : Applied({ index, input, status: "updated", result: raw })
     })
   }
 })
