@@ -31,6 +31,7 @@ import {
 } from "./internal/accountReader.js"
 import { truncate } from "./internal/envelope.js"
 import { fastDecoder } from "./internal/fastCodecs.js"
+import { ItemStatus } from "./internal/outcome.js"
 import { CustomFieldValues, DateInput, Domains, Limit, NonBlankString } from "./internal/params.js"
 import { describeParseError } from "./internal/parseError.js"
 import { NumericString } from "./internal/wireValues.js"
@@ -444,7 +445,8 @@ export const AccountPushResult = Schema.Struct({
   externalId: Schema.optional(Schema.NullOr(Schema.String)),
   rtp_aid: Schema.optional(Schema.NullOr(Schema.String)),
   domain: Schema.optional(Schema.NullOr(Schema.String)),
-  status: Schema.String,
+  /** Documented: `created`, `updated`, `failed` (the API reference, §2.2); other text is kept. */
+  status: ItemStatus("created", "updated", "failed"),
   error: Schema.optional(Schema.NullOr(Schema.String))
 })
 

@@ -11,6 +11,7 @@ import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -33,6 +34,11 @@ export const API_KEY_CONFIG_NAME = "RECOTAP_API_KEY"
 export interface ApiKeyService {
   /** Resolves and checks the key; run once per request (its retries reuse it), so a rotated key is picked up. */
   readonly get: Effect.Effect<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>
+  /**
+   * What `get` answers, when it is known without running anything (`layer`, `layerConfig`): a
+   * fixed key is not timed as a key source is. Absent for a source that is asked every time.
+   */
+  readonly fixed?: Either.Either<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>
 }
 
 // Printable ASCII only: anything else (CR, LF, other controls, non-ASCII) cannot be a header value.
@@ -47,25 +53,39 @@ const notAHeaderValue = /[^\x20-\x7e]/
  */
 export const validate = (
   key: Redacted.Redacted<string>
-): Effect.Effect<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey> => {
+): Effect.Effect<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey> => answer(check(key))
+
+/** {@link validate}, answered at once. */
+const check = (
+  key: Redacted.Redacted<string>
+): Either.Either<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey> => {
   const value = Redacted.value(key)
   if (value.trim() === "") {
-    return Effect.fail(new MissingApiKey({ reason: "Blank", detail: "the configured API key is empty or blank" }))
+    return Either.left(new MissingApiKey({ reason: "Blank", detail: "the configured API key is empty or blank" }))
   }
   if (notAHeaderValue.test(value)) {
-    return Effect.fail(
+    return Either.left(
       new InvalidApiKey({
         reason: "NotAHeaderValue",
         detail: "the API key contains a control or non-ASCII character and cannot be sent as a header"
       })
     )
   }
-  return Effect.succeed(key)
+  return Either.right(key)
 }
+
+const answer = <A, E>(either: Either.Either<A, E>): Effect.Effect<A, E> =>
+  Either.match(either, { onLeft: Effect.fail, onRight: Effect.succeed })
 
 const notConfigured = new MissingApiKey({
   reason: "NotConfigured",
   detail: `no API key configured (set ${API_KEY_CONFIG_NAME})`
+})
+
+/** The service of a key known once for all: checked once, answered at once. */
+const fixedKey = (fixed: Either.Either<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>): ApiKeyService => ({
+  get: answer(fixed),
+  fixed
 })
 
 /**
@@ -91,7 +111,7 @@ export class ApiKey extends Context.Tag("effect-recotap/ApiKey")<ApiKey, ApiKeyS
    * @since 0.1.0
    */
   static layer(key: Redacted.Redacted<string>): Layer.Layer<ApiKey> {
-    return Layer.succeed(ApiKey, { get: validate(key) })
+    return Layer.succeed(ApiKey, fixedKey(check(key)))
   }
 
   /**
@@ -105,9 +125,10 @@ export class ApiKey extends Context.Tag("effect-recotap/ApiKey")<ApiKey, ApiKeyS
   ): Layer.Layer<ApiKey, ConfigError.ConfigError> {
     return Layer.effect(
       ApiKey,
-      Effect.map(Config.option(config), (key) => ({
-        get: Option.match(key, { onNone: () => Effect.fail(notConfigured), onSome: validate })
-      }))
+      Effect.map(
+        Config.option(config),
+        (key) => fixedKey(Option.match(key, { onNone: () => Either.left(notConfigured), onSome: check }))
+      )
     )
   }
 

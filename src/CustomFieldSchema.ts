@@ -312,11 +312,20 @@ export interface Declaration<F extends Fields> extends AnyDeclaration {
 const labelOfKey = (key: string): string =>
   key.slice(0, -2).split("_").map((word) => word.charAt(0) + word.slice(1).toLowerCase()).join(" ")
 
-const build = <F extends Fields>(entries: ReadonlyArray<readonly [string, string, Field.Any]>): Declaration<F> => {
+/** A declared field: its key, its label, and the field. */
+type Entry = readonly [key: string, label: string, field: Field.Any]
+
+/**
+ * The declaration of checked entries: the structs of the fields' schemas, keyed as declared. The
+ * body is typed over any `Fields`; its signature gives it the `F` that `declare` and
+ * `declareByLabel` build the entries from.
+ */
+function build<F extends Fields>(entries: ReadonlyArray<Entry>): Declaration<F>
+function build(entries: ReadonlyArray<Entry>): Declaration<Fields> {
   const fields: Record<string, Field.Any> = {}
   const definitions: Array<FieldDefinition> = []
-  const read: Record<string, Schema.Schema.All | Schema.PropertySignature.All> = {}
-  const write: Record<string, Schema.Schema.All | Schema.PropertySignature.All> = {}
+  const read: Record<string, Schema.optionalWith<Field.Any["schema"], { exact: true; nullable: true }>> = {}
+  const write: Record<string, Schema.optionalWith<Schema.NullOr<Field.Any["schema"]>, { exact: true }>> = {}
   for (const [key, label, declared] of entries) {
     if (key in fields) throw new TypeError(`CustomFieldSchema: two fields have the key ${key}`)
     if (customFieldKey(label) !== key) {
@@ -335,12 +344,7 @@ const build = <F extends Fields>(entries: ReadonlyArray<readonly [string, string
     read[key] = Schema.optionalWith(declared.schema, { exact: true, nullable: true })
     write[key] = Schema.optionalWith(Schema.NullOr(declared.schema), { exact: true })
   }
-  return {
-    fields: fields as F,
-    definitions,
-    schema: Schema.Struct(read as Schema.Struct.Fields) as any,
-    inputSchema: Schema.Struct(write as Schema.Struct.Fields) as any
-  }
+  return { fields, definitions, schema: Schema.Struct(read), inputSchema: Schema.Struct(write) }
 }
 
 /**

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { ItemStatus } from "./internal/outcome.js"
 import { DateInput, Email, NonBlankString } from "./internal/params.js"
 
 /**
@@ -60,7 +61,8 @@ export type DealInput = typeof DealInput.Type
  */
 export const DealResult = Schema.Struct({
   externalDealId: Schema.optional(Schema.NullOr(Schema.String)),
-  status: Schema.String,
+  /** Seen live: `upserted`, `failed` (the API reference, §2.8 [3P]); other text is kept. */
+  status: ItemStatus("upserted", "failed"),
   error: Schema.optional(Schema.NullOr(Schema.String))
 })
 

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { ItemStatus } from "./internal/outcome.js"
 import { NonBlankString } from "./internal/params.js"
 
 /**
@@ -119,7 +120,8 @@ export type DealPipelines = typeof DealPipelines.Type
  */
 export const DealPipelineResult = Schema.Struct({
   pipelineId: Schema.optional(Schema.NullOr(Schema.String)),
-  status: Schema.String,
+  /** Documented: `created` (the API reference, §2.9); other text is kept. */
+  status: ItemStatus("created"),
   error: Schema.optional(Schema.NullOr(Schema.String))
 })
 

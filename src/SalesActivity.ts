@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { ItemStatus } from "./internal/outcome.js"
 import { DateInput, Email, NonBlankString } from "./internal/params.js"
 
 /**
@@ -108,7 +109,8 @@ export type SalesActivityInput = typeof SalesActivityInput.Type
  */
 export const SalesActivityResult = Schema.Struct({
   externalActivityId: Schema.optional(Schema.NullOr(Schema.String)),
-  status: Schema.String,
+  /** Documented and seen live: `created`, `failed`, `skipped` (the API reference, §2.10); other text is kept. */
+  status: ItemStatus("created", "failed", "skipped"),
   error: Schema.optional(Schema.NullOr(Schema.String))
 })
 

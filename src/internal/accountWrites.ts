@@ -3,12 +3,13 @@
  * defines it (the API reference, §0).
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import {
   AccountInput,
   type AccountPushResult,
   AccountPushResult as AccountPushResultSchema,
-  type AccountRef,
   AccountUpdate,
   ExternalIdMapping,
   MappingResponse,
@@ -27,7 +28,8 @@ import {
   ResultsResponse,
   runBulk
 } from "./bulk.js"
-import { endpoint } from "./endpoint.js"
+import { endpointWithPath } from "./endpoint.js"
+import { Applied, Rejected, Unknown } from "./outcome.js"
 import type { RequestPath } from "./pipeline.js"
 
 /** Most accounts in one push, and mappings in one PATCH. */
@@ -109,65 +111,73 @@ const MapExternalIds: BulkEndpoint<ExternalIdMapping, MappingResponse, MappingRe
     // matched, not updated), and the answer does not say which: then none claims more.
     const unsure = raw.updated < found.length || raw.matched < found.length
     return batch.map((item): BulkOutcome<ExternalIdMapping, MappingResponse> => {
-      if (notFound.has(domainKey(item.input.domain))) {
-        return {
-          _tag: "Rejected",
-          index: item.index,
-          input: item.input,
-          status: "notFound",
-          error: "no Recotap account has this domain"
-        }
+      const { index, input } = item
+      if (notFound.has(domainKey(input.domain))) {
+        return Rejected({ index, input, status: "notFound", error: "no Recotap account has this domain" })
       }
       return unsure
-        ? {
-          _tag: "Unknown",
-          index: item.index,
-          input: item.input,
+        ? Unknown({
+          index,
+          input,
           error: broken(
             `Recotap matched ${raw.matched} and updated ${raw.updated} of ${found.length} mappings it found, ` +
               "without saying which: this one may or may not have been written"
           )
-        }
-        : { _tag: "Applied", index: item.index, input: item.input, status: "updated", result: raw }
+        })
+        : Applied({ index, input, status: "updated", result: raw })
     })
   }
 })
 
 /**
- * Why a reference cannot be sent to a revision, or `undefined`: the other revision's key, a
+ * The ID a reference gives a revision, or why it cannot be sent: the other revision's key, a
  * blank ID, or `.`/`..`, which URL parsing would collapse into another path
  * (`PUT /accounts/..` would reach `PUT /`).
  */
-const refProblem = (
+const refId = (
   revision: Revision,
   ref: unknown
-): { readonly path: ReadonlyArray<string>; readonly message: string } | undefined => {
+): Either.Either<string, { readonly property?: string; readonly message: string }> => {
   const byExternalId = typeof ref === "object" && ref !== null && "externalId" in ref
-  const byRtpAid = typeof ref === "object" && ref !== null && "rtpAid" in ref
-  if (byExternalId === byRtpAid) return { path: [], message: "give exactly one of { externalId } or { rtpAid }" }
+  if (typeof ref !== "object" || ref === null || byExternalId === ("rtpAid" in ref)) {
+    return Either.left({ message: "give exactly one of { externalId } or { rtpAid }" })
+  }
   const property = byExternalId ? "externalId" : "rtpAid"
   if (property !== (revision === "crm" ? "externalId" : "rtpAid")) {
-    return {
-      path: [property],
+    return Either.left({
+      property,
       message: revision === "crm"
         ? "the CRM revision addresses accounts by externalId (PUT /accounts/:externalId); rtpAid needs revision \"external\""
         : "the External revision addresses accounts by rtp_aid (PUT /accounts/:rtp_aid); externalId needs revision \"crm\""
-    }
+    })
   }
-  const id = (ref as Readonly<Record<string, unknown>>)[property]
-  if (typeof id !== "string" || id.trim() === "") return { path: [property], message: `${property} must not be empty` }
+  const id: unknown = Reflect.get(ref, property)
+  if (typeof id !== "string" || id.trim() === "") {
+    return Either.left({ property, message: `${property} must not be empty` })
+  }
   if (id === "." || id === "..") {
-    return { path: [property], message: `${property} "${id}" cannot be sent as a path segment` }
+    return Either.left({ property, message: `${property} "${id}" cannot be sent as a path segment` })
   }
-  return undefined
+  return Either.right(id)
 }
 
-/** The path segment of a reference: always exactly one segment. */
-const segmentOf = (ref: AccountRef): string => {
-  if (typeof ref !== "object" || ref === null) return ""
-  const id: unknown = "externalId" in ref ? ref.externalId : ref.rtpAid
-  return typeof id === "string" ? encodeURIComponent(id) : ""
-}
+/**
+ * The path parameter of `accounts.update`: any value given as the reference is checked, and
+ * gives the `:id` of the revision's `PUT /accounts/:externalId` or `PUT /accounts/:rtp_aid`.
+ */
+const AccountPath = (revision: Revision) =>
+  Schema.transformOrFail(Schema.Struct({ id: Schema.String }), Schema.Unknown, {
+    strict: true,
+    decode: ({ id }) => ParseResult.succeed(revision === "crm" ? { externalId: id } : { rtpAid: id }),
+    encode: (ref, _, ast) =>
+      Either.match(refId(revision, ref), {
+        onLeft: ({ message, property }) => {
+          const issue = new ParseResult.Type(ast, ref, message)
+          return ParseResult.fail(property === undefined ? issue : new ParseResult.Pointer(property, ref, issue))
+        },
+        onRight: (id) => ParseResult.succeed({ id })
+      })
+  })
 
 /** The fields of an update only the External revision takes (seen accepted live, §2.3 [3P]). */
 const EXTERNAL_ONLY = ["name", "tags"] as const
@@ -183,32 +193,19 @@ const updateProblems = (revision: Revision, update: AccountUpdate) =>
     : []
 
 /**
- * `PUT /accounts/:externalId` or `PUT /accounts/:rtp_aid`, as a revision defines it. The
- * reference travels in the path (checked by the body's schema, so that a bad one is a
- * `BadRequest` before sending); the body carries the custom fields, and in the External revision
- * `name` and `tags` too.
+ * `PUT /accounts/:externalId` or `PUT /accounts/:rtp_aid`, as a revision defines it: the
+ * reference is the path's parameter (a bad one is a `BadRequest` before sending); the body
+ * carries the custom fields, and in the External revision `name` and `tags` too.
  */
-const updateAccount = (revision: Revision) => {
-  const Ref = Schema.Unknown.pipe(
-    Schema.filter((ref) => refProblem(revision, ref) ?? true)
-  ) as unknown as Schema.Schema<AccountRef>
-  const Params = Schema.Struct({ ref: Ref, ...AccountUpdate.fields }).pipe(
-    Schema.filter((params) => updateProblems(revision, params))
-  )
-  return endpoint({
+const updateAccount = (revision: Revision) =>
+  endpointWithPath({ template: "/accounts/:id", params: AccountPath(revision) }, {
     operation: "accounts.update",
     method: "PUT",
-    path: (params: { readonly ref: AccountRef } & AccountUpdate) => `/accounts/${segmentOf(params.ref)}`,
-    body: Schema.transform(AccountUpdate, Params, {
-      strict: true,
-      decode: (body) => ({ ref: { externalId: "" }, ...body }),
-      encode: ({ ref: _, ...body }) => body
-    }),
+    body: AccountUpdate.pipe(Schema.filter((update) => updateProblems(revision, update))),
     // Documented `{ message }`; a 204 or an empty 200 is success too.
     response: Schema.Unknown,
     typed: ["BadRequest", "NotFound"]
   })
-}
 
 /** Builds the account writes over a pipeline. */
 export const makeAccountWrites = (pipeline: RequestPath): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
@@ -216,7 +213,7 @@ export const makeAccountWrites = (pipeline: RequestPath): Pick<AccountsApi, "pus
   const UpdateAccount = updateAccount(pipeline.revision)
   return {
     push: (accounts, options = {}) => runBulk(pipeline, PushAccounts, accounts, options),
-    update: (ref, update) => Effect.asVoid(pipeline.execute(UpdateAccount, { ref, ...update })),
+    update: (ref, update) => Effect.asVoid(pipeline.execute(UpdateAccount, { path: ref, params: update })),
     mapExternalIds: (mappings, options = {}) => runBulk(pipeline, MapExternalIds, mappings, options)
   }
 }

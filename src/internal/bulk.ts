@@ -6,14 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import {
-  type AppliedStatus,
-  type BulkOptions,
-  type BulkOutcome,
-  type BulkResult,
-  type RejectedStatus,
-  summarize
-} from "../Bulk.js"
+import { type BulkOptions, type BulkOutcome, type BulkResult, type RejectedStatus, summarize } from "../Bulk.js"
 import {
   type BadRequest,
   type Conflict,
@@ -24,6 +17,7 @@ import {
 import type { PayloadDecoder, TypedStatus } from "./endpoint.js"
 import { decodePayload } from "./envelope.js"
 import { fastDecoder, fastItemEncoder } from "./fastCodecs.js"
+import { Applied, APPLIED_STATUSES, Invalid, Rejected, REJECTED_STATUSES, Unavailable, Unknown } from "./outcome.js"
 import { describeParseError } from "./parseError.js"
 import type { RequestPath } from "./pipeline.js"
 import { provablyNotProcessed, type RetrySafety } from "./retry.js"
@@ -102,9 +96,6 @@ export type ResultDecoder<R> = (entry: unknown) => Either.Either<R, ParseResult.
  */
 export const resultDecoder = <R>(schema: Schema.Schema<R, any>): ResultDecoder<R> => fastDecoder(schema)
 
-const APPLIED: ReadonlyArray<string> = ["created", "updated", "upserted"]
-const REJECTED: ReadonlyArray<string> = ["failed", "skipped"]
-
 /** A per-item result as the bulk endpoints return them: at least a `status`, maybe an `error`. */
 export interface ItemResult {
   readonly status: string
@@ -154,28 +145,19 @@ export const matchResults = <I, R extends ItemResult>(
       ? position
       : results.findIndex((result, i) => result !== undefined && !used.has(i) && match(item.input, result) === "yes")
     const result = results[at]
-    if (result === undefined) {
-      return { _tag: "Unknown", index: item.index, input: item.input, error: broken(missing) }
-    }
+    if (result === undefined) return Unknown({ index: item.index, input: item.input, error: broken(missing) })
     used.add(at)
-    if (APPLIED.includes(result.status)) {
-      return { _tag: "Applied", index: item.index, input: item.input, status: result.status as AppliedStatus, result }
+    const applied = APPLIED_STATUSES.find((status) => status === result.status)
+    if (applied !== undefined) return Applied({ index: item.index, input: item.input, status: applied, result })
+    const rejected = REJECTED_STATUSES.find((status) => status === result.status)
+    if (rejected !== undefined) {
+      return Rejected({ index: item.index, input: item.input, status: rejected, error: result.error ?? rejected })
     }
-    if (REJECTED.includes(result.status)) {
-      return {
-        _tag: "Rejected",
-        index: item.index,
-        input: item.input,
-        status: result.status as RejectedStatus,
-        error: result.error ?? result.status
-      }
-    }
-    return {
-      _tag: "Unknown",
+    return Unknown({
       index: item.index,
       input: item.input,
       error: broken(`unrecognised item status "${result.status}"`)
-    }
+    })
   })
 }
 
@@ -223,7 +205,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
     const firstIndexOf = new Map<string, number>()
     /** The item ready to send, or why it is not. */
     const check = (input: I, index: number): CheckedItem<I> | BulkOutcome<I, R> => {
-      const invalid = (error: string): BulkOutcome<I, R> => ({ _tag: "Invalid", index, input, error })
+      const invalid = (error: string): BulkOutcome<I, R> => Invalid({ index, input, error })
       if (optionsProblem !== undefined) return invalid(optionsProblem)
       const encoded = endpoint.encodeItem(input)
       if (Either.isLeft(encoded)) return invalid(describeParseError(encoded.left, 5))
@@ -257,25 +239,18 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
     const sendBatch = (batch: ReadonlyArray<CheckedItem<I>>) =>
       Effect.suspend((): Effect.Effect<ReadonlyArray<BulkOutcome<I, R>>, MissingApiKey | InvalidApiKey> => {
         const refuse = (error: (position: number) => string, status: RejectedStatus = "refused") =>
-          batch.map((item, position): BulkOutcome<I, R> => ({
-            _tag: "Rejected",
-            index: item.index,
-            input: item.input,
-            status,
-            error: error(position)
-          }))
+          batch.map((item, position): BulkOutcome<I, R> =>
+            Rejected({ index: item.index, input: item.input, status, error: error(position) })
+          )
         if (refusedWhole !== undefined) {
           const reason = refusedWhole
           return Effect.succeed(refuse(() => `not sent: an earlier request was refused: ${reason}`))
         }
-        const lost = (error: TransportError) =>
-          batch.map((item): BulkOutcome<I, R> => ({
-            // Refused before processing (429, 503, never sent): certainly not applied.
-            _tag: provablyNotProcessed(error) ? "Unavailable" : "Unknown",
-            index: item.index,
-            input: item.input,
-            error
-          }))
+        const lost = (error: TransportError) => {
+          // Refused before processing (429, 503, never sent): certainly not applied.
+          const outcome = provablyNotProcessed(error) ? Unavailable : Unknown
+          return batch.map((item): BulkOutcome<I, R> => outcome({ index: item.index, input: item.input, error }))
+        }
         if (unserved !== undefined) return Effect.succeed(lost(unserved))
         return pipeline.send<Raw, BadRequest | Conflict>({
           operation,

@@ -51,8 +51,8 @@ export interface Outgoing<A, E> {
 export interface EndpointSpec<Params, A, T extends TypedStatus> {
   readonly operation: string
   readonly method: Method
-  /** Path relative to the base URL, starting with `/` (a function for paths with a parameter). */
-  readonly path: string | ((params: Params) => string)
+  /** Path relative to the base URL, starting with `/` (see {@link PathSpec} for one with parameters). */
+  readonly path: string
   /** Encodes (and so checks) the caller's parameters into the query string. */
   readonly query?: Schema.Schema<Params, WireQuery>
   /** Encodes (and so checks) the caller's parameters into the JSON body. */
@@ -73,12 +73,34 @@ export interface EndpointSpec<Params, A, T extends TypedStatus> {
   readonly safety?: RetrySafety
 }
 
+/** The names of a path's parameters: `"id"` for `/accounts/:id`. */
+export type PathParamNames<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | PathParamNames<`/${Rest}`>
+  : Path extends `${string}:${infer Name}` ? Name
+  : never
+
+/**
+ * A path with parameters, `/accounts/:id`: the schema encodes (and so checks) the call's path
+ * parameters into the text of each `:name`, which is sent as exactly one segment.
+ */
+export interface PathSpec<Path extends `/${string}`, P> {
+  readonly template: Path
+  readonly params: Schema.Schema<P, { readonly [K in PathParamNames<Path>]: string }>
+}
+
+/** A call to an operation whose path has parameters: those, and the rest (query or body). */
+export interface WithPath<P, Params> {
+  readonly path: P
+  readonly params: Params
+}
+
 /** A declared operation, its codecs compiled. */
 export interface Endpoint<Params, A, E> {
   readonly operation: string
   readonly method: Method
+  /** The path of a call: its parameters encoded, or the template when they cannot be. */
   readonly path: (params: Params) => string
-  /** The query and body of a call, or why the parameters cannot be sent. */
+  /** The query and body of a call, or why the parameters (path parameters included) cannot be sent. */
   readonly encode: (
     params: Params
   ) => Either.Either<{ readonly query: WireQuery; readonly body: unknown }, ParseResult.ParseError>
@@ -90,20 +112,27 @@ export interface Endpoint<Params, A, E> {
 }
 
 const NO_QUERY: WireQuery = {}
+const OPTIONS = { onExcessProperty: "error" } as const
 
-/** Declares an operation, compiling its codecs. */
-export const endpoint = <Params, A, const T extends TypedStatus = never>(
-  spec: EndpointSpec<Params, A, T>
-): Endpoint<Params, A, TypedError<T>> => {
-  const options = { onExcessProperty: "error" } as const
-  const encodeQuery = spec.query === undefined ? undefined : fastEncoder(spec.query, options)
-  const encodeBody = spec.body === undefined ? undefined : fastEncoder(spec.body, options)
-  const path = spec.path
+/**
+ * Compiles an operation whose call holds its parameters as `Call`: where its path comes from
+ * (`pathOf`, the one place a path is built) and which of its parameters go in the query or body.
+ */
+const compile = <Call, Params, A, T extends TypedStatus>(
+  spec: EndpointSpec<Params, A, T>,
+  pathOf: (call: Call) => Either.Either<string, ParseResult.ParseError>,
+  paramsOf: (call: Call) => Params
+): Endpoint<Call, A, TypedError<T>> => {
+  const encodeQuery = spec.query === undefined ? undefined : fastEncoder(spec.query, OPTIONS)
+  const encodeBody = spec.body === undefined ? undefined : fastEncoder(spec.body, OPTIONS)
   return {
     operation: spec.operation,
     method: spec.method,
-    path: typeof path === "string" ? () => path : path,
-    encode: (params) => {
+    path: (call) => Either.getOrElse(pathOf(call), () => spec.path),
+    encode: (call) => {
+      const path = pathOf(call)
+      if (path._tag === "Left") return path
+      const params = paramsOf(call)
       const query = encodeQuery === undefined ? undefined : encodeQuery(params)
       if (query !== undefined && query._tag === "Left") return query
       const body = encodeBody === undefined ? undefined : encodeBody(params)
@@ -114,4 +143,48 @@ export const endpoint = <Params, A, const T extends TypedStatus = never>(
     typed: new Set(spec.typed ?? []),
     safety: spec.safety ?? (spec.method === "POST" ? "createOnly" : "idempotent")
   }
+}
+
+/** Declares an operation, compiling its codecs. */
+export const endpoint = <Params, A, const T extends TypedStatus = never>(
+  spec: EndpointSpec<Params, A, T>
+): Endpoint<Params, A, TypedError<T>> => {
+  const path = Either.right(spec.path)
+  return compile(spec, () => path, (params: Params) => params)
+}
+
+/**
+ * Builds the paths of a template: each `:name` replaced by its encoded parameter, escaped so that
+ * it stays one segment.
+ */
+const pathOf = <Path extends `/${string}`, P>(
+  spec: PathSpec<Path, P>
+): (params: P) => Either.Either<string, ParseResult.ParseError> => {
+  const encode = fastEncoder(spec.params)
+  const segments = spec.template.split("/")
+  return (params) =>
+    Either.map(
+      encode(params),
+      (values: { readonly [name: string]: string | undefined }) =>
+        segments.map((segment) =>
+          // The schema's encoded side names every parameter of the template.
+          segment.startsWith(":") ? encodeURIComponent(values[segment.slice(1)] ?? "") : segment
+        ).join("/")
+    )
+}
+
+/**
+ * Declares an operation whose path has parameters (`PUT /accounts/:id`): a call gives them as
+ * `path`, encoded by the path's schema, and the rest as `params`, for the query or body.
+ */
+export const endpointWithPath = <Path extends `/${string}`, P, Params, A, const T extends TypedStatus = never>(
+  path: PathSpec<Path, P>,
+  spec: Omit<EndpointSpec<Params, A, T>, "path">
+): Endpoint<WithPath<P, Params>, A, TypedError<T>> => {
+  const build = pathOf(path)
+  return compile(
+    { ...spec, path: path.template },
+    (call: WithPath<P, Params>) => build(call.path),
+    (call) => call.params
+  )
 }

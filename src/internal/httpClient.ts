@@ -9,13 +9,13 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
@@ -60,12 +60,12 @@ const NEVER_SENT_CODES: ReadonlyArray<string> = ["ECONNREFUSED", "ENOTFOUND", "E
 const neverSent = (cause: unknown): boolean => {
   let codes = 0
   for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code
+    const code = "code" in current ? current.code : undefined
     if (typeof code === "string") {
       if (!NEVER_SENT_CODES.includes(code)) return false
       codes += 1
     }
-    current = (current as { cause?: unknown }).cause
+    current = "cause" in current ? current.cause : undefined
   }
   return codes > 0
 }
@@ -91,22 +91,21 @@ export type Authorize = (
 ) => Effect.Effect<HttpClientRequest.HttpClientRequest, MissingApiKey | InvalidApiKey>
 
 /**
- * Sets `X-Api-Key`, the only place the key leaves its `Redacted`. A key that is a fixed value
- * is used as is; a key source that is an effect must answer within `timeout`, its own budget
- * (the request's timer starts once the key is there), or it is `MissingApiKey`.
+ * Sets `X-Api-Key`, the only place the key leaves its `Redacted`. A fixed key (`ApiKey.layer`,
+ * `layerConfig`) is used as is; a key source must answer within `timeout`, its own budget (the
+ * request's timer starts once the key is there), or it is `MissingApiKey`.
  */
 export const makeAuthorize = (apiKey: ApiKeyService): Authorize => {
   const set = (request: HttpClientRequest.HttpClientRequest, key: Redacted.Redacted<string>) =>
     HttpClientRequest.setHeader(request, API_KEY_HEADER, Redacted.value(key))
-  // A fixed key (ApiKey.layer, layerConfig) is an already-resolved `Exit`: no timeout to arm.
-  const get: Effect.Effect<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey> = apiKey.get
+  const fixed = apiKey.fixed
   // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent, a cost (a fixed key answers at once: no timeout could fire)
-  if (Exit.isExit(get)) {
-    const fixed = get as Exit.Exit<Redacted.Redacted<string>, MissingApiKey | InvalidApiKey>
-    return (request) => Effect.map(fixed, (key) => set(request, key))
+  if (fixed !== undefined) {
+    return (request) =>
+      Either.match(fixed, { onLeft: Effect.fail, onRight: (key) => Effect.succeed(set(request, key)) })
   }
   return (request, timeout) =>
-    Effect.timeoutFail(get, {
+    Effect.timeoutFail(apiKey.get, {
       duration: timeout,
       onTimeout: () =>
         new MissingApiKey({
@@ -145,18 +144,14 @@ const withManualRedirects = <E>(client: HttpClient.HttpClient.With<E>): HttpClie
  * platform's error holds the request, headers included, so only its cause is kept.
  */
 const withTransportErrors = (client: HttpClient.HttpClient): HttpClient.HttpClient.With<TransportError> =>
-  HttpClient.transform(
-    client,
-    (effect, request) =>
-      Effect.mapError(effect, (error: HttpClientError.HttpClientError) =>
-        TransportError.transport(
-          request.method,
-          urlOf(request),
-          `the request failed: ${describeCause(error.cause)}`,
-          error.cause,
-          neverSent(error.cause)
-        ))
-  ) as HttpClient.HttpClient.With<TransportError>
+  HttpClient.catchAll(client, (error) =>
+    Effect.fail(TransportError.transport(
+      error.request.method,
+      urlOf(error.request),
+      `the request failed: ${describeCause(error.cause)}`,
+      error.cause,
+      neverSent(error.cause)
+    )))
 
 /**
  * Follows at most `max` redirects, and only to the base URL's origin, so that the key only ever
@@ -230,7 +225,7 @@ export const makeRecotapHttpClient = (
 ): RecotapHttpClient => {
   // Innermost first: the redirect guard sees every hop, the log line every request.
   const sending = followSameOriginRedirects(new URL(settings.baseUrl).origin, settings.maxRedirects)(
-    withTransportErrors(withManualRedirects(withKeyHeaderRedacted(platform)) as HttpClient.HttpClient)
+    withTransportErrors(withManualRedirects(withKeyHeaderRedacted(platform)))
   )
   const client: RecotapHttpClient = sending.pipe(
     withDebugLog,

@@ -15,58 +15,54 @@ export type PartialRecotapCrm =
   & { readonly [R in ResourceName]?: Partial<RecotapCrmService[R]> }
   & Partial<Pick<RecotapCrmService, "revision" | "baseUrl">>
 
-type Returns = "effect" | "stream"
+const message = (name: string) => `RecotapCrm.layerTest: ${name} was called, but the test gave no implementation for it`
 
-// What each method returns, so that a missing one fails the way its caller consumes it. Listing
-// every method of every resource (the compiler holds this table to the service) keeps a new
-// method from being forgotten here.
-const methods: { readonly [R in ResourceName]: { readonly [M in keyof RecotapCrmService[R]]: Returns } } = {
-  accounts: {
-    list: "effect",
-    pages: "stream",
-    stream: "stream",
-    sync: "stream",
-    push: "effect",
-    update: "effect",
-    mapExternalIds: "effect",
-    listUnmapped: "effect"
-  },
-  customFields: { list: "effect", create: "effect", ensure: "effect" },
-  deals: { push: "effect" },
-  dealStages: { push: "effect", list: "effect" },
-  salesActivities: { push: "effect" },
-  segments: { list: "effect", pages: "stream", stream: "stream" },
-  journeyStages: { list: "effect" }
-}
+/** A missing method that returns an effect: it dies, naming itself. */
+const effect = (name: string) => () => Effect.dieMessage(message(name))
 
-const missing = (name: string, returns: Returns) => {
-  const message = `RecotapCrm.layerTest: ${name} was called, but the test gave no implementation for it`
-  return returns === "effect" ? () => Effect.dieMessage(message) : () => Stream.dieMessage(message)
-}
+/** A missing method that returns a stream: it dies, naming itself. */
+const stream = (name: string) => () => Stream.dieMessage(message(name))
 
 /**
  * The whole service: the given methods, and for every other one a method that dies naming itself;
  * the revision given (the default one otherwise) and the base URL given (that revision's otherwise).
+ * Every method is listed (the compiler holds the object to the service), so that a new method is
+ * not forgotten here, and each missing one fails the way its caller consumes it.
  */
 export const testService = (given: PartialRecotapCrm): RecotapCrmService => {
-  const resource = <R extends ResourceName>(name: R): RecotapCrmService[R] => {
-    const own: Record<string, unknown> = { ...given[name] }
-    for (const [method, returns] of Object.entries(methods[name] as Record<string, Returns>)) {
-      own[method] ??= missing(`${name}.${method}`, returns)
-    }
-    return own as unknown as RecotapCrmService[R]
-  }
+  const { accounts = {}, customFields = {}, deals = {}, dealStages = {}, salesActivities = {} } = given
+  const { segments = {}, journeyStages = {} } = given
   // RecotapConfig's defaults: the CRM revision, at its production base URL.
   const revision = given.revision ?? "crm"
   return {
     revision,
     baseUrl: given.baseUrl ?? BASE_URLS[revision],
-    accounts: resource("accounts"),
-    customFields: resource("customFields"),
-    deals: resource("deals"),
-    dealStages: resource("dealStages"),
-    salesActivities: resource("salesActivities"),
-    segments: resource("segments"),
-    journeyStages: resource("journeyStages")
+    accounts: {
+      list: accounts.list ?? effect("accounts.list"),
+      pages: accounts.pages ?? stream("accounts.pages"),
+      stream: accounts.stream ?? stream("accounts.stream"),
+      sync: accounts.sync ?? stream("accounts.sync"),
+      push: accounts.push ?? effect("accounts.push"),
+      update: accounts.update ?? effect("accounts.update"),
+      mapExternalIds: accounts.mapExternalIds ?? effect("accounts.mapExternalIds"),
+      listUnmapped: accounts.listUnmapped ?? effect("accounts.listUnmapped")
+    },
+    customFields: {
+      list: customFields.list ?? effect("customFields.list"),
+      create: customFields.create ?? effect("customFields.create"),
+      ensure: customFields.ensure ?? effect("customFields.ensure")
+    },
+    deals: { push: deals.push ?? effect("deals.push") },
+    dealStages: {
+      push: dealStages.push ?? effect("dealStages.push"),
+      list: dealStages.list ?? effect("dealStages.list")
+    },
+    salesActivities: { push: salesActivities.push ?? effect("salesActivities.push") },
+    segments: {
+      list: segments.list ?? effect("segments.list"),
+      pages: segments.pages ?? stream("segments.pages"),
+      stream: segments.stream ?? stream("segments.stream")
+    },
+    journeyStages: { list: journeyStages.list ?? effect("journeyStages.list") }
   }
 }

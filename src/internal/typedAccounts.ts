@@ -34,6 +34,7 @@ import type { RecotapCrmService } from "../RecotapCrm.js"
 import { BadRequest, type InvalidApiKey, type MissingApiKey, type ReadError } from "../RecotapError.js"
 import { issueOf } from "./accountReader.js"
 import { accountsOf, syncOf } from "./accounts.js"
+import { Invalid, relocate } from "./outcome.js"
 import { describeParseError, problemsByKey, toViolations } from "./parseError.js"
 
 /**
@@ -70,10 +71,11 @@ export const decodeAccount = <F extends Fields>(declaration: Declaration<F>) => 
 export const encodeAccountInput = <F extends Fields>(declaration: Declaration<F>) => {
   const encode = encodeValues(declaration)
   return (input: TypedAccountInput<F>): Either.Either<AccountInput, ParseResult.ParseError> => {
-    if (typeof input !== "object" || input === null || input.customFields === undefined) {
-      return Either.right(input as AccountInput)
-    }
-    return Either.map(encode(input.customFields), (customFields) => ({ ...input, customFields }))
+    // Not an object (from untyped code): sent as is, for the push to find it `Invalid`.
+    if (typeof input !== "object" || input === null) return Either.right(input)
+    const { customFields: values, ...rest } = input
+    if (values === undefined) return Either.right(rest)
+    return Either.map(encode(values), (customFields) => ({ ...rest, customFields }))
   }
 }
 
@@ -127,7 +129,7 @@ export const makeTyped = <F extends Fields>(crm: RecotapCrmService, declaration:
           sent.push({ index, input })
           encoded.push(result.right)
         } else {
-          outcomes.push({ _tag: "Invalid", index, input, error: describeParseError(result.left, 5) })
+          outcomes.push(Invalid({ index, input, error: describeParseError(result.left, 5) }))
         }
       })
       const pushed: Effect.Effect<
@@ -137,10 +139,7 @@ export const makeTyped = <F extends Fields>(crm: RecotapCrmService, declaration:
       return Effect.map(pushed, (result): BulkResult<TypedAccountInput<F>, AccountPushResult> => {
         for (const outcome of result.outcomes) {
           const origin = sent[outcome.index]!
-          outcomes.push({ ...outcome, index: origin.index, input: origin.input } as BulkOutcome<
-            TypedAccountInput<F>,
-            AccountPushResult
-          >)
+          outcomes.push(relocate(outcome, origin.index, origin.input))
         }
         outcomes.sort((a, b) => a.index - b.index)
         return { outcomes, summary: summarize(outcomes) }
