@@ -28,7 +28,7 @@ import {
   runBulk
 } from "./bulk.js"
 import { endpoint } from "./endpoint.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 
 /** Most accounts in one push, and mappings in one PATCH. */
 export const MAX_ACCOUNTS_PER_REQUEST = 100
@@ -210,13 +210,13 @@ const updateAccount = (revision: Revision) => {
   })
 }
 
-/** Builds the account writes over a pipeline. */
-export const makeAccountWrites = (pipeline: RequestPath): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
-  const PushAccounts = pushAccounts(pipeline.revision)
-  const UpdateAccount = updateAccount(pipeline.revision)
+/** Builds the account writes over the request path. */
+export const makeAccountWrites = (requestPath: RequestPath): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
+  const PushAccounts = pushAccounts(requestPath.revision)
+  const UpdateAccount = updateAccount(requestPath.revision)
   return {
-    push: (accounts, options = {}) => runBulk(pipeline, PushAccounts, accounts, options),
-    update: (ref, update) => Effect.asVoid(pipeline.execute(UpdateAccount, { ref, ...update })),
-    mapExternalIds: (mappings, options = {}) => runBulk(pipeline, MapExternalIds, mappings, options)
+    push: (accounts, options = {}) => runBulk(requestPath, PushAccounts, accounts, options),
+    update: (ref, update) => Effect.asVoid(requestPath.execute(UpdateAccount, { ref, ...update })),
+    mapExternalIds: (mappings, options = {}) => runBulk(requestPath, MapExternalIds, mappings, options)
   }
 }

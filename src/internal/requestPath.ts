@@ -141,7 +141,7 @@ const deadlinePassed = (method: string, url: string, deadline: Duration.Duration
   })
 
 /** Builds the request path of one client from its services. */
-export const makePipeline = Effect.gen(function*() {
+export const makeRequestPath = Effect.gen(function*() {
   const config = yield* RecotapConfig
   const client = makeRecotapHttpClient(yield* HttpClient.HttpClient, config)
   const authorize = makeAuthorize(yield* ApiKey)
@@ -299,4 +299,4 @@ const invalidInput = (method: string, url: string, error: ParseResult.ParseError
     : TransportError.invalidRequest(method, url, `the request could not be built: ${describeParseError(error)}`)
 
 /** The request path of one client. */
-export type RequestPath = Effect.Effect.Success<typeof makePipeline>
+export type RequestPath = Effect.Effect.Success<typeof makeRequestPath>
