@@ -8,6 +8,8 @@ export default {
   coverageAnalysis: "perTest",
   mutate: [
     "src/internal/requestPath.ts",
+    "src/internal/deadline.ts",
+    "src/internal/scrubKey.ts",
     "src/internal/httpClient.ts",
     "src/internal/body.ts",
     "src/internal/answer.ts",

@@ -1,8 +1,10 @@
 /**
- * The one request path every operation goes through: a declared endpoint's parameters encoded,
- * one request built, sent through the Recotap `HttpClient` (see `httpClient.ts`) within the
- * client's pace and pause, each answer read (`body.ts`) and interpreted (`answer.ts`), retried by
- * the policy (`retry.ts`) within the call's deadline; one span per operation.
+ * The one request path every operation goes through, composed in one place (`makeSend`): a
+ * declared endpoint's parameters encoded, one request built and its key set, then each attempt
+ * sent through the Recotap `HttpClient` (see `httpClient.ts`) and its answer read (`body.ts`)
+ * and interpreted (`answer.ts`) within the attempt's timeout, after the client-wide pause
+ * (`pause.ts`), at the client's pace (`rateLimiter.ts`); the attempts retried by the policy
+ * (`retry.ts`) within the call's deadline (`deadline.ts`); one span per operation.
  *
  * What only matters when configured costs nothing otherwise: no rate limiter without
  * `rateLimit`, no deadline bookkeeping without `deadline`, no clock read while no pause is set.
@@ -19,17 +21,26 @@ import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import { ApiKey } from "../ApiKey.js"
 import { type CallOptions, RecotapCallOptions } from "../RecotapCallOptions.js"
-import { RecotapConfig, type RecotapSettings, resolveSettings } from "../RecotapConfig.js"
+import { RecotapConfig, type RecotapSettings, resolveSettings, type RetryPolicy } from "../RecotapConfig.js"
 import { BadRequest, type ReadError, type RecotapError, TransportError } from "../RecotapError.js"
 import { interpret } from "./answer.js"
 import { readText } from "./body.js"
+import { withinDeadline } from "./deadline.js"
 import type { Endpoint, Outgoing, TypedStatus } from "./endpoint.js"
-import { API_KEY_HEADER, makeAuthorize, makeRecotapHttpClient, type RecotapHttpClient, urlOf } from "./httpClient.js"
+import {
+  API_KEY_HEADER,
+  type Authorize,
+  makeAuthorize,
+  makeRecotapHttpClient,
+  type RecotapHttpClient,
+  urlOf
+} from "./httpClient.js"
 import { describeParseError, toViolations } from "./parseError.js"
-import { makePause } from "./pause.js"
-import { makeLimiter } from "./rateLimiter.js"
-import { retrying } from "./retry.js"
+import { makePause, type Pause } from "./pause.js"
+import { type Limiter, makeLimiter } from "./rateLimiter.js"
+import { type RetryHooks, retrying, type RetrySafety } from "./retry.js"
 import { makeRouteNotFound } from "./routeNotFound.js"
+import { makeScrubber } from "./scrubKey.js"
 
 /** What one call may change of the client's settings. */
 type CallSettings = Pick<RecotapSettings, "timeout" | "retry" | "deadline">
@@ -47,38 +58,6 @@ const callSettings = (config: RecotapSettings, call: CallOptions): CallSettings 
     (message) => new Error(`Invalid RecotapCallOptions: ${message}`)
   )
   return { timeout: resolved.timeout, retry: resolved.retry, deadline: resolved.deadline }
-}
-
-/** What replaces the key wherever a server echoed it. */
-const REDACTED = "<redacted>"
-
-/** Shortest key blanked out of server text. */
-const MIN_SCRUBBED_KEY = 8
-
-/**
- * Blanks the key out of a server's text before anything reads it, as sent and in its JSON- and
- * URL-escaped forms: a server that echoes the key (in a message, a validation error, an HTML
- * page) must not put it into an error, an outcome or a log line. A key shorter than
- * {@link MIN_SCRUBBED_KEY} is left alone: it would match ordinary text (real keys are far longer).
- */
-const makeScrubber = () => {
-  // The forms of the last key seen: a key rarely changes, and most keys have a single form.
-  let lastKey: string | undefined
-  let forms: ReadonlyArray<string> = []
-  return (text: string, key: string | undefined): string => {
-    if (key === undefined || key.length < MIN_SCRUBBED_KEY) return text
-    // Stryker disable next-line ConditionalExpression: equivalent, a cache (the forms are the same when worked out again)
-    if (key !== lastKey) {
-      forms = [...new Set([key, JSON.stringify(key).slice(1, -1), encodeURIComponent(key)])]
-      lastKey = key
-    }
-    let scrubbed = text
-    for (const form of forms) {
-      // Stryker disable next-line ConditionalExpression: equivalent, a shortcut (replacing what is absent changes nothing)
-      if (scrubbed.includes(form)) scrubbed = scrubbed.replaceAll(form, REDACTED)
-    }
-    return scrubbed
-  }
 }
 
 const STATUS_OF = { BadRequest: 400, Conflict: 409 } as const
@@ -115,38 +94,25 @@ const reportRetry =
       )
     })
 
-/** How far a call got, for the error of a deadline that passes. */
-interface Progress {
-  attempts: number
-  inFlight: boolean
-  /** Whether an attempt ended in a way that may have been processed (a 500, a reset, a timeout). */
-  maybeProcessed: boolean
-  last: TransportError | undefined
+/** The request of one call: method, path, query and body, the key not set yet. */
+const buildRequest = (outgoing: Outgoing<unknown, unknown>): HttpClientRequest.HttpClientRequest => {
+  const query = Object.entries(outgoing.query).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  let request = HttpClientRequest.make(outgoing.method)(outgoing.path)
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a shortcut (no parameters set none)
+  if (query.length > 0) request = HttpClientRequest.setUrlParams(request, query)
+  if (outgoing.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, outgoing.body)
+  return request
 }
 
-/**
- * The error of a call whose deadline passed. With no attempt in flight, and every failure so
- * far one that was certainly not processed (or no attempt at all), nothing was applied: the
- * whole history counts, not the last failure.
- */
-const deadlinePassed = (method: string, url: string, deadline: Duration.Duration, progress: Progress) =>
-  new TransportError({
-    reason: "Timeout",
-    method,
-    url: progress.last?.url ?? url,
-    detail: `the call's deadline of ${Duration.format(deadline)} passed` +
-      (progress.last === undefined ? "" : ` (last failure: ${progress.last.detail})`),
-    attempts: progress.attempts,
-    ...(!progress.inFlight && !progress.maybeProcessed ? { notProcessed: true } : {})
-  })
+/** Reads one response into the payload or the error it means. */
+type Read = <A>(
+  response: HttpClientResponse.HttpClientResponse,
+  decode: Outgoing<A, unknown>["decode"],
+  typed: ReadonlySet<TypedStatus>
+) => Effect.Effect<A, RecotapError>
 
-/** Builds the request path of one client from its services. */
-export const makeRequestPath = Effect.gen(function*() {
-  const config = yield* RecotapConfig
-  const client = makeRecotapHttpClient(yield* HttpClient.HttpClient, config)
-  const authorize = makeAuthorize(yield* ApiKey)
-  const limiter = yield* makeLimiter(config.rateLimit)
-  const pause = makePause()
+/** How one client reads a response: within its size cap, the key blanked out of the text first. */
+const makeRead = (config: RecotapSettings): Read => {
   const scrub = makeScrubber()
   // How a 404 is read: a `NotFound` only in the documented form, where the operation documents one.
   const unserved = makeRouteNotFound(config)
@@ -154,18 +120,12 @@ export const makeRequestPath = Effect.gen(function*() {
     documented: { documented: true, unserved },
     undocumented: { documented: false, unserved }
   } as const
-
-  /** Reads one response into the payload or the error it means, the key blanked out of it. */
-  const read = <A>(
-    response: HttpClientResponse.HttpClientResponse,
-    decode: Outgoing<A, unknown>["decode"],
-    typed: ReadonlySet<TypedStatus>
-  ): Effect.Effect<A, RecotapError> =>
+  return (response, decode, typed) =>
     Effect.flatMap(readText(response, config.maxResponseBytes), (text) => {
       const request = response.request
-      const toAnswer = (receivedAt: number): Either.Either<A, RecotapError> =>
+      const toAnswer = (receivedAt: number) =>
         Either.mapLeft(
-          interpret<A>(
+          interpret(
             {
               method: request.method,
               url: urlOf(request),
@@ -184,93 +144,94 @@ export const makeRequestPath = Effect.gen(function*() {
         ? toAnswer(0)
         : Effect.flatMap(Clock.currentTimeMillis, toAnswer)
     })
+}
 
-  /** Sends one encoded request, with retries, and reads its answer; every failure is typed. */
-  const send = <A, E>(outgoing: Outgoing<A, E>): Effect.Effect<A, ReadError | E> => {
-    const { method, typed } = outgoing
-    const url = `${config.baseUrl}${outgoing.path}`
+// The steps of the path, each a combinator over what it wraps.
+
+/** An attempt bounded by `timeout`: no complete answer within it is a `Timeout`. */
+const withTimeout =
+  (timeout: Duration.Duration, method: string, url: () => string) =>
+  <A, E>(attempt: Effect.Effect<A, E>): Effect.Effect<A, E | TransportError> =>
+    Effect.timeoutFail(attempt, {
+      duration: timeout,
+      onTimeout: () => TransportError.timeout(method, url(), `no complete answer within ${Duration.format(timeout)}`)
+    })
+
+/** An attempt made once the client-wide pause is over (a pause longer than `maxWait` fails it at once, unsent). */
+const afterPause =
+  (pause: Pause, maxWait: Duration.Duration, method: string, url: () => string) =>
+  <A, E>(attempt: Effect.Effect<A, E>): Effect.Effect<A, E | TransportError> =>
+    Effect.zipRight(pause.wait(maxWait, method, url), attempt)
+
+/** The attempt made again, by the policy, while it fails in a way worth another attempt. */
+const withRetries =
+  (policy: RetryPolicy, safety: RetrySafety, hooks: RetryHooks) =>
+  <A, E>(attempt: Effect.Effect<A, E | TransportError>): Effect.Effect<A, E | TransportError> =>
+    retrying(attempt, policy, safety, hooks)
+
+/** The call within the operation's span, `RecotapCrm.<operation>`. */
+const withOperationSpan = (operation: string, method: string, url: string) =>
+  Effect.withSpan(`RecotapCrm.${operation}`, {
+    kind: "client",
+    // A stack trace per call costs more than the rest of the span; the operation names the place.
+    // Stryker disable next-line BooleanLiteral: equivalent, a cost (the span is the same without the trace)
+    captureStackTrace: false,
+    attributes: { "recotap.operation": operation, "http.request.method": method, "url.full": url }
+  })
+
+/** What one client's request path is made of, built once per client. */
+interface Parts {
+  readonly config: RecotapSettings
+  readonly client: RecotapHttpClient
+  readonly authorize: Authorize
+  /** The client's pace (none without a `rateLimit`). */
+  readonly limit: Limiter
+  readonly pause: Pause
+  readonly read: Read
+}
+
+/** Sends one encoded request, with retries, and reads its answer; every failure is typed. */
+type Send = <A, E>(outgoing: Outgoing<A, E>) => Effect.Effect<A, ReadError | E>
+
+/**
+ * The path of one call, step by step. The key is asked once, within its own timeout (a key
+ * source that does not answer is `MissingApiKey`, not a request that timed out, and nothing was
+ * sent); the deadline covers it too.
+ */
+const makeSend =
+  ({ authorize, client, config, limit, pause, read }: Parts): Send => <A, E>(outgoing: Outgoing<A, E>) => {
+    const { method, safety } = outgoing
     return Effect.flatMap(RecotapCallOptions, (options) => {
-      const settings = callSettings(config, options)
-      const query = Object.entries(outgoing.query).filter((entry): entry is [string, string] => entry[1] !== undefined)
-      let request = HttpClientRequest.make(method)(outgoing.path)
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a shortcut (no parameters set none)
-      if (query.length > 0) request = HttpClientRequest.setUrlParams(request, query)
-      if (outgoing.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, outgoing.body)
-      const fullUrl = () => `${config.baseUrl}${urlOf(request)}`
-      const timeout = settings.timeout
-      /** One attempt through `via`: pace, pause, send, read, all within the attempt's timeout. */
-      const attempt = (via: RecotapHttpClient, signed: HttpClientRequest.HttpClientRequest) => {
-        const once = Effect.zipRight(
-          pause.wait(settings.retry.maxRetryAfter, method, fullUrl),
-          Effect.flatMap(via.execute(signed), (response) => read(response, outgoing.decode, typed)).pipe(
-            Effect.timeoutFail({
-              duration: timeout,
-              onTimeout: () =>
-                TransportError.timeout(method, fullUrl(), `no complete answer within ${Duration.format(timeout)}`)
-            })
-          )
-        )
-        return limiter === undefined ? once : limiter(once)
-      }
-      /**
-       * The key, asked once within its own timeout (a key source that does not answer is
-       * `MissingApiKey`, not a request that timed out, and nothing was sent); then the attempts,
-       * each seen by `observe`.
-       */
-      const attempts = (
-        via: RecotapHttpClient,
-        observe: (once: Effect.Effect<A, RecotapError>) => Effect.Effect<A, RecotapError> = identity
-      ) =>
-        Effect.flatMap(
+      const { deadline, retry, timeout } = callSettings(config, options)
+      const request = buildRequest(outgoing)
+      const url = () => `${config.baseUrl}${urlOf(request)}`
+      const retryHooks: RetryHooks = { onBackOff: pause.extend, onRetry: reportRetry(request, config.baseUrl) }
+      const call = withinDeadline(deadline, method, url, (watch) => {
+        const via = watch.client(client)
+        return Effect.flatMap(
           authorize(request, timeout),
           (signed) =>
-            retrying(observe(attempt(via, signed)), settings.retry, outgoing.safety, {
-              onBackOff: pause.extend,
-              onRetry: reportRetry(request, config.baseUrl)
-            })
+            Effect.flatMap(via.execute(signed), (response) => read(response, outgoing.decode, outgoing.typed)).pipe(
+              withTimeout(timeout, method, url),
+              afterPause(pause, retry.maxRetryAfter, method, url),
+              limit,
+              watch.attempt,
+              withRetries(retry, safety, retryHooks)
+            )
         )
-      const deadline = settings.deadline
-      const call = deadline === undefined ? attempts(client) : Effect.suspend(() => {
-        // What the deadline needs to know: requests that left (the key set, the pace and pause
-        // passed), one in flight, the history. The deadline covers the key source too.
-        const progress: Progress = { attempts: 0, inFlight: false, maybeProcessed: false, last: undefined }
-        const tracked = HttpClient.tapRequest(client, () =>
-          Effect.sync(() => {
-            progress.attempts += 1
-            progress.inFlight = true
-          }))
-        const observe = (once: Effect.Effect<A, RecotapError>) =>
-          Effect.tapError(once, (error) =>
-            Effect.sync(() => {
-              progress.inFlight = false
-              if (error instanceof TransportError) {
-                progress.maybeProcessed ||= error.notProcessed !== true
-                progress.last = error
-              }
-            }))
-        return Effect.timeoutFail(attempts(tracked, observe), {
-          duration: deadline,
-          onTimeout: () => deadlinePassed(method, fullUrl(), deadline, progress)
-        })
       })
       return call as Effect.Effect<A, ReadError | E>
-    }).pipe(
-      Effect.withSpan(`RecotapCrm.${outgoing.operation}`, {
-        kind: "client",
-        // A stack trace per call costs more than the rest of the span; the operation names the place.
-        // Stryker disable next-line BooleanLiteral: equivalent, a cost (the span is the same without the trace)
-        captureStackTrace: false,
-        attributes: { "recotap.operation": outgoing.operation, "http.request.method": method, "url.full": url }
-      })
-    )
+    }).pipe(withOperationSpan(outgoing.operation, method, `${config.baseUrl}${outgoing.path}`))
   }
 
-  /** Encodes a declared endpoint's parameters (nothing is sent when they are invalid), then sends. */
-  const execute = <Params, A, E>(endpoint: Endpoint<Params, A, E>, params: Params): Effect.Effect<A, ReadError | E> => {
+/** Encodes a declared endpoint's parameters (nothing is sent when they are invalid), then sends. */
+const makeExecute =
+  (baseUrl: string, send: Send) =>
+  <Params, A, E>(endpoint: Endpoint<Params, A, E>, params: Params): Effect.Effect<A, ReadError | E> => {
     const path = endpoint.path(params)
     const encoded = endpoint.encode(params)
     if (Either.isLeft(encoded)) {
-      const url = `${config.baseUrl}${path}`
+      const url = `${baseUrl}${path}`
       return Effect.fail(invalidInput(endpoint.method, url, encoded.left, endpoint.typed) as ReadError | E)
     }
     return send<A, E>({
@@ -285,7 +246,24 @@ export const makeRequestPath = Effect.gen(function*() {
     })
   }
 
-  return { baseUrl: config.baseUrl, revision: config.revision, send, execute } as const
+/** Builds the request path of one client from its services. */
+export const makeRequestPath = Effect.gen(function*() {
+  const config = yield* RecotapConfig
+  const parts: Parts = {
+    config,
+    client: makeRecotapHttpClient(yield* HttpClient.HttpClient, config),
+    authorize: makeAuthorize(yield* ApiKey),
+    limit: (yield* makeLimiter(config.rateLimit)) ?? identity,
+    pause: makePause(),
+    read: makeRead(config)
+  }
+  const send = makeSend(parts)
+  return {
+    baseUrl: config.baseUrl,
+    revision: config.revision,
+    send,
+    execute: makeExecute(config.baseUrl, send)
+  } as const
 })
 
 /**
