@@ -211,7 +211,9 @@ const updateAccount = (revision: Revision) => {
 }
 
 /** Builds the account writes over the request path. */
-export const makeAccountWrites = (requestPath: RequestPath): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
+export const makeAccountWrites = (
+  requestPath: RequestPath
+): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
   const PushAccounts = pushAccounts(requestPath.revision)
   const UpdateAccount = updateAccount(requestPath.revision)
   return {

@@ -49,7 +49,7 @@ type CallSettings = Pick<RecotapSettings, "timeout" | "retry" | "deadline">
 const callSettings = (config: RecotapSettings, call: CallOptions): CallSettings => {
   if (call.retry === undefined && call.timeout === undefined && call.deadline === undefined) return config
   const deadline = call.deadline ?? config.deadline
-  const resolved = Either.getOrThrowWith(
+  return Either.getOrThrowWith(
     resolveSettings({
       timeout: call.timeout ?? config.timeout,
       retry: { ...config.retry, ...call.retry },
@@ -57,7 +57,6 @@ const callSettings = (config: RecotapSettings, call: CallOptions): CallSettings 
     }),
     (message) => new Error(`Invalid RecotapCallOptions: ${message}`)
   )
-  return { timeout: resolved.timeout, retry: resolved.retry, deadline: resolved.deadline }
 }
 
 const STATUS_OF = { BadRequest: 400, Conflict: 409 } as const
