@@ -7,7 +7,9 @@ export default {
   plugins: ["@stryker-mutator/vitest-runner"],
   coverageAnalysis: "perTest",
   mutate: [
-    "src/internal/pipeline.ts",
+    "src/internal/requestPath.ts",
+    "src/internal/deadline.ts",
+    "src/internal/scrubKey.ts",
     "src/internal/httpClient.ts",
     "src/internal/body.ts",
     "src/internal/answer.ts",

@@ -55,7 +55,7 @@ import { makeCustomFields } from "./internal/customFields.js"
 import { makeDeals } from "./internal/deals.js"
 import { makeDealStages } from "./internal/dealStages.js"
 import { makeJourneyStages } from "./internal/journeyStages.js"
-import { makePipeline } from "./internal/pipeline.js"
+import { makeRequestPath } from "./internal/requestPath.js"
 import { makeSalesActivities } from "./internal/salesActivities.js"
 import { makeSegments } from "./internal/segments.js"
 import { type PartialRecotapCrm, testService } from "./internal/testService.js"
@@ -275,17 +275,17 @@ export interface RecotapCrmService {
  * @category constants
  */
 export const make: Effect.Effect<RecotapCrmService, never, HttpClient.HttpClient | ApiKey> = Effect.gen(function*() {
-  const pipeline = yield* makePipeline
+  const requestPath = yield* makeRequestPath
   return {
-    revision: pipeline.revision,
-    baseUrl: pipeline.baseUrl,
-    accounts: makeAccounts(pipeline),
-    customFields: makeCustomFields(pipeline),
-    deals: makeDeals(pipeline),
-    dealStages: makeDealStages(pipeline),
-    salesActivities: makeSalesActivities(pipeline),
-    segments: makeSegments(pipeline),
-    journeyStages: makeJourneyStages(pipeline)
+    revision: requestPath.revision,
+    baseUrl: requestPath.baseUrl,
+    accounts: makeAccounts(requestPath),
+    customFields: makeCustomFields(requestPath),
+    deals: makeDeals(requestPath),
+    dealStages: makeDealStages(requestPath),
+    salesActivities: makeSalesActivities(requestPath),
+    segments: makeSegments(requestPath),
+    journeyStages: makeJourneyStages(requestPath)
   }
 })
 

@@ -12,7 +12,7 @@ import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
 import { ApiKey, RecotapConfig, RecotapCrm } from "../src/index.js"
 import { endpoint } from "../src/internal/endpoint.js"
-import { makePipeline } from "../src/internal/pipeline.js"
+import { makeRequestPath } from "../src/internal/requestPath.js"
 import {
   account,
   envelope,
@@ -153,7 +153,7 @@ describe("the API key never leaks", () => {
       for (const answer of answers) {
         const http = fakeHttp(() => answer)
         const error = yield* Effect.flip(
-          Effect.flatMap(makePipeline, (pipeline) => pipeline.execute(write, undefined)).pipe(
+          Effect.flatMap(makeRequestPath, (requestPath) => requestPath.execute(write, undefined)).pipe(
             Effect.provide(Layer.merge(http.layer, ApiKey.layer(Redacted.make(SECRET))))
           )
         )

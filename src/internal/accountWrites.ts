@@ -30,7 +30,7 @@ import {
 } from "./bulk.js"
 import { endpointWithPath } from "./endpoint.js"
 import { Applied, Rejected, Unknown } from "./outcome.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 
 /** Most accounts in one push, and mappings in one PATCH. */
 export const MAX_ACCOUNTS_PER_REQUEST = 100
@@ -207,13 +207,15 @@ const updateAccount = (revision: Revision) =>
     typed: ["BadRequest", "NotFound"]
   })
 
-/** Builds the account writes over a pipeline. */
-export const makeAccountWrites = (pipeline: RequestPath): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
-  const PushAccounts = pushAccounts(pipeline.revision)
-  const UpdateAccount = updateAccount(pipeline.revision)
+/** Builds the account writes over the request path. */
+export const makeAccountWrites = (
+  requestPath: RequestPath
+): Pick<AccountsApi, "push" | "update" | "mapExternalIds"> => {
+  const PushAccounts = pushAccounts(requestPath.revision)
+  const UpdateAccount = updateAccount(requestPath.revision)
   return {
-    push: (accounts, options = {}) => runBulk(pipeline, PushAccounts, accounts, options),
-    update: (ref, update) => Effect.asVoid(pipeline.execute(UpdateAccount, { path: ref, params: update })),
-    mapExternalIds: (mappings, options = {}) => runBulk(pipeline, MapExternalIds, mappings, options)
+    push: (accounts, options = {}) => runBulk(requestPath, PushAccounts, accounts, options),
+    update: (ref, update) => Effect.asVoid(requestPath.execute(UpdateAccount, { path: ref, params: update })),
+    mapExternalIds: (mappings, options = {}) => runBulk(requestPath, MapExternalIds, mappings, options)
   }
 }

@@ -27,7 +27,7 @@ import { endpoint } from "./endpoint.js"
 import { truncate } from "./envelope.js"
 import { paginate } from "./paginate.js"
 import { Iso8601String } from "./params.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 
 /**
  * `GET /accounts` as a revision defines it. The `domains` filter is not sent where it is not
@@ -216,12 +216,12 @@ const ListUnmapped = endpoint({
   response: Schema.Array(UnmappedAccount)
 })
 
-/** Builds the accounts resource over a pipeline. */
-export const makeAccounts = (pipeline: RequestPath): AccountsApi => {
-  const ListAccounts = listAccounts(pipeline.revision)
-  const listUrl = `${pipeline.baseUrl}/accounts`
+/** Builds the accounts resource over the request path. */
+export const makeAccounts = (requestPath: RequestPath): AccountsApi => {
+  const ListAccounts = listAccounts(requestPath.revision)
+  const listUrl = `${requestPath.baseUrl}/accounts`
 
-  const list = (params: ListAccountsParams = {}) => pipeline.execute(ListAccounts, params)
+  const list = (params: ListAccountsParams = {}) => requestPath.execute(ListAccounts, params)
 
   const pages = (params: ListAccountsParams = {}) => paginate(list, params, listUrl)
 
@@ -233,8 +233,8 @@ export const makeAccounts = (pipeline: RequestPath): AccountsApi => {
   return {
     list,
     pages,
-    ...makeAccountWrites(pipeline),
-    listUnmapped: (params = {}) => pipeline.execute(ListUnmapped, params),
+    ...makeAccountWrites(requestPath),
+    listUnmapped: (params = {}) => requestPath.execute(ListUnmapped, params),
     stream,
     sync
   }

@@ -19,7 +19,7 @@ import { decodePayload } from "./envelope.js"
 import { fastDecoder, fastItemEncoder } from "./fastCodecs.js"
 import { Applied, APPLIED_STATUSES, Invalid, Rejected, REJECTED_STATUSES, Unavailable, Unknown } from "./outcome.js"
 import { describeParseError } from "./parseError.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 import { provablyNotProcessed, type RetrySafety } from "./retry.js"
 
 /** An item that passed its schema: where it was in the input, as given, and as sent. */
@@ -192,7 +192,7 @@ const isConcurrency = (n: unknown) => n === undefined || (typeof n === "number" 
 
 /** Runs a bulk write. Fails only when the key is missing or refused: everything else is an outcome. */
 export const runBulk = <I, Raw, R, Options extends BulkOptions>(
-  pipeline: RequestPath,
+  requestPath: RequestPath,
   endpoint: BulkEndpoint<I, Raw, R, Options>,
   inputs: Iterable<I>,
   options: Options
@@ -225,7 +225,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
       batches.push(valid.slice(start, start + endpoint.maxPerRequest))
     }
 
-    const url = `${pipeline.baseUrl}${endpoint.path}`
+    const url = `${requestPath.baseUrl}${endpoint.path}`
     const safety = endpoint.safety(options)
     // Set when a request is refused for a reason every later request shares (a segment that
     // accepts no members): the same answer awaits them, so they are not sent.
@@ -252,7 +252,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
           return batch.map((item): BulkOutcome<I, R> => outcome({ index: item.index, input: item.input, error }))
         }
         if (unserved !== undefined) return Effect.succeed(lost(unserved))
-        return pipeline.send<Raw, BadRequest | Conflict>({
+        return requestPath.send<Raw, BadRequest | Conflict>({
           operation,
           method: endpoint.method,
           path: endpoint.path,

@@ -7,7 +7,7 @@ import type { FieldDefinition } from "../CustomFieldSchema.js"
 import type { CustomFieldsApi } from "../RecotapCrm.js"
 import { CustomFieldMismatch } from "../RecotapError.js"
 import { endpoint } from "./endpoint.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 
 const ListCustomFields = endpoint({
   operation: "customFields.list",
@@ -134,9 +134,9 @@ const makeEnsure = (api: Pick<CustomFieldsApi, "list" | "create">): CustomFields
     return { created, existing } satisfies EnsuredCustomFields
   })
 
-/** Builds the custom-fields resource over a pipeline. */
-export const makeCustomFields = (pipeline: RequestPath): CustomFieldsApi => {
-  const list: CustomFieldsApi["list"] = () => pipeline.execute(ListCustomFields, undefined)
-  const create: CustomFieldsApi["create"] = (input) => pipeline.execute(CreateCustomField, input)
+/** Builds the custom-fields resource over the request path. */
+export const makeCustomFields = (requestPath: RequestPath): CustomFieldsApi => {
+  const list: CustomFieldsApi["list"] = () => requestPath.execute(ListCustomFields, undefined)
+  const create: CustomFieldsApi["create"] = (input) => requestPath.execute(CreateCustomField, input)
   return { list, create, ensure: makeEnsure({ list, create }) }
 }

@@ -18,7 +18,7 @@ import { truncate } from "./envelope.js"
 import { fastDecoder } from "./fastCodecs.js"
 import { paginate } from "./paginate.js"
 import { describeParseError } from "./parseError.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 
 /** Most pipelines in one request. */
 export const MAX_PIPELINES_PER_REQUEST = 20
@@ -103,14 +103,14 @@ const sortItems = (items: ReadonlyArray<unknown>): DealPipelines => {
   return { pipelines, unrecognized }
 }
 
-/** Builds the deal-stages resource over a pipeline. */
-export const makeDealStages = (pipeline: RequestPath): DealStagesApi => {
-  const page = (params: typeof CursorParams.Type) => pipeline.execute(ListDealStages, params)
+/** Builds the deal-stages resource over the request path. */
+export const makeDealStages = (requestPath: RequestPath): DealStagesApi => {
+  const page = (params: typeof CursorParams.Type) => requestPath.execute(ListDealStages, params)
   return {
-    push: (pipelines, options = {}) => runBulk(pipeline, PushDealStages, pipelines, options),
+    push: (pipelines, options = {}) => runBulk(requestPath, PushDealStages, pipelines, options),
     // Every page, should the list come paginated (§1.6: on `hasNextPage`, with `cursor`).
     list: () =>
-      paginate(page, {}, `${pipeline.baseUrl}/deal-stages`).pipe(
+      paginate(page, {}, `${requestPath.baseUrl}/deal-stages`).pipe(
         Stream.runFold([] as Array<unknown>, (items, next) => {
           items.push(...next.items)
           return items

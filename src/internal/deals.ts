@@ -3,7 +3,7 @@ import type { BulkOptions } from "../Bulk.js"
 import { DealInput, DealResult } from "../Deal.js"
 import type { DealsApi } from "../RecotapCrm.js"
 import { type BulkEndpoint, bulkEndpoint, resultsByKey, ResultsResponse, runBulk } from "./bulk.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 
 /** Most deals in one request. */
 export const MAX_DEALS_PER_REQUEST = 100
@@ -21,7 +21,7 @@ const PushDeals: BulkEndpoint<DealInput, typeof ResultsResponse.Type, DealResult
   outcomes: resultsByKey(DealResult, (input) => input.externalDealId, (result) => result.externalDealId)
 })
 
-/** Builds the deals resource over a pipeline. */
-export const makeDeals = (pipeline: RequestPath): DealsApi => ({
-  push: (deals, options = {}) => runBulk(pipeline, PushDeals, deals, options)
+/** Builds the deals resource over the request path. */
+export const makeDeals = (requestPath: RequestPath): DealsApi => ({
+  push: (deals, options = {}) => runBulk(requestPath, PushDeals, deals, options)
 })

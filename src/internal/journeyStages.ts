@@ -2,7 +2,7 @@
 import * as Schema from "effect/Schema"
 import type { JourneyStagesApi } from "../RecotapCrm.js"
 import { endpoint } from "./endpoint.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 
 // Seen live as a bare array of labels, once as `{ data: [...] }`: both are accepted.
 const ListJourneyStages = endpoint({
@@ -12,7 +12,7 @@ const ListJourneyStages = endpoint({
   response: Schema.Array(Schema.String)
 })
 
-/** Builds the journey-stages resource over a pipeline. */
-export const makeJourneyStages = (pipeline: RequestPath): JourneyStagesApi => ({
-  list: () => pipeline.execute(ListJourneyStages, undefined)
+/** Builds the journey-stages resource over the request path. */
+export const makeJourneyStages = (requestPath: RequestPath): JourneyStagesApi => ({
+  list: () => requestPath.execute(ListJourneyStages, undefined)
 })

@@ -3,7 +3,7 @@ import type { BulkOptions } from "../Bulk.js"
 import type { SalesActivitiesApi } from "../RecotapCrm.js"
 import { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
 import { type BulkEndpoint, bulkEndpoint, resultsByKey, ResultsResponse, runBulk } from "./bulk.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 
 /** Most activities in one request. */
 export const MAX_ACTIVITIES_PER_REQUEST = 50
@@ -29,7 +29,7 @@ const PushSalesActivities: BulkEndpoint<
   )
 })
 
-/** Builds the sales-activities resource over a pipeline. */
-export const makeSalesActivities = (pipeline: RequestPath): SalesActivitiesApi => ({
-  push: (activities, options = {}) => runBulk(pipeline, PushSalesActivities, activities, options)
+/** Builds the sales-activities resource over the request path. */
+export const makeSalesActivities = (requestPath: RequestPath): SalesActivitiesApi => ({
+  push: (activities, options = {}) => runBulk(requestPath, PushSalesActivities, activities, options)
 })

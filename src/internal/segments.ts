@@ -4,7 +4,7 @@ import type { SegmentsApi } from "../RecotapCrm.js"
 import { ListSegmentsParams, Segments } from "../Segment.js"
 import { endpoint } from "./endpoint.js"
 import { paginate } from "./paginate.js"
-import type { RequestPath } from "./pipeline.js"
+import type { RequestPath } from "./requestPath.js"
 
 const ListSegments = endpoint({
   operation: "segments.list",
@@ -14,9 +14,9 @@ const ListSegments = endpoint({
   response: Segments
 })
 
-/** Builds the segments resource over a pipeline. */
-export const makeSegments = (pipeline: RequestPath): SegmentsApi => {
-  const list = (params: ListSegmentsParams = {}) => pipeline.execute(ListSegments, params)
-  const pages = (params: ListSegmentsParams = {}) => paginate(list, params, `${pipeline.baseUrl}/segments`)
+/** Builds the segments resource over the request path. */
+export const makeSegments = (requestPath: RequestPath): SegmentsApi => {
+  const list = (params: ListSegmentsParams = {}) => requestPath.execute(ListSegments, params)
+  const pages = (params: ListSegmentsParams = {}) => paginate(list, params, `${requestPath.baseUrl}/segments`)
   return { list, pages, stream: (params) => Stream.mapConcat(pages(params), (page) => page.data) }
 }
