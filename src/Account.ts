@@ -29,8 +29,8 @@ import {
   leftOut,
   makeAccountReader
 } from "./internal/accountReader.js"
+import { readCleanRecord } from "./internal/cleanAccount.js"
 import { truncate } from "./internal/envelope.js"
-import { fastDecoder } from "./internal/fastCodecs.js"
 import { ItemStatus } from "./internal/outcome.js"
 import { CustomFieldValues, DateInput, Domains, Limit, NonBlankString } from "./internal/params.js"
 import { describeParseError } from "./internal/parseError.js"
@@ -141,11 +141,16 @@ const fallbacks: { readonly [K in Exclude<keyof typeof recordFields, "rtp_aid" |
   customFields: () => leftOut
 }
 
-// Compiled once: every account of every page goes through it. A clean record takes the fast
-// path compiled from `AccountRecord` (see `internal/fastCodecs.ts`), errors named all at once.
+const decodeRecord = Schema.decodeUnknownEither(AccountRecord, { errors: "all" })
+
+// Compiled once: every account of every page goes through it. A record of the usual form is read
+// by a plain check (`internal/cleanAccount.ts`); any other by the schema, errors named all at once.
 const readAccount = makeAccountReader<typeof AccountType.Type>({
   fields: recordFields,
-  decodeClean: fastDecoder(AccountRecord, { errors: "all" }),
+  decodeClean: (raw) => {
+    const clean = readCleanRecord(raw)
+    return clean === undefined ? decodeRecord(raw) : Either.right(clean)
+  },
   identity: ["rtp_aid", "domain"],
   fallbacks,
   account: AccountType,

@@ -11,6 +11,9 @@
  *
  * And it must not degrade silently into always falling back: the realistic shapes must all be
  * taken by the fast path, and the `Accounts` page decoding must go through it.
+ *
+ * The account record's own check (`src/internal/cleanAccount.ts`) is held to `AccountRecord` at
+ * the end: whenever it answers, the schema decodes the same input to the same value.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
@@ -30,6 +33,7 @@ import {
 } from "../src/Account.js"
 import { DealInput, DealResult } from "../src/Deal.js"
 import { DealPipeline, DealPipelineInput, DealPipelineResult } from "../src/DealStage.js"
+import { readCleanRecord } from "../src/internal/cleanAccount.js"
 import {
   compileFast,
   fastDecoder,
@@ -803,14 +807,17 @@ describe("the fast path takes the common shapes", () => {
     expect(String(compileFast(AccountRecord.ast, true, { errors: "all" }, "closures"))).not.toContain(`"rtp_aid"`)
   })
 
-  it("a GET /accounts page goes through the fast path, and only the odd account through the schema", () => {
-    const codec = fastDecoder(AccountRecord, { errors: "all" })
+  it("a GET /accounts page goes through the account check, and only the odd account through the schema", () => {
     const accounts = fc.sample(wireAccount, { numRuns: 100, seed: 7 })
     const page = { data: [...accounts, { name: null, domain: "odd.com", rtp_aid: "x" }], hasNextPage: false }
-    const before = { ...codec.stats }
+    // Every record but those with a score sent as text (left to the schema) and the odd one.
+    const hasTextScore = (a: Record<string, unknown>) =>
+      Object.entries(a).some(([key, value]) => key.endsWith("_score") && typeof value === "string")
+    expect(page.data.filter((a) => readCleanRecord(a) === undefined)).toStrictEqual([
+      ...accounts.filter(hasTextScore),
+      page.data[100]
+    ])
     const decoded = Schema.decodeUnknownSync(Accounts)(page)
-    expect(codec.stats.fast - before.fast).toBe(100)
-    expect(codec.stats.fallback - before.fallback).toBe(1)
     // What the record's schema reads; the field it does not name, kept in `extra`.
     expect(decoded.data.slice(0, 100)).toStrictEqual(accounts.map((a) => {
       const { rtp_new_metric, ...known } = a
@@ -879,5 +886,64 @@ describe("cases the fast path leaves to the schema", () => {
   it("options the fast path does not mirror: always the schema", () => {
     expect(compileFast(AccountRecord.ast, true, { onExcessProperty: "preserve" })(base)).toBe(unsure)
     expect(compileFast(AccountRecord.ast, true, { propertyOrder: "original" })(base)).toBe(unsure)
+  })
+})
+
+describe("the account record's check (`internal/cleanAccount.ts`) against `AccountRecord`", () => {
+  const reference = Schema.decodeUnknownEither(AccountRecord, { errors: "all" })
+  const accountCodec = codecs[0]!
+
+  /** Whenever the check answers, the schema decodes the input to the same value, keys in the same order. */
+  const law = (input: unknown) => {
+    const before = snapshot(input)
+    const clean = readCleanRecord(input)
+    expect(snapshot(input)).toStrictEqual(before)
+    if (clean === undefined) return false
+    const decoded = reference(input)
+    expect(decoded).toStrictEqual(Either.right(clean))
+    expect(shape(clean)).toStrictEqual(shape(Either.getOrThrow(decoded)))
+    return true
+  }
+
+  it("on realistic records: the same value, and every one without a score sent as text is taken", () => {
+    let taken = 0
+    fc.assert(
+      fc.property(wireAccount, (record) => {
+        const textScore = Object.entries(record).some(([key, value]) =>
+          key.endsWith("_score") && typeof value === "string"
+        )
+        if (law(record)) taken++
+        else expect(textScore).toBe(true)
+      }),
+      { numRuns: RUNS }
+    )
+    expect(taken).toBeGreaterThan(RUNS / 4)
+  })
+
+  it("on any valid encoded record: the same value", () => {
+    fc.assert(fc.property(accountCodec.valid, (record) => void law(record)), { numRuns: RUNS })
+  })
+
+  it("on mutated records (wrong types, missing, null, undefined, extra and odd keys): never a value the schema refuses", () => {
+    fc.assert(fc.property(mutated(accountCodec), (record) => void law(record)), { numRuns: RUNS })
+  })
+
+  it("on anything at all: never a value the schema refuses", () => {
+    fc.assert(fc.property(anything, (input) => void law(input)), { numRuns: RUNS })
+  })
+
+  it("leaves to the schema what it does not read itself", () => {
+    const base = { name: "Acme", domain: "acme.com", rtp_aid: "a1" }
+    for (
+      const odd of [
+        { ...base, rtp_account_score: "12" },
+        { ...base, externalId: undefined },
+        { ...base, customFields: [] },
+        { ...base, domain: " " },
+        JSON.parse(`{"name":"Acme","domain":"acme.com","rtp_aid":"a1","customFields":{"__proto__":{"x":1}}}`),
+        Object.assign(Object.create({ name: "Acme" }), { domain: "acme.com", rtp_aid: "a1" })
+      ]
+    ) expect(readCleanRecord(odd)).toBeUndefined()
+    expect(law({ ...base, externalId: null, rtp_g2_intent_score: null, customFields: null })).toBe(true)
   })
 })

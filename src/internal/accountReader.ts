@@ -1,6 +1,6 @@
 /**
- * Reading one account record of a page (see `Account` in `src/Account.ts`): a clean record on the
- * fast path compiled from the record's schema; an odd one field by field, each field decoded by
+ * Reading one account record of a page (see `Account` in `src/Account.ts`): a clean record on its
+ * fast path (a plain check, `cleanAccount.ts`, the schema behind it); an odd one field by field, each field decoded by
  * that same schema's own field, a field that does not decode replaced by its fallback and
  * reported. Only a record without a usable identity (or not an object) cannot be read.
  */
