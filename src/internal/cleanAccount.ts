@@ -1,5 +1,5 @@
 /**
- * The fast path of `AccountRecord` (`src/Account.ts`): a plain check of the form nearly every
+ * The fast path of `AccountRecord` (`src/internal/accountRecord.ts`): a plain check of the form nearly every
  * account of a page has, answering the record as the schema decodes it, or `undefined` for
  * anything else (the schema then decides, and names the problems).
  *
@@ -7,21 +7,15 @@
  * record, this check a fraction of that (`npx tsx bench/decode.ts`). It restates the record's
  * fields, so it answers only what it is sure of and leaves the rest to the schema: a score sent
  * as text, a field present as `undefined`, a `customFields` that is not a plain object. The
- * contract, checked by `test/fastCodecs.test.ts` over generated records: whenever it answers a
+ * contract, checked by `test/accountPage.test.ts` over generated records: whenever it answers a
  * value, the schema decodes the same input to a deep-equal value with the same keys in the same
  * order. A field added to `AccountRecord` that this check does not know fails that test.
  */
 import type * as Types from "effect/Types"
 import type { AccountRecord } from "../Account.js"
+import { isNonBlank } from "./params.js"
 
 const hasOwn = Object.prototype.hasOwnProperty
-
-/** `NonBlankString`: a first character that is printable ASCII settles it without trimming. */
-const isNonBlank = (value: unknown): value is string => {
-  if (typeof value !== "string") return false
-  const code = value.charCodeAt(0)
-  return (code > 32 && code < 127) || value.trim() !== ""
-}
 
 /** Marks a field the check is not sure of. */
 const UNSURE = Symbol("unsure")
@@ -35,9 +29,10 @@ const optionalText = (raw: Readonly<Record<string, unknown>>, key: string): stri
 
 /** A score: a number; missing or `null` is `0`. Numeric text is left to the schema. */
 const score = (raw: Readonly<Record<string, unknown>>, key: string): number | typeof UNSURE => {
+  // Own properties only, as the schema reads them: an inherited score is a missing one.
+  if (!hasOwn.call(raw, key)) return 0
   const value = raw[key]
-  if (typeof value === "number") return value
-  return !hasOwn.call(raw, key) || value === null ? 0 : UNSURE
+  return typeof value === "number" ? value : value === null ? 0 : UNSURE
 }
 
 /** `customFields`: a plain object, copied (its own enumerable keys); `null` or missing is absent. */
