@@ -22,6 +22,7 @@ import {
 import type { Revision } from "../RecotapConfig.js"
 import type { AccountsApi } from "../RecotapCrm.js"
 import { TransportError } from "../RecotapError.js"
+import { decodeAccountsPage } from "./accountRecord.js"
 import { makeAccountWrites } from "./accountWrites.js"
 import { endpoint } from "./endpoint.js"
 import { truncate } from "./envelope.js"
@@ -44,7 +45,8 @@ const listAccounts = (revision: Revision) =>
         "the domains filter is documented only by the External revision (set revision: \"external\")"
       )
     ),
-    response: Accounts
+    response: Accounts,
+    decodeResponse: decodeAccountsPage
   })
 
 /** A page of accounts as read (typed or not): the accounts, and the records that could not be read. */
@@ -187,11 +189,9 @@ export const syncOf = <A, E>(
     return Stream.concat(events, completed)
   }))
 
-const decodePage = Schema.decodeUnknownEither(Accounts)
-
 /** A record as received read as an account, as a page of one would read it; none when it cannot be. */
 export const readAccount = (raw: unknown): Option.Option<Account> =>
-  Either.match(decodePage({ data: [raw], hasNextPage: false }), {
+  Either.match(decodeAccountsPage({ data: [raw], hasNextPage: false }), {
     onLeft: () => Option.none(),
     onRight: (page) => Option.fromNullable(page.data[0])
   })

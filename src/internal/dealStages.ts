@@ -15,7 +15,6 @@ import type { DealStagesApi } from "../RecotapCrm.js"
 import { type BulkEndpoint, bulkEndpoint, resultsByKey, ResultsResponse, runBulk } from "./bulk.js"
 import { type Endpoint, endpoint } from "./endpoint.js"
 import { truncate } from "./envelope.js"
-import { fastDecoder } from "./fastCodecs.js"
 import { paginate } from "./paginate.js"
 import { describeParseError } from "./parseError.js"
 import type { RequestPath } from "./requestPath.js"
@@ -84,7 +83,7 @@ const ListDealStages: Endpoint<typeof CursorParams.Type, Page, never> = {
 }
 
 // Every problem of an item is named (`errors: "all"`), not only the first.
-const decodePipeline = fastDecoder(DealPipeline, { errors: "all" })
+const decodePipeline = Schema.decodeUnknownEither(DealPipeline, { errors: "all" })
 
 /** Splits the items of every page into readable pipelines and items kept as received, in order. */
 const sortItems = (items: ReadonlyArray<unknown>): DealPipelines => {

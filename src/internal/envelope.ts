@@ -11,14 +11,16 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { Violation } from "../RecotapError.js"
-import { fastDecoder } from "./fastCodecs.js"
 
 /**
  * Compiles the decoder of a success body, with or without the envelope: inside `data` first,
- * then the body itself; the envelope's error is reported when both fail.
+ * then the body itself; the envelope's error is reported when both fail. The payload is decoded
+ * by its schema, or by `bare` (a quicker decoder giving the schema's answers) when given.
  */
-export const decodePayload = <A, I>(schema: Schema.Schema<A, I>) => {
-  const bare = fastDecoder(schema)
+export const decodePayload = <A, I>(
+  schema: Schema.Schema<A, I>,
+  bare: (body: unknown) => Either.Either<A, ParseResult.ParseError> = Schema.decodeUnknownEither(schema)
+) => {
   return (body: unknown): Either.Either<A, ParseResult.ParseError> => {
     if (typeof body !== "object" || body === null || !("data" in body)) return bare(body)
     const enveloped = bare((body as { readonly data: unknown }).data)

@@ -35,15 +35,19 @@ export const Domains = Schema.parseJson(
   Schema.Array(Schema.NonEmptyTrimmedString).pipe(Schema.minItems(1), Schema.maxItems(MAX_DOMAINS))
 )
 
-const isPrintableAscii = (code: number) => code > 32 && code < 127
+/**
+ * Text that is not empty or only white space. A first character that is printable ASCII (most
+ * text) settles it without trimming: accounts' IDs and domains are checked on every page.
+ */
+export const isNonBlank = (value: unknown): value is string => {
+  if (typeof value !== "string") return false
+  const code = value.charCodeAt(0)
+  return (code > 32 && code < 127) || value.trim() !== ""
+}
 
 /** Text that is not empty or only white space (the API's `should not be empty`). */
 export const NonBlankString = Schema.String.pipe(
-  // A first character that is printable ASCII (most text) settles it without trimming: accounts'
-  // IDs and domains are checked on every page.
-  Schema.filter((text) => isPrintableAscii(text.charCodeAt(0)) || text.trim() !== "" || "must not be empty", {
-    identifier: "NonBlankString"
-  })
+  Schema.filter((text) => isNonBlank(text) || "must not be empty", { identifier: "NonBlankString" })
 )
 
 /**
