@@ -28,6 +28,7 @@ import {
   ResultsResponse,
   runBulk
 } from "./bulk.js"
+import { encodeCleanAccountInput } from "./cleanAccountInput.js"
 import { endpointWithPath } from "./endpoint.js"
 import { Applied, Rejected, Unknown } from "./outcome.js"
 import type { RequestPath } from "./requestPath.js"
@@ -57,6 +58,7 @@ const pushAccounts = (
     refusalIsShared: (options) => options.segmentId !== undefined,
     maxPerRequest: MAX_ACCOUNTS_PER_REQUEST,
     item: AccountInput,
+    encodeUsualItem: encodeCleanAccountInput,
     checkItem: (account) =>
       revision === "crm" && account.externalId === undefined
         ? "externalId is required: it is the CRM revision's deduplication key"
