@@ -5,6 +5,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import {
@@ -198,9 +199,7 @@ export const readAccount = (raw: unknown): Option.Option<Account> =>
 
 /** `account #3 of its page (domain "…"): rtp_aid: is missing` */
 export const describeMalformed = (record: MalformedAccount): string => {
-  const raw: Readonly<Record<string, unknown>> = typeof record.raw === "object" && record.raw !== null
-    ? record.raw as Record<string, unknown>
-    : {}
+  const raw: Readonly<Record<string, unknown>> = Predicate.isRecord(record.raw) ? record.raw : {}
   const names = (["rtp_aid", "domain"] as const).flatMap((key) => {
     const value = raw[key]
     return typeof value === "string" ? [`${key} ${JSON.stringify(truncate(value))}`] : []

@@ -11,6 +11,7 @@
  * value, the schema decodes the same input to a deep-equal value with the same keys in the same
  * order. A field added to `AccountRecord` that this check does not know fails that test.
  */
+import * as Predicate from "effect/Predicate"
 import type * as Types from "effect/Types"
 import type { AccountRecord } from "../Account.js"
 import { isNonBlank } from "./params.js"
@@ -42,21 +43,20 @@ const customFields = (
   if (!hasOwn.call(raw, "customFields")) return undefined
   const value = raw.customFields
   if (value === null) return undefined
-  if (typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return UNSURE
-  const fields = value as Readonly<Record<string, unknown>>
+  if (!Predicate.isRecord(value) || Object.getPrototypeOf(value) !== Object.prototype) return UNSURE
   const out: Record<string, unknown> = {}
-  for (const key in fields) {
-    if (!hasOwn.call(fields, key)) continue
+  for (const key in value) {
+    if (!hasOwn.call(value, key)) continue
     if (key === "__proto__") return UNSURE
-    out[key] = fields[key]
+    out[key] = value[key]
   }
   return out
 }
 
 /** The record as `AccountRecord` decodes it, or `undefined` when only the schema can tell. */
 export const readCleanRecord = (raw: unknown): AccountRecord | undefined => {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined
-  const record = raw as Readonly<Record<string, unknown>>
+  if (!Predicate.isRecord(raw)) return undefined
+  const record: Readonly<Record<string, unknown>> = raw
   const { domain, name, rtp_aid } = record
   if (typeof name !== "string" || !isNonBlank(domain) || !isNonBlank(rtp_aid)) return undefined
   if (!hasOwn.call(record, "name") || !hasOwn.call(record, "domain") || !hasOwn.call(record, "rtp_aid")) {

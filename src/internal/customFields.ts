@@ -2,7 +2,7 @@
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { CustomField, CustomFieldInput, type LabelType } from "../CustomField.js"
+import { CustomField, CustomFieldInput } from "../CustomField.js"
 import type { FieldDefinition } from "../CustomFieldSchema.js"
 import type { CustomFieldsApi } from "../RecotapCrm.js"
 import { CustomFieldMismatch } from "../RecotapError.js"
@@ -16,6 +16,9 @@ const ListCustomFields = endpoint({
   response: Schema.Array(CustomField)
 })
 
+const isFieldList = (answer: ReadonlyArray<CustomField> | CustomField): answer is ReadonlyArray<CustomField> =>
+  Array.isArray(answer)
+
 /** The created field: documented as an array holding it; a bare object is accepted too. */
 const CreatedField = Schema.transformOrFail(
   Schema.Union(Schema.Array(CustomField), CustomField),
@@ -23,7 +26,7 @@ const CreatedField = Schema.transformOrFail(
   {
     strict: true,
     decode: (answer, _, ast) => {
-      const created = Array.isArray(answer) ? answer[0] : answer as CustomField
+      const created = isFieldList(answer) ? answer[0] : answer
       return created === undefined
         ? ParseResult.fail(new ParseResult.Type(ast, answer, "the answer holds no created field"))
         : ParseResult.succeed(created)
@@ -82,7 +85,7 @@ const mismatch = (declared: FieldDefinition, existing: CustomField | undefined, 
 
 const inputOf = (field: FieldDefinition): CustomFieldInput => ({
   label: field.label,
-  labelType: field.labelType as LabelType,
+  labelType: field.labelType,
   ...(field.description === undefined ? {} : { description: field.description }),
   ...(SELECTION_TYPES.includes(field.labelType) ? { options: field.options } : {})
 })

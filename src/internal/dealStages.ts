@@ -1,4 +1,5 @@
 /** The `dealStages` resource: register pipelines in bulk (create-only), list them. */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -110,11 +111,9 @@ export const makeDealStages = (requestPath: RequestPath): DealStagesApi => {
     // Every page, should the list come paginated (§1.6: on `hasNextPage`, with `cursor`).
     list: () =>
       paginate(page, {}, `${requestPath.baseUrl}/deal-stages`).pipe(
-        Stream.runFold([] as Array<unknown>, (items, next) => {
-          items.push(...next.items)
-          return items
-        }),
-        Effect.map(sortItems)
+        Stream.mapConcat((next) => next.items),
+        Stream.runCollect,
+        Effect.map((items) => sortItems(Chunk.toReadonlyArray(items)))
       )
   }
 }

@@ -61,14 +61,15 @@ export const paginate = <Params extends { readonly cursor?: string | undefined }
   url: string
 ): Stream.Stream<P, E | TransportError> => {
   const broken = (detail: string) => TransportError.decode("GET", url, detail)
-  const { cursor: start, ...rest } = params
+  const start = params.cursor
   return Stream.unwrapScoped(Effect.gen(function*() {
     const scope = yield* Effect.scope
     const seenBefore = cycleDetector(start)
     /** One page and the cursor of the next, if there is one. */
     const fetch = (cursor: string | undefined) =>
       Effect.flatMap(
-        list((cursor === undefined ? rest : { ...rest, cursor }) as Params),
+        // No cursor only on a first page without one: the caller's parameters as they are.
+        list(cursor === undefined ? params : { ...params, cursor }),
         (page): Effect.Effect<readonly [P, Option.Option<string>], E | TransportError> => {
           if (!page.hasNextPage) return Effect.succeed([page, Option.none()])
           if (page.nextCursor === null || page.nextCursor === "") {

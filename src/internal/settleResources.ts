@@ -3,6 +3,7 @@
  */
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import type {
   Account,
@@ -91,20 +92,22 @@ interface Held {
   readonly malformed: Array<Readonly<Record<string, unknown>>>
 }
 
+const emptyHeld = (): Held => ({ accounts: [], malformed: [] })
+
 /** Keeps, from pages, what concerns the given domain keys and external IDs. */
 const collect = (
   pages: Stream.Stream<Accounts, ReadError>,
   domains: ReadonlySet<string>,
   ids: ReadonlySet<string>
 ): Effect.Effect<Held, ReadError> =>
-  Stream.runFold(pages, { accounts: [], malformed: [] } as Held, (held, page) => {
+  Stream.runFold(pages, emptyHeld(), (held, page) => {
     for (const account of page.data) {
       if (domains.has(domainKey(account.domain)) || (account.externalId !== undefined && ids.has(account.externalId))) {
         held.accounts.push(account)
       }
     }
     for (const record of page.malformed) {
-      const raw = typeof record.raw === "object" && record.raw !== null ? record.raw as Record<string, unknown> : {}
+      const raw = Predicate.isRecord(record.raw) ? record.raw : {}
       const domain = raw["domain"]
       const id = raw["externalId"]
       if ((typeof domain === "string" && domains.has(domainKey(domain))) || (typeof id === "string" && ids.has(id))) {
@@ -264,9 +267,7 @@ const describePipeline = (pipeline: DealPipeline) =>
 
 /** Whether an item kept as received may be the pipeline `id`: only one that names another ID is not. */
 const mayBe = (raw: unknown, id: string) => {
-  const named = typeof raw === "object" && raw !== null
-    ? (raw as Readonly<Record<string, unknown>>)["pipelineId"]
-    : undefined
+  const named = Predicate.isRecord(raw) ? raw["pipelineId"] : undefined
   return typeof named !== "string" || named === id
 }
 
