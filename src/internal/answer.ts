@@ -2,15 +2,8 @@
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
-import {
-  BadRequest,
-  Conflict,
-  InvalidApiKey,
-  MissingApiKey,
-  NotFound,
-  type RecotapError,
-  TransportError
-} from "../RecotapError.js"
+import { BadRequest, Conflict, InvalidApiKey, MissingApiKey, NotFound, TransportError } from "../RecotapError.js"
+import type { AnswerError } from "./endpoint.js"
 import { parseJson, readErrorBody, summariseText, truncate } from "./envelope.js"
 import { describeParseError } from "./parseError.js"
 import { parseRetryAfter } from "./pause.js"
@@ -38,7 +31,7 @@ export interface NotFoundRule {
 }
 
 /** Maps a non-2xx answer to the error a caller can act on. */
-const failure = (answer: Answer, notFound: NotFoundRule): RecotapError => {
+const failure = (answer: Answer, notFound: NotFoundRule): AnswerError => {
   const { method, status, text, url } = answer
   const details = Option.flatMap(parseJson(text), readErrorBody)
   const serverMessage = Option.match(details, { onNone: () => summariseText(text), onSome: (d) => d.serverMessage })
@@ -80,7 +73,7 @@ export const interpret = <A>(
   answer: Answer,
   decode: (body: unknown) => Either.Either<A, ParseResult.ParseError>,
   notFound: NotFoundRule
-): Either.Either<A, RecotapError> => {
+): Either.Either<A, AnswerError> => {
   if (answer.status < 200 || answer.status >= 300) return Either.left(failure(answer, notFound))
   const decodeFailure = (detail: string) => TransportError.decode(answer.method, answer.url, detail, answer.status)
   // A 204, or an empty 200: the payload is `undefined`, which only a schema that allows it takes.

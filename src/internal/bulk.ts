@@ -14,7 +14,7 @@ import {
   type MissingApiKey,
   TransportError
 } from "../RecotapError.js"
-import type { PayloadDecoder, TypedStatus } from "./endpoint.js"
+import { type PayloadDecoder, typedStatuses } from "./endpoint.js"
 import { decodePayload } from "./envelope.js"
 import { Applied, APPLIED_STATUSES, Invalid, Rejected, REJECTED_STATUSES, Unavailable, Unknown } from "./outcome.js"
 import { describeParseError } from "./parseError.js"
@@ -193,7 +193,7 @@ const refusalFor = (error: BadRequest, position: number): string => {
  * Every refusal of a batch is an outcome of its items. No bulk endpoint documents a 404: any 404
  * is a `TransportError` (`RouteNotFound`).
  */
-const TYPED: ReadonlySet<TypedStatus> = new Set(["BadRequest", "Conflict"])
+const TYPED = typedStatuses(["BadRequest", "Conflict"])
 
 const isConcurrency = (n: unknown) => n === undefined || (typeof n === "number" && Number.isInteger(n) && n > 0)
 

@@ -6,7 +6,7 @@
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type { BadRequest, Conflict, NotFound } from "../RecotapError.js"
+import type { BadRequest, Conflict, NotFound, ReadError } from "../RecotapError.js"
 import { decodePayload } from "./envelope.js"
 import type { RetrySafety } from "./retry.js"
 
@@ -25,6 +25,24 @@ export type TypedError<T extends TypedStatus> =
   | (T extends "NotFound" ? NotFound : never)
   | (T extends "Conflict" ? Conflict : never)
 
+/** What an answer can fail with before the operation's typed statuses are applied. */
+export type AnswerError = ReadError | TypedError<TypedStatus>
+
+/** The statuses an operation keeps as typed errors `E`, and the check that lets an error through as one. */
+export interface TypedStatuses<E> {
+  readonly has: (status: TypedStatus) => boolean
+  readonly keeps: (error: TypedError<TypedStatus>) => error is TypedError<TypedStatus> & E
+}
+
+/** The typed statuses `statuses`; the type of what `keeps` lets through is their errors'. */
+export const typedStatuses = <T extends TypedStatus>(statuses: ReadonlyArray<T>): TypedStatuses<TypedError<T>> => {
+  const kept: ReadonlySet<TypedStatus> = new Set(statuses)
+  return {
+    has: (status) => kept.has(status),
+    keeps: (error): error is TypedError<T> => kept.has(error._tag)
+  }
+}
+
 /** Parses a JSON success body into the operation's payload. */
 export type PayloadDecoder<A> = (body: unknown) => Either.Either<A, ParseResult.ParseError>
 
@@ -40,10 +58,8 @@ export interface Outgoing<A, E> {
   readonly body: unknown
   readonly decode: PayloadDecoder<A>
   /** Statuses kept as typed errors. */
-  readonly typed: ReadonlySet<TypedStatus>
+  readonly typed: TypedStatuses<E>
   readonly safety: RetrySafety
-  /** Phantom: the typed errors. */
-  readonly _E?: E
 }
 
 /** What an operation is, declared once. */
@@ -109,10 +125,8 @@ export interface Endpoint<Params, A, E> {
     params: Params
   ) => Either.Either<{ readonly query: WireQuery; readonly body: unknown }, ParseResult.ParseError>
   readonly decode: PayloadDecoder<A>
-  readonly typed: ReadonlySet<TypedStatus>
+  readonly typed: TypedStatuses<E>
   readonly safety: RetrySafety
-  /** Phantom: the typed errors. */
-  readonly _E?: E
 }
 
 const NO_QUERY: WireQuery = {}
@@ -144,7 +158,7 @@ const compile = <Call, Params, A, T extends TypedStatus>(
       return Either.right({ query: query?.right ?? NO_QUERY, body: body?.right })
     },
     decode: decodePayload(spec.response, spec.decodeResponse),
-    typed: new Set(spec.typed ?? []),
+    typed: typedStatuses(spec.typed ?? []),
     safety: spec.safety ?? (spec.method === "POST" ? "createOnly" : "idempotent")
   }
 }

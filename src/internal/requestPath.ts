@@ -22,11 +22,11 @@ import type * as ParseResult from "effect/ParseResult"
 import { ApiKey } from "../ApiKey.js"
 import { type CallOptions, RecotapCallOptions } from "../RecotapCallOptions.js"
 import { RecotapConfig, type RecotapSettings, resolveSettings, type RetryPolicy } from "../RecotapConfig.js"
-import { BadRequest, type ReadError, type RecotapError, TransportError } from "../RecotapError.js"
+import { BadRequest, type ReadError, TransportError } from "../RecotapError.js"
 import { interpret } from "./answer.js"
 import { readText } from "./body.js"
 import { withinDeadline } from "./deadline.js"
-import type { Endpoint, Outgoing, TypedStatus } from "./endpoint.js"
+import type { AnswerError, Endpoint, Outgoing, TypedStatuses } from "./endpoint.js"
 import {
   API_KEY_HEADER,
   type Authorize,
@@ -59,16 +59,19 @@ const callSettings = (config: RecotapSettings, call: CallOptions): CallSettings 
   )
 }
 
-const STATUS_OF = { BadRequest: 400, Conflict: 409 } as const
+const STATUS_OF = { BadRequest: 400, NotFound: 404, Conflict: 409 } as const
 
 /**
- * A 400 or 409 the operation does not keep typed: not something to act on there. (A 404 is a
- * `NotFound` only where the operation documents one: see `routeNotFound.ts`.)
+ * The error as the operation's union has it: a 400 or 409 it does not keep typed is not
+ * something to act on there, so a `TransportError`. (A 404 is a `NotFound` only where the
+ * operation documents one, see `routeNotFound.ts`; `interpret` gives no other.)
  */
-const untyped = (error: RecotapError, typed: ReadonlySet<TypedStatus>): RecotapError =>
-  (error._tag === "BadRequest" || error._tag === "Conflict") && !typed.has(error._tag)
-    ? TransportError.status(error.method, error.url, STATUS_OF[error._tag], error.message)
-    : error
+const keepTyped = <E>(error: AnswerError, typed: TypedStatuses<E>): ReadError | E => {
+  if (error._tag !== "BadRequest" && error._tag !== "Conflict" && error._tag !== "NotFound") return error
+  return typed.keeps(error)
+    ? error
+    : TransportError.status(error.method, error.url, STATUS_OF[error._tag], error.message)
+}
 
 /** Makes every retry visible: a `recotap.retry` event on the operation's span and a debug log line. */
 const reportRetry =
@@ -104,11 +107,11 @@ const buildRequest = (outgoing: Outgoing<unknown, unknown>): HttpClientRequest.H
 }
 
 /** Reads one response into the payload or the error it means. */
-type Read = <A>(
+type Read = <A, E>(
   response: HttpClientResponse.HttpClientResponse,
-  decode: Outgoing<A, unknown>["decode"],
-  typed: ReadonlySet<TypedStatus>
-) => Effect.Effect<A, RecotapError>
+  decode: Outgoing<A, E>["decode"],
+  typed: TypedStatuses<E>
+) => Effect.Effect<A, ReadError | E>
 
 /** How one client reads a response: within its size cap, the key blanked out of the text first. */
 const makeRead = (config: RecotapSettings): Read => {
@@ -136,7 +139,7 @@ const makeRead = (config: RecotapSettings): Read => {
             decode,
             typed.has("NotFound") ? notFoundRules.documented : notFoundRules.undocumented
           ),
-          (error) => untyped(error, typed)
+          (error) => keepTyped(error, typed)
         )
       // The clock is read only for what needs it: an HTTP-date `Retry-After`.
       return response.headers["retry-after"] === undefined
@@ -219,7 +222,7 @@ const makeSend =
             )
         )
       })
-      return call as Effect.Effect<A, ReadError | E>
+      return call
     }).pipe(withOperationSpan(outgoing.operation, method, `${config.baseUrl}${outgoing.path}`))
   }
 
@@ -231,7 +234,7 @@ const makeExecute =
     const encoded = endpoint.encode(params)
     if (Either.isLeft(encoded)) {
       const url = `${baseUrl}${path}`
-      return Effect.fail(invalidInput(endpoint.method, url, encoded.left, endpoint.typed) as ReadError | E)
+      return Effect.fail(invalidInput(endpoint.method, url, encoded.left, endpoint.typed))
     }
     return send<A, E>({
       operation: endpoint.operation,
@@ -270,10 +273,23 @@ export const makeRequestPath = Effect.gen(function*() {
  * API would, where the operation keeps 400s typed; a `TransportError` (`InvalidRequest`)
  * otherwise, so that a read's union stays three tags.
  */
-const invalidInput = (method: string, url: string, error: ParseResult.ParseError, typed: ReadonlySet<TypedStatus>) =>
-  typed.has("BadRequest")
-    ? new BadRequest({ method, url, serverMessage: "Bad Request", origin: "client", violations: toViolations(error) })
+const invalidInput = <E>(
+  method: string,
+  url: string,
+  error: ParseResult.ParseError,
+  typed: TypedStatuses<E>
+): TransportError | E => {
+  const refused = new BadRequest({
+    method,
+    url,
+    serverMessage: "Bad Request",
+    origin: "client",
+    violations: toViolations(error)
+  })
+  return typed.keeps(refused)
+    ? refused
     : TransportError.invalidRequest(method, url, `the request could not be built: ${describeParseError(error)}`)
+}
 
 /** The request path of one client. */
 export type RequestPath = Effect.Effect.Success<typeof makeRequestPath>
