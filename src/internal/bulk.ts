@@ -197,6 +197,110 @@ const TYPED = typedStatuses(["BadRequest", "Conflict"])
 
 const isConcurrency = (n: unknown) => n === undefined || (typeof n === "number" && Number.isInteger(n) && n > 0)
 
+/** The items of a call: those refused before sending, and the rest in batches of at most `maxPerRequest`. */
+interface CheckedCall<I, R> {
+  readonly invalid: ReadonlyArray<BulkOutcome<I, R>>
+  readonly batches: ReadonlyArray<ReadonlyArray<CheckedItem<I>>>
+}
+
+/** Checks every item (and the options) before anything is sent, then cuts the valid ones into batches. */
+const checkCall = <I, Raw, R, Options extends BulkOptions>(
+  endpoint: BulkEndpoint<I, Raw, R, Options>,
+  given: ReadonlyArray<I>,
+  options: Options
+): CheckedCall<I, R> => {
+  const optionsProblem = isConcurrency(options.concurrency)
+    ? endpoint.checkOptions?.(options)
+    : "options.concurrency must be a positive integer"
+  const firstIndexOf = new Map<string, number>()
+  /** The item ready to send, or why it is not. */
+  const check = (input: I, index: number): CheckedItem<I> | BulkOutcome<I, R> => {
+    const invalid = (error: string): BulkOutcome<I, R> => Invalid({ index, input, error })
+    if (optionsProblem !== undefined) return invalid(optionsProblem)
+    const encoded = endpoint.encodeItem(input)
+    if (Either.isLeft(encoded)) return invalid(describeParseError(encoded.left, 5))
+    const problem = endpoint.checkItem?.(input)
+    if (problem !== undefined) return invalid(problem)
+    const key = endpoint.uniqueKey?.(input)
+    const first = key === undefined ? undefined : firstIndexOf.get(key)
+    if (first !== undefined) return invalid(`"${key}" repeats item #${first} of this call`)
+    if (key !== undefined) firstIndexOf.set(key, index)
+    return { index, input, encoded: encoded.right }
+  }
+  const checked = given.map(check)
+  const valid = checked.filter((c): c is CheckedItem<I> => !("_tag" in c))
+  const batches: Array<ReadonlyArray<CheckedItem<I>>> = []
+  for (let start = 0; start < valid.length; start += endpoint.maxPerRequest) {
+    batches.push(valid.slice(start, start + endpoint.maxPerRequest))
+  }
+  return { invalid: checked.filter((c): c is BulkOutcome<I, R> => "_tag" in c), batches }
+}
+
+/**
+ * Sends the batches of one call, each answer read into its items' outcomes. It remembers what
+ * every later batch would meet too (a refusal they share, a base URL that does not serve the
+ * endpoint), and sends those no more.
+ */
+const batchSender = <I, Raw, R, Options extends BulkOptions>(
+  requestPath: RequestPath,
+  endpoint: BulkEndpoint<I, Raw, R, Options>,
+  options: Options
+) => {
+  const url = `${requestPath.baseUrl}${endpoint.path}`
+  const safety = endpoint.safety(options)
+  // Set when a request is refused for a reason every later request shares (a segment that
+  // accepts no members): the same answer awaits them, so they are not sent.
+  const refusalIsShared = endpoint.refusalIsShared?.(options) ?? false
+  let refusedWhole: string | undefined
+  // Set when the base URL does not serve the endpoint (`RouteNotFound`): every later request
+  // would meet the same answer, so they are not sent.
+  let unserved: TransportError | undefined
+  const operation = `${endpoint.operation}.batch`
+
+  return (batch: ReadonlyArray<CheckedItem<I>>) =>
+    Effect.suspend((): Effect.Effect<ReadonlyArray<BulkOutcome<I, R>>, MissingApiKey | InvalidApiKey> => {
+      const refuse = (error: (position: number) => string, status: RejectedStatus = "refused") =>
+        batch.map((item, position): BulkOutcome<I, R> =>
+          Rejected({ index: item.index, input: item.input, status, error: error(position) })
+        )
+      if (refusedWhole !== undefined) {
+        const reason = refusedWhole
+        return Effect.succeed(refuse(() => `not sent: an earlier request was refused: ${reason}`))
+      }
+      const lost = (error: TransportError) => {
+        // Refused before processing (429, 503, never sent): certainly not applied.
+        const outcome = provablyNotProcessed(error) ? Unavailable : Unknown
+        return batch.map((item): BulkOutcome<I, R> => outcome({ index: item.index, input: item.input, error }))
+      }
+      if (unserved !== undefined) return Effect.succeed(lost(unserved))
+      return requestPath.send<Raw, BadRequest | Conflict>({
+        operation,
+        method: endpoint.method,
+        path: endpoint.path,
+        query: {},
+        body: endpoint.body(batch.map((item) => item.encoded), options),
+        decode: endpoint.decode,
+        typed: TYPED,
+        safety
+      }).pipe(
+        Effect.map((raw) =>
+          endpoint.outcomes(raw, batch, (detail) => TransportError.decode(endpoint.method, url, detail))
+        ),
+        Effect.catchTags({
+          TransportError: (error) => {
+            if (error.reason === "RouteNotFound") unserved = error
+            return Effect.succeed(lost(error))
+          },
+          BadRequest: (error) => {
+            if (refusalIsShared && error.violations.length === 0) refusedWhole = error.message
+            return Effect.succeed(refuse((position) => refusalFor(error, position)))
+          },
+          Conflict: (error) => Effect.succeed(refuse(() => error.message))
+        })
+      )
+    })
+}
+
 /** Runs a bulk write. Fails only when the key is missing or refused: everything else is an outcome. */
 export const runBulk = <I, Raw, R, Options extends BulkOptions>(
   requestPath: RequestPath,
@@ -206,86 +310,8 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
 ): Effect.Effect<BulkResult<I, R>, MissingApiKey | InvalidApiKey> =>
   Effect.suspend(() => {
     const given = Array.from(inputs)
-    const optionsProblem = isConcurrency(options.concurrency)
-      ? endpoint.checkOptions?.(options)
-      : "options.concurrency must be a positive integer"
-    const firstIndexOf = new Map<string, number>()
-    /** The item ready to send, or why it is not. */
-    const check = (input: I, index: number): CheckedItem<I> | BulkOutcome<I, R> => {
-      const invalid = (error: string): BulkOutcome<I, R> => Invalid({ index, input, error })
-      if (optionsProblem !== undefined) return invalid(optionsProblem)
-      const encoded = endpoint.encodeItem(input)
-      if (Either.isLeft(encoded)) return invalid(describeParseError(encoded.left, 5))
-      const problem = endpoint.checkItem?.(input)
-      if (problem !== undefined) return invalid(problem)
-      const key = endpoint.uniqueKey?.(input)
-      const first = key === undefined ? undefined : firstIndexOf.get(key)
-      if (first !== undefined) return invalid(`"${key}" repeats item #${first} of this call`)
-      if (key !== undefined) firstIndexOf.set(key, index)
-      return { index, input, encoded: encoded.right }
-    }
-    const checked = given.map(check)
-    const invalid = checked.filter((c): c is BulkOutcome<I, R> => "_tag" in c)
-    const valid = checked.filter((c): c is CheckedItem<I> => !("_tag" in c))
-    const batches: Array<ReadonlyArray<CheckedItem<I>>> = []
-    for (let start = 0; start < valid.length; start += endpoint.maxPerRequest) {
-      batches.push(valid.slice(start, start + endpoint.maxPerRequest))
-    }
-
-    const url = `${requestPath.baseUrl}${endpoint.path}`
-    const safety = endpoint.safety(options)
-    // Set when a request is refused for a reason every later request shares (a segment that
-    // accepts no members): the same answer awaits them, so they are not sent.
-    const refusalIsShared = endpoint.refusalIsShared?.(options) ?? false
-    let refusedWhole: string | undefined
-    // Set when the base URL does not serve the endpoint (`RouteNotFound`): every later request
-    // would meet the same answer, so they are not sent.
-    let unserved: TransportError | undefined
-    const operation = `${endpoint.operation}.batch`
-
-    const sendBatch = (batch: ReadonlyArray<CheckedItem<I>>) =>
-      Effect.suspend((): Effect.Effect<ReadonlyArray<BulkOutcome<I, R>>, MissingApiKey | InvalidApiKey> => {
-        const refuse = (error: (position: number) => string, status: RejectedStatus = "refused") =>
-          batch.map((item, position): BulkOutcome<I, R> =>
-            Rejected({ index: item.index, input: item.input, status, error: error(position) })
-          )
-        if (refusedWhole !== undefined) {
-          const reason = refusedWhole
-          return Effect.succeed(refuse(() => `not sent: an earlier request was refused: ${reason}`))
-        }
-        const lost = (error: TransportError) => {
-          // Refused before processing (429, 503, never sent): certainly not applied.
-          const outcome = provablyNotProcessed(error) ? Unavailable : Unknown
-          return batch.map((item): BulkOutcome<I, R> => outcome({ index: item.index, input: item.input, error }))
-        }
-        if (unserved !== undefined) return Effect.succeed(lost(unserved))
-        return requestPath.send<Raw, BadRequest | Conflict>({
-          operation,
-          method: endpoint.method,
-          path: endpoint.path,
-          query: {},
-          body: endpoint.body(batch.map((item) => item.encoded), options),
-          decode: endpoint.decode,
-          typed: TYPED,
-          safety
-        }).pipe(
-          Effect.map((raw) =>
-            endpoint.outcomes(raw, batch, (detail) => TransportError.decode(endpoint.method, url, detail))
-          ),
-          Effect.catchTags({
-            TransportError: (error) => {
-              if (error.reason === "RouteNotFound") unserved = error
-              return Effect.succeed(lost(error))
-            },
-            BadRequest: (error) => {
-              if (refusalIsShared && error.violations.length === 0) refusedWhole = error.message
-              return Effect.succeed(refuse((position) => refusalFor(error, position)))
-            },
-            Conflict: (error) => Effect.succeed(refuse(() => error.message))
-          })
-        )
-      })
-
+    const { batches, invalid } = checkCall(endpoint, given, options)
+    const sendBatch = batchSender(requestPath, endpoint, options)
     return Effect.forEach(batches, sendBatch, { concurrency: options.concurrency ?? 1 }).pipe(
       Effect.map((sent) => {
         const outcomes = [...invalid, ...sent.flat()].sort((a, b) => a.index - b.index)
