@@ -86,6 +86,14 @@ export { normalizeDomain } from "./Domain.js"
 
 export { RecotapCallOptions } from "./RecotapCallOptions.js"
 
+/**
+ * The client's metrics (Effect `Metric`s): requests by operation and status, their durations,
+ * retries, time paused by 429s, bulk outcomes, sync runs, records and dead letters.
+ *
+ * @since 0.1.0
+ */
+export * as RecotapMetrics from "./RecotapMetrics.js"
+
 export {
   type RateLimit,
   RecotapConfig,

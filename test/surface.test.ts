@@ -47,6 +47,7 @@ describe("the package root", () => {
       "RecotapCallOptions",
       "RecotapConfig",
       "RecotapCrm",
+      "RecotapMetrics",
       "SalesActivityInput",
       "SalesActivityResult",
       "Segment",
@@ -94,6 +95,7 @@ describe("the subpath exports", () => {
       "./RecotapConfig",
       "./RecotapCrm",
       "./RecotapError",
+      "./RecotapMetrics",
       "./SalesActivity",
       "./Segment",
       "./simulator"

@@ -16,6 +16,7 @@ import {
 } from "../RecotapError.js"
 import { type PayloadDecoder, typedStatuses } from "./endpoint.js"
 import { decodePayload } from "./envelope.js"
+import { countBulkOutcomes } from "./measure.js"
 import { Applied, APPLIED_STATUSES, Invalid, Rejected, REJECTED_STATUSES, Unavailable, Unknown } from "./outcome.js"
 import { describeParseError } from "./parseError.js"
 import type { RequestPath } from "./requestPath.js"
@@ -317,6 +318,7 @@ export const runBulk = <I, Raw, R, Options extends BulkOptions>(
         const outcomes = [...invalid, ...sent.flat()].sort((a, b) => a.index - b.index)
         return { outcomes, summary: summarize(outcomes) }
       }),
+      Effect.tap((result) => countBulkOutcomes(endpoint.operation, result.summary)),
       Effect.withSpan(`RecotapCrm.${endpoint.operation}`, {
         captureStackTrace: false,
         attributes: {

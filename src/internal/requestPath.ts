@@ -35,6 +35,7 @@ import {
   type RecotapHttpClient,
   urlOf
 } from "./httpClient.js"
+import { countRetry, measuredPause, measuredRequest } from "./measure.js"
 import { describeParseError, toViolations } from "./parseError.js"
 import { makePause, type Pause } from "./pause.js"
 import { type Limiter, makeLimiter } from "./rateLimiter.js"
@@ -73,11 +74,12 @@ const keepTyped = <E>(error: AnswerError, typed: TypedStatuses<E>): ReadError | 
     : TransportError.status(error.method, error.url, STATUS_OF[error._tag], error.message)
 }
 
-/** Makes every retry visible: a `recotap.retry` event on the operation's span and a debug log line. */
+/** Makes every retry visible: a `recotap.retry` event on the operation's span, a debug log line, a count. */
 const reportRetry =
-  (request: HttpClientRequest.HttpClientRequest, baseUrl: string) =>
+  (request: HttpClientRequest.HttpClientRequest, baseUrl: string, operation: string) =>
   (error: TransportError, attempt: number, delay: Duration.Duration): Effect.Effect<void> =>
     Effect.gen(function*() {
+      yield* countRetry(operation, error.reason, error.retryAfterMillis === undefined ? undefined : delay)
       const span = yield* Effect.option(Effect.currentSpan)
       const attributes = {
         "recotap.attempt": attempt,
@@ -161,9 +163,9 @@ const withTimeout =
 
 /** An attempt made once the client-wide pause is over (a pause longer than `maxWait` fails it at once, unsent). */
 const afterPause =
-  (pause: Pause, maxWait: Duration.Duration, method: string, url: () => string) =>
+  (pause: Pause, maxWait: Duration.Duration, method: string, url: () => string, operation: string) =>
   <A, E>(attempt: Effect.Effect<A, E>): Effect.Effect<A, E | TransportError> =>
-    Effect.zipRight(pause.wait(maxWait, method, url), attempt)
+    Effect.zipRight(measuredPause(operation, pause.wait(maxWait, method, url)), attempt)
 
 /** The attempt made again, by the policy, while it fails in a way worth another attempt. */
 const withRetries =
@@ -207,20 +209,29 @@ const makeSend =
       const { deadline, retry, timeout } = callSettings(config, options)
       const request = buildRequest(outgoing)
       const url = () => `${config.baseUrl}${urlOf(request)}`
-      const retryHooks: RetryHooks = { onBackOff: pause.extend, onRetry: reportRetry(request, config.baseUrl) }
+      const retryHooks: RetryHooks = {
+        onBackOff: pause.extend,
+        onRetry: reportRetry(request, config.baseUrl, outgoing.operation)
+      }
       const call = withinDeadline(deadline, method, url, (watch) => {
         const via = watch.client(client)
-        return Effect.flatMap(
-          authorize(request, timeout),
-          (signed) =>
-            Effect.flatMap(via.execute(signed), (response) => read(response, outgoing.decode, outgoing.typed)).pipe(
-              withTimeout(timeout, method, url),
-              afterPause(pause, retry.maxRetryAfter, method, url),
-              limit,
-              watch.attempt,
-              withRetries(retry, safety, retryHooks)
-            )
-        )
+        return Effect.flatMap(authorize(request, timeout), (signed) => {
+          // One request: sent, its answer read within the timeout; counted by status, and timed.
+          const attempt = measuredRequest(
+            outgoing.operation,
+            (answer) =>
+              Effect.flatMap(via.execute(signed), (response) => {
+                answer.status = response.status
+                return read(response, outgoing.decode, outgoing.typed)
+              }).pipe(withTimeout(timeout, method, url))
+          )
+          return attempt.pipe(
+            afterPause(pause, retry.maxRetryAfter, method, url, outgoing.operation),
+            limit,
+            watch.attempt,
+            withRetries(retry, safety, retryHooks)
+          )
+        })
       })
       return call
     }).pipe(withOperationSpan(outgoing.operation, method, `${config.baseUrl}${outgoing.path}`))

@@ -17,6 +17,7 @@ import type { AccountSyncJobOptions, AccountSyncRun } from "../AccountSyncJob.js
 import { RecotapCrm } from "../RecotapCrm.js"
 import { CheckpointCorrupt, type ReadError } from "../RecotapError.js"
 import { checkpointOf, describeMalformed, pageEvents, reachBack, readAccount } from "./accounts.js"
+import { countSyncRecords, countSyncRun } from "./measure.js"
 import {
   boundLetters,
   type DeadLetter,
@@ -301,8 +302,10 @@ export const runOnce = <E, R>(
       durationMillis: (yield* Clock.currentTimeMillis) - startedAt
     }
     yield* reportRun(key, run)
+    yield* countSyncRecords(key, run)
     return run
   }).pipe(
+    Effect.onExit(countSyncRun),
     Effect.withSpan("RecotapCrm.accounts.syncJob", { attributes: { "recotap.sync.checkpoint_key": key } })
   )
 }

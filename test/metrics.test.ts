@@ -1,0 +1,161 @@
+/**
+ * The metrics (`RecotapMetrics`), read as an operator's exporter reads them: requests by
+ * operation and status (`none` without an answer), their durations, retries, time paused by a
+ * 429, bulk outcomes by tag, sync runs by result, records handed over, dead letters kept. Each
+ * check reads a metric before and after, so that it holds whatever else ran first.
+ */
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as AccountSyncJob from "../src/AccountSyncJob.js"
+import { RecotapCrm, RecotapMetrics } from "../src/index.js"
+import { Fault, RecotapSimulator } from "../src/simulator/index.js"
+import { SECRET, settle } from "./helpers.js"
+
+const counter = (metric: typeof RecotapMetrics.requests, tags: Readonly<Record<string, string>>) =>
+  Effect.map(Metric.value(Object.entries(tags).reduce((m, [k, v]) => Metric.tagged(m, k, v), metric)), (s) => s.count)
+
+const timings = (operation: string) =>
+  Effect.map(Metric.value(Metric.tagged(RecotapMetrics.requestDuration, "operation", operation)), (s) => ({
+    count: s.count,
+    sum: s.sum
+  }))
+
+/** How much each reading grew while `program` ran (on the test clock, in steps of 250 ms). */
+const grown = <A, E, R>(
+  readings: Readonly<Record<string, Effect.Effect<number>>>,
+  program: Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const before = yield* Effect.all(readings)
+    const exit = yield* settle(program, "250 millis")
+    const after = yield* Effect.all(readings)
+    const growth = Object.fromEntries(Object.keys(readings).map((k) => [k, after[k]! - before[k]!]))
+    return { exit, growth }
+  })
+
+const onSim = (config = {}) =>
+  Layer.merge(
+    RecotapSimulator.layerCrm({ keys: [SECRET], config: { timeout: "5 seconds", ...config } }),
+    KeyValueStore.layerMemory
+  )
+
+const list = Effect.flatMap(RecotapCrm, (crm) => crm.accounts.list())
+const segments = Effect.flatMap(RecotapCrm, (crm) => crm.segments.list())
+
+describe("request metrics", () => {
+  it.effect("a 429 then a 200: each request counted by status, the retry by reason, the pause waited, both timed", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("GET /accounts", Fault.rateLimited(2))
+      const before = yield* timings("accounts.list")
+      const { exit, growth } = yield* grown({
+        answered429: counter(RecotapMetrics.requests, { operation: "accounts.list", status: "429" }),
+        answered200: counter(RecotapMetrics.requests, { operation: "accounts.list", status: "200" }),
+        retried: counter(RecotapMetrics.retries, { operation: "accounts.list", reason: "StatusCode" }),
+        waited: counter(RecotapMetrics.pauseWaited, { operation: "accounts.list" })
+      }, list)
+      expect(exit._tag).toBe("Success")
+      expect(growth).toEqual({ answered429: 1, answered200: 1, retried: 1, waited: growth.waited })
+      // The retry waited out `Retry-After: 2` (the clock moves in steps of 250 ms).
+      expect(growth.waited).toBeGreaterThanOrEqual(1_750)
+      expect(growth.waited).toBeLessThanOrEqual(2_250)
+      const after = yield* timings("accounts.list")
+      expect(after.count - before.count).toBe(2)
+    }).pipe(Effect.provide(onSim())))
+
+  it.effect("a call after another's 429: the time it waited for the client-wide pause is counted", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("GET /accounts", Fault.rateLimited(2))
+      const failed = yield* Effect.exit(list)
+      expect(failed._tag).toBe("Failure")
+      const { exit, growth } = yield* grown({
+        waited: counter(RecotapMetrics.pauseWaited, { operation: "segments.list" })
+      }, segments)
+      expect(exit._tag).toBe("Success")
+      expect(growth.waited).toBeGreaterThanOrEqual(1_750)
+      expect(growth.waited).toBeLessThanOrEqual(2_000)
+    }).pipe(Effect.provide(onSim({ retry: { maxRetries: 0 } }))))
+
+  it.effect("a request that gets no answer is counted with status none, and timed to its timeout", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("GET /segments", Fault.latency(60_000))
+      const before = yield* timings("segments.list")
+      const { exit, growth } = yield* grown({
+        unanswered: counter(RecotapMetrics.requests, { operation: "segments.list", status: "none" }),
+        retried: counter(RecotapMetrics.retries, { operation: "segments.list", reason: "Timeout" })
+      }, segments)
+      expect(exit._tag).toBe("Failure")
+      expect(growth).toEqual({ unanswered: 1, retried: 0 })
+      const after = yield* timings("segments.list")
+      expect(after.count - before.count).toBe(1)
+      expect(after.sum - before.sum).toBeGreaterThanOrEqual(5_000)
+    }).pipe(Effect.provide(onSim({ retry: { maxRetries: 0 } }))))
+
+  it.effect("a refused key is counted by its status (401); its text never becomes a tag", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.revokeKey(SECRET)
+      const { exit, growth } = yield* grown({
+        refused: counter(RecotapMetrics.requests, { operation: "accounts.list", status: "401" })
+      }, list)
+      expect(exit._tag).toBe("Failure")
+      expect(growth).toEqual({ refused: 1 })
+      const pairs = yield* Metric.snapshot
+      const tags = pairs.flatMap((pair) => pair.metricKey.tags.map((tag) => `${tag.key}=${tag.value}`))
+      expect(tags.join("\n")).not.toContain(SECRET)
+    }).pipe(Effect.provide(onSim())))
+})
+
+describe("bulk metrics", () => {
+  it.effect("each item's outcome is counted by tag, under the operation", () =>
+    Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const outcome = (tag: string) =>
+        counter(RecotapMetrics.bulkOutcomes, { operation: "accounts.push", outcome: tag })
+      const { exit, growth } = yield* grown(
+        { applied: outcome("Applied"), invalid: outcome("Invalid"), unknown: outcome("Unknown") },
+        crm.accounts.push([
+          { externalId: "crm-1", name: "Acme", domain: "acme.com" },
+          { externalId: "crm-2", name: "Globex", domain: "globex.com" },
+          { externalId: "crm-3", name: "", domain: "blank-name.com" }
+        ])
+      )
+      expect(exit._tag).toBe("Success")
+      expect(growth).toEqual({ applied: 2, invalid: 1, unknown: 0 })
+    }).pipe(Effect.provide(onSim())))
+})
+
+describe("sync metrics", () => {
+  it.effect("a completed run: counted, its records by kind, its dead letters as a gauge; a failed run counted", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.seedAccounts([
+        { name: "Acme", domain: "acme.com" },
+        { name: "Globex", domain: "globex.com" },
+        { name: "Initech", domain: "initech.com" }
+      ])
+      sim.advance("1 minute")
+      const run = AccountSyncJob.runOnce({ onAccount: () => Effect.void })
+      const { exit, growth } = yield* grown({
+        completed: counter(RecotapMetrics.syncRuns, { result: "completed" }),
+        failed: counter(RecotapMetrics.syncRuns, { result: "failed" }),
+        changed: counter(RecotapMetrics.syncRecords, { kind: "changed" })
+      }, run)
+      expect(exit._tag).toBe("Success")
+      expect(growth).toEqual({ completed: 1, failed: 0, changed: 3 })
+      const letters = yield* Metric.value(
+        Metric.tagged(RecotapMetrics.syncDeadLetters, "checkpoint_key", AccountSyncJob.DEFAULT_CHECKPOINT_KEY)
+      )
+      expect(letters.value).toBe(0)
+
+      sim.faults.always("GET /accounts", Fault.status(400))
+      const failedRun = yield* grown({ failed: counter(RecotapMetrics.syncRuns, { result: "failed" }) }, run)
+      expect(failedRun.exit._tag).toBe("Failure")
+      expect(failedRun.growth).toEqual({ failed: 1 })
+    }).pipe(Effect.provide(onSim())))
+})
