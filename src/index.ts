@@ -110,6 +110,7 @@ export {
 
 export {
   BadRequest,
+  BrowserNotAllowed,
   Conflict,
   InvalidApiKey,
   type InvalidApiKeyReason,

@@ -6,6 +6,9 @@ const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.me
   readonly exports: Record<string, unknown>
 }
 
+/** The built file of a subpath export, without its extension: `index`, `Account`, `simulator/index`. */
+const fileOf = (key: string) => key === "." ? "index" : key === "./simulator" ? "simulator/index" : key.slice(2)
+
 describe("the package root", () => {
   it("holds exactly the Recotap names users import (the surface changes only on purpose)", () => {
     expect(Object.keys(Root).sort()).toEqual([
@@ -19,6 +22,7 @@ describe("the package root", () => {
       "Accounts",
       "ApiKey",
       "BadRequest",
+      "BrowserNotAllowed",
       "Bulk",
       "BulkSettle",
       "CheckpointCorrupt",
@@ -99,7 +103,7 @@ describe("the subpath exports", () => {
       "./simulator"
     ])
     for (const key of ["."].concat(modules)) {
-      const file = key === "." ? "index" : key === "./simulator" ? "simulator/index" : key.slice(2)
+      const file = fileOf(key)
       expect(packageJson.exports[key]).toEqual({
         import: { types: `./dist/esm/${file}.d.ts`, default: `./dist/esm/${file}.js` },
         require: { types: `./dist/cjs/${file}.d.ts`, default: `./dist/cjs/${file}.js` }
