@@ -1,14 +1,14 @@
 // `npm run smoke`: the package as a user gets it. Packs it, installs the tarball with the peers
 // the README's install line names (the highest allowed) into fresh projects (ES modules under
-// NodeNext and under Bundler resolution, CommonJS under Node16), and with the lowest peers
-// `peerDependencies` allows into one more (NodeNext); type-checks each with `strict` and
-// `skipLibCheck: false`, and runs each against the simulator's installed bin. On the highest and
-// on the lowest peers, the type-check also imports every subpath export, from ES modules and from
-// CommonJS, so that every published declaration is checked against both. The install must print
-// no warning. Then the ES module and the CommonJS programs run again, each against the
-// simulator bin run by the same runtime, on every runtime `scripts/runtimes.mjs` pins (Node 22,
-// Bun, Deno; linux-x64 only). Needs the npm registry (or a warm npm cache) for the peers and the
-// runtimes.
+// NodeNext and under Bundler resolution, CommonJS under Node16 and under Node10), and with the
+// lowest peers `peerDependencies` allows into one more (NodeNext); type-checks each with `strict`
+// and `skipLibCheck: false`, and runs each against the simulator's installed bin. On the highest
+// and on the lowest peers, the type-check also imports every subpath export, from ES modules and
+// from CommonJS (under NodeNext and under Node10), so that every published declaration is checked
+// against each. The install must print no warning. Then the ES module and the CommonJS programs
+// run again, each against the simulator bin run by the same runtime, on every runtime
+// `scripts/runtimes.mjs` pins (Node 22, Bun, Deno; linux-x64 only). Needs the npm registry (or a
+// warm npm cache) for the peers and the runtimes.
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -94,6 +94,14 @@ const projects = [
     type: "commonjs",
     compilerOptions: { module: "Node16", moduleResolution: "Node16" },
     source: program(esmImports)
+  },
+  {
+    // TypeScript's oldest resolution, which ignores `exports`: `typesVersions` maps each subpath.
+    name: "cjs-node10",
+    type: "commonjs",
+    compilerOptions: { module: "CommonJS", moduleResolution: "node10" },
+    source: program(esmImports),
+    extraFiles: { "exports.ts": everyExport }
   },
   {
     name: "lowest-peers",

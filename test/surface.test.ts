@@ -4,6 +4,7 @@ import * as Root from "../src/index.js"
 
 const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   readonly exports: Record<string, unknown>
+  readonly typesVersions: unknown
 }
 
 /** The built file of a subpath export, without its extension: `index`, `Account`, `simulator/index`. */
@@ -111,5 +112,12 @@ describe("the subpath exports", () => {
       // The source each entry is built from exists.
       expect(existsSync(new URL(`../src/${file}.ts`, import.meta.url))).toBe(true)
     }
+  })
+
+  it("each resolves for moduleResolution node10 too: typesVersions maps it to its CommonJS declarations", () => {
+    const modules = Object.keys(packageJson.exports).filter((key) => key !== "." && key !== "./package.json")
+    expect(packageJson.typesVersions).toEqual({
+      "*": Object.fromEntries(modules.map((key) => [key.slice(2), [`./dist/cjs/${fileOf(key)}.d.ts`]]))
+    })
   })
 })
