@@ -1,20 +1,24 @@
 // `npm run smoke`: the package as a user gets it. Packs it, installs the tarball with the peers
 // the README's install line names (the highest allowed) into fresh projects (ES modules under
-// NodeNext and under Bundler resolution, CommonJS under Node16), and with the lowest peers
-// `peerDependencies` allows into one more (NodeNext); type-checks each with `strict` and
-// `skipLibCheck: false`, and runs each against the simulator's installed bin. On the highest and
-// on the lowest peers, the type-check also imports every subpath export, from ES modules and from
-// CommonJS, so that every published declaration is checked against both. The install must print
-// no warning. Needs the npm registry (or a warm npm cache) for the peers.
+// NodeNext and under Bundler resolution, CommonJS under Node16 and under Node10), and with the
+// lowest peers `peerDependencies` allows into one more (NodeNext); type-checks each with `strict`
+// and `skipLibCheck: false`, and runs each against the simulator's installed bin. On the highest
+// and on the lowest peers, the type-check also imports every subpath export, from ES modules and
+// from CommonJS (under NodeNext and under Node10), so that every published declaration is checked
+// against each. The install must print no warning. Then the ES module and the CommonJS programs
+// run again, each against the simulator bin run by the same runtime, on every runtime
+// `scripts/runtimes.mjs` pins (Node 22, Bun, Deno; linux-x64 only). Needs the npm registry (or a
+// warm npm cache) for the peers and the runtimes.
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { lowestPeers, packageJson } from "./peers.mjs"
+import { runtimes } from "./runtimes.mjs"
 
 const root = resolve(import.meta.dirname, "..")
 const work = join(root, "tmp", "smoke")
-const run = (command, args, cwd) =>
-  execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+const run = (command, args, cwd, env = process.env) =>
+  execFileSync(command, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 })
 
 /** The peers as the README's install line names them: `npm install effect-recotap effect@… @effect/platform@…`. */
 const readmePeers = () => {
@@ -92,6 +96,14 @@ const projects = [
     source: program(esmImports)
   },
   {
+    // TypeScript's oldest resolution, which ignores `exports`: `typesVersions` maps each subpath.
+    name: "cjs-node10",
+    type: "commonjs",
+    compilerOptions: { module: "CommonJS", moduleResolution: "node10" },
+    source: program(esmImports),
+    extraFiles: { "exports.ts": everyExport }
+  },
+  {
     name: "lowest-peers",
     type: "module",
     compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" },
@@ -101,10 +113,13 @@ const projects = [
   }
 ]
 
-/** Starts the installed simulator bin on a free loopback port; resolves with its base URL. */
-const startSimulator = (cwd) =>
+/** Starts the installed simulator bin on a free loopback port (with `runtime`, this Node by default); resolves with its base URL. */
+const startSimulator = (cwd, runtime) =>
   new Promise((resolvePromise, reject) => {
-    const child = spawn(join(cwd, "node_modules", ".bin", "effect-recotap-simulator"), ["--port", "0"], { cwd })
+    const bin = join(cwd, "node_modules", ".bin", "effect-recotap-simulator")
+    const child = runtime === undefined ?
+      spawn(bin, ["--port", "0"], { cwd }) :
+      spawn(runtime.command, runtime.runArgs(bin, ["--port", "0"]), { cwd, env: runtime.env })
     let out = ""
     child.stdout.on("data", (chunk) => {
       out += chunk
@@ -214,3 +229,29 @@ const required = run("node", [
 ], cjs).trim()
 if (required !== "object function") throw new Error(`require("effect-recotap") gave: ${required}`)
 console.log(`require: ${required}`)
+
+// The pinned runtimes: the ES module and the CommonJS program, each against the simulator bin run
+// by the same runtime (a fresh one each: the program pushes one account).
+const runtimesStarted = performance.now()
+const pinned = runtimes()
+if (pinned.skipped !== undefined) console.log(`runtimes: skipped, ${pinned.skipped}`)
+for (const installed of pinned.runtimes) {
+  const runtime = { ...installed, env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } }
+  for (const project of ["esm-nodenext", "cjs-node16"]) {
+    const dir = join(work, project)
+    const simulator = await startSimulator(dir, runtime)
+    try {
+      const said = run(runtime.command, runtime.runArgs(join("out", "main.js"), [simulator.url]), dir, runtime.env)
+        .trim()
+      if (said !== "listed 0, pushed 1 (smoke.example)") {
+        throw new Error(`${project} on ${runtime.name} ${runtime.version}: the program said "${said}"`)
+      }
+      console.log(`${project} on ${runtime.name} ${runtime.version}, simulator bin too: ${said}`)
+    } finally {
+      simulator.stop()
+    }
+  }
+}
+const names = pinned.runtimes.map((runtime) => `${runtime.name} ${runtime.version}`)
+const seconds = Math.round((performance.now() - runtimesStarted) / 1000)
+console.log(`runtimes: Node ${process.versions.node} (all of the above), ${names.join(", ")} (${seconds} s)`)

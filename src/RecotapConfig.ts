@@ -147,6 +147,11 @@ export interface RecotapSettings {
   readonly maxRedirects: number
   /** Allow a plain-http base URL that is not loopback (default false: the key would travel in clear). */
   readonly allowInsecureHttp: boolean
+  /**
+   * Build the client in a browser (default false: building it there fails with
+   * `BrowserNotAllowed`, as the key would ship to every visitor).
+   */
+  readonly dangerouslyAllowBrowser: boolean
   /** Applied to the client's `HttpClient` once it is composed (see {@link RecotapConfigOptions.transformClient}). */
   readonly transformClient: TransformClient | undefined
 }
@@ -189,6 +194,12 @@ export interface RecotapConfigOptions {
   readonly maxRedirects?: number
   readonly allowInsecureHttp?: boolean
   /**
+   * Lets the client be built in a browser, where it otherwise fails with `BrowserNotAllowed`: an
+   * API key in a web page is readable by anyone who opens it. Set it only when the key may be
+   * public there (a proxy adds the real one, a workspace made for a demo).
+   */
+  readonly dangerouslyAllowBrowser?: boolean
+  /**
    * Applied to the client's `HttpClient` once it is composed, as `@effect/ai-openai` allows: e.g.
    * `(client) => HttpClient.mapRequest(client, HttpClientRequest.setHeader("x-proxy", "eu"))`.
    */
@@ -229,6 +240,7 @@ export interface RecotapConfigFromConfig {
   readonly deadline?: Config.Config<Duration.Duration>
   readonly maxRetries?: Config.Config<number>
   readonly allowInsecureHttp?: Config.Config<boolean>
+  readonly dangerouslyAllowBrowser?: Config.Config<boolean>
 }
 
 /**
@@ -240,7 +252,8 @@ export interface RecotapConfigFromConfig {
  * // in code
  * RecotapConfig.layer({ baseUrl: "https://sandboxapi.reco-tap.com/api/v1", timeout: "10 seconds" })
  * // from the environment: RECOTAP_REVISION, RECOTAP_SANDBOX, RECOTAP_BASE_URL, RECOTAP_TIMEOUT,
- * // RECOTAP_DEADLINE, RECOTAP_MAX_RETRIES, RECOTAP_ALLOW_INSECURE_HTTP
+ * // RECOTAP_DEADLINE, RECOTAP_MAX_RETRIES, RECOTAP_ALLOW_INSECURE_HTTP,
+ * // RECOTAP_DANGEROUSLY_ALLOW_BROWSER
  * RecotapConfig.layerConfig()
  * ```
  *
@@ -263,7 +276,7 @@ export class RecotapConfig extends Context.Reference<RecotapConfig>()("effect-re
    * Settings read from Config, each optional: by default `RECOTAP_REVISION` (`crm` or
    * `external`), `RECOTAP_SANDBOX` (a boolean), `RECOTAP_BASE_URL`, `RECOTAP_TIMEOUT` and
    * `RECOTAP_DEADLINE` (durations such as `10 seconds`), `RECOTAP_MAX_RETRIES`,
-   * `RECOTAP_ALLOW_INSECURE_HTTP`. Give a `Config` for a setting to read it from elsewhere
+   * `RECOTAP_ALLOW_INSECURE_HTTP`, `RECOTAP_DANGEROUSLY_ALLOW_BROWSER`. Give a `Config` for a setting to read it from elsewhere
    * (another name, a nested config, a constant); a setting whose Config finds no value keeps its
    * default. An invalid value fails the layer with a `ConfigError`.
    *

@@ -51,6 +51,7 @@ import type { AnyDeclaration, CustomFieldMismatch, EnsuredCustomFields } from ".
 import type { DealInput, DealResult } from "./Deal.js"
 import type { DealPipelineInput, DealPipelineResult, DealPipelines } from "./DealStage.js"
 import { makeAccounts } from "./internal/accounts.js"
+import { isBrowser } from "./internal/browser.js"
 import { makeCustomFields } from "./internal/customFields.js"
 import { makeDeals } from "./internal/deals.js"
 import { makeDealStages } from "./internal/dealStages.js"
@@ -60,7 +61,15 @@ import { makeSalesActivities } from "./internal/salesActivities.js"
 import { makeSegments } from "./internal/segments.js"
 import { type PartialRecotapCrm, testService } from "./internal/testService.js"
 import { RecotapConfig, type RecotapConfigFromConfig, type Revision } from "./RecotapConfig.js"
-import type { BadRequest, Conflict, InvalidApiKey, MissingApiKey, NotFound, ReadError } from "./RecotapError.js"
+import {
+  type BadRequest,
+  BrowserNotAllowed,
+  type Conflict,
+  type InvalidApiKey,
+  type MissingApiKey,
+  type NotFound,
+  type ReadError
+} from "./RecotapError.js"
 import type { SalesActivityInput, SalesActivityResult } from "./SalesActivity.js"
 import type { ListSegmentsParams, Segment, Segments } from "./Segment.js"
 
@@ -269,25 +278,29 @@ export interface RecotapCrmService {
 }
 
 /**
- * Builds the client from an `HttpClient`, an `ApiKey` and (optionally) `RecotapConfig`.
+ * Builds the client from an `HttpClient`, an `ApiKey` and (optionally) `RecotapConfig`. In a
+ * browser it fails with `BrowserNotAllowed` unless the settings say `dangerouslyAllowBrowser`.
  *
  * @since 0.1.0
  * @category constants
  */
-export const make: Effect.Effect<RecotapCrmService, never, HttpClient.HttpClient | ApiKey> = Effect.gen(function*() {
-  const requestPath = yield* makeRequestPath
-  return {
-    revision: requestPath.revision,
-    baseUrl: requestPath.baseUrl,
-    accounts: makeAccounts(requestPath),
-    customFields: makeCustomFields(requestPath),
-    deals: makeDeals(requestPath),
-    dealStages: makeDealStages(requestPath),
-    salesActivities: makeSalesActivities(requestPath),
-    segments: makeSegments(requestPath),
-    journeyStages: makeJourneyStages(requestPath)
+export const make: Effect.Effect<RecotapCrmService, BrowserNotAllowed, HttpClient.HttpClient | ApiKey> = Effect.gen(
+  function*() {
+    if (isBrowser() && !(yield* RecotapConfig).dangerouslyAllowBrowser) return yield* new BrowserNotAllowed()
+    const requestPath = yield* makeRequestPath
+    return {
+      revision: requestPath.revision,
+      baseUrl: requestPath.baseUrl,
+      accounts: makeAccounts(requestPath),
+      customFields: makeCustomFields(requestPath),
+      deals: makeDeals(requestPath),
+      dealStages: makeDealStages(requestPath),
+      salesActivities: makeSalesActivities(requestPath),
+      segments: makeSegments(requestPath),
+      journeyStages: makeJourneyStages(requestPath)
+    }
   }
-})
+)
 
 /**
  * Where `RecotapCrm.layerConfig` reads the key and the settings from: `apiKey` (by default
@@ -303,7 +316,8 @@ export interface RecotapCrmFromConfig extends RecotapConfigFromConfig {
 /**
  * The Recotap CRM client. `const crm = yield* RecotapCrm`.
  *
- * Layers:
+ * Layers (each but `layerTest` fails with `BrowserNotAllowed` in a browser, unless the settings
+ * say `dangerouslyAllowBrowser`):
  * - `RecotapCrm.layer`: needs `HttpClient` and `ApiKey` (and reads `RecotapConfig` if given);
  *   the layer to combine with a test `HttpClient` or the simulator.
  * - `RecotapCrm.layerConfig(options?)`: key and settings from Config; needs an `HttpClient`.
@@ -314,7 +328,10 @@ export interface RecotapCrmFromConfig extends RecotapConfigFromConfig {
  * @category services
  */
 export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<RecotapCrm, RecotapCrmService>() {
-  static readonly layer: Layer.Layer<RecotapCrm, never, HttpClient.HttpClient | ApiKey> = Layer.effect(RecotapCrm, make)
+  static readonly layer: Layer.Layer<RecotapCrm, BrowserNotAllowed, HttpClient.HttpClient | ApiKey> = Layer.effect(
+    RecotapCrm,
+    make
+  )
 
   /**
    * The client with its key and settings read from Config: `RECOTAP_API_KEY` and the
@@ -332,7 +349,7 @@ export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<Recotap
    */
   static layerConfig(
     options: RecotapCrmFromConfig = {}
-  ): Layer.Layer<RecotapCrm, ConfigError.ConfigError, HttpClient.HttpClient> {
+  ): Layer.Layer<RecotapCrm, ConfigError.ConfigError | BrowserNotAllowed, HttpClient.HttpClient> {
     const { apiKey, ...settings } = options
     return RecotapCrm.layer.pipe(
       Layer.provide(Layer.merge(ApiKey.layerConfig(apiKey), RecotapConfig.layerConfig(settings)))
@@ -340,9 +357,10 @@ export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<Recotap
   }
 
   /** `layerConfig()` over the platform's fetch client: production in one line. */
-  static readonly live: Layer.Layer<RecotapCrm, ConfigError.ConfigError> = RecotapCrm.layerConfig().pipe(
-    Layer.provide(FetchHttpClient.layer)
-  )
+  static readonly live: Layer.Layer<RecotapCrm, ConfigError.ConfigError | BrowserNotAllowed> = RecotapCrm
+    .layerConfig().pipe(
+      Layer.provide(FetchHttpClient.layer)
+    )
 
   /**
    * A stand-in for tests, made of the methods given; calling any other method dies with a

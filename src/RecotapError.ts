@@ -412,6 +412,25 @@ export class CheckpointCorrupt extends Schema.TaggedError<CheckpointCorrupt>()("
 }
 
 /**
+ * The client refused to be built in a browser: its API key would ship to every visitor, who
+ * could read it and act on the workspace. Raised when the `RecotapCrm` layer (or `make`) is
+ * built where `window`, `window.document` and `navigator` all exist, unless the settings opt in
+ * with `dangerouslyAllowBrowser: true` (`RECOTAP_DANGEROUSLY_ALLOW_BROWSER=true`): do so only
+ * when the key is not a secret there (a proxy that adds the real key, a key of a workspace made
+ * for a demo). Never raised by a call; the simulator's layers opt in, as they hold no real key.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BrowserNotAllowed extends Schema.TaggedError<BrowserNotAllowed>()("BrowserNotAllowed", {}) {
+  override get message(): string {
+    return "The Recotap client refuses to run in a browser: its API key would be exposed to every visitor. " +
+      "Call Recotap from a server, or set dangerouslyAllowBrowser: true " +
+      "(RECOTAP_DANGEROUSLY_ALLOW_BROWSER=true) if the key may be public there"
+  }
+}
+
+/**
  * What every read can fail with.
  *
  * @since 0.1.0

@@ -118,6 +118,7 @@ export {
 
 export {
   BadRequest,
+  BrowserNotAllowed,
   Conflict,
   InvalidApiKey,
   type InvalidApiKeyReason,

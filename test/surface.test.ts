@@ -4,7 +4,11 @@ import * as Root from "../src/index.js"
 
 const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   readonly exports: Record<string, unknown>
+  readonly typesVersions: unknown
 }
+
+/** The built file of a subpath export, without its extension: `index`, `Account`, `simulator/index`. */
+const fileOf = (key: string) => key === "." ? "index" : key === "./simulator" ? "simulator/index" : key.slice(2)
 
 describe("the package root", () => {
   it("holds exactly the Recotap names users import (the surface changes only on purpose)", () => {
@@ -19,6 +23,7 @@ describe("the package root", () => {
       "Accounts",
       "ApiKey",
       "BadRequest",
+      "BrowserNotAllowed",
       "Bulk",
       "BulkSettle",
       "CheckpointCorrupt",
@@ -101,7 +106,7 @@ describe("the subpath exports", () => {
       "./simulator"
     ])
     for (const key of ["."].concat(modules)) {
-      const file = key === "." ? "index" : key === "./simulator" ? "simulator/index" : key.slice(2)
+      const file = fileOf(key)
       expect(packageJson.exports[key]).toEqual({
         import: { types: `./dist/esm/${file}.d.ts`, default: `./dist/esm/${file}.js` },
         require: { types: `./dist/cjs/${file}.d.ts`, default: `./dist/cjs/${file}.js` }
@@ -109,5 +114,12 @@ describe("the subpath exports", () => {
       // The source each entry is built from exists.
       expect(existsSync(new URL(`../src/${file}.ts`, import.meta.url))).toBe(true)
     }
+  })
+
+  it("each resolves for moduleResolution node10 too: typesVersions maps it to its CommonJS declarations", () => {
+    const modules = Object.keys(packageJson.exports).filter((key) => key !== "." && key !== "./package.json")
+    expect(packageJson.typesVersions).toEqual({
+      "*": Object.fromEntries(modules.map((key) => [key.slice(2), [`./dist/cjs/${fileOf(key)}.d.ts`]]))
+    })
   })
 })

@@ -111,6 +111,7 @@ const Options = Schema.Struct({
   maxResponseBytes: Schema.optionalWith(integer("maxResponseBytes", 1), { default: () => DEFAULT_MAX_RESPONSE_BYTES }),
   maxRedirects: Schema.optionalWith(integer("maxRedirects", 0), { default: () => 3 }),
   allowInsecureHttp: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  dangerouslyAllowBrowser: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   transformClient: Schema.optional(TransformClientSchema)
 })
 
@@ -125,6 +126,7 @@ const Resolved = Schema.Struct({
   maxResponseBytes: Schema.Number,
   maxRedirects: Schema.Number,
   allowInsecureHttp: Schema.Boolean,
+  dangerouslyAllowBrowser: Schema.Boolean,
   transformClient: Schema.UndefinedOr(TransformClientSchema)
 })
 
@@ -192,6 +194,7 @@ export const Settings: Schema.Schema<RecotapSettings, SettingsInput> = Schema.tr
             maxResponseBytes: options.maxResponseBytes,
             maxRedirects: options.maxRedirects,
             allowInsecureHttp,
+            dangerouslyAllowBrowser: options.dangerouslyAllowBrowser,
             transformClient: options.transformClient
           })
       }
@@ -244,6 +247,9 @@ export const settingsFromConfig = (
       retry: Config.all({ maxRetries: unlessMissing(options.maxRetries ?? Config.integer("RECOTAP_MAX_RETRIES")) }),
       allowInsecureHttp: unlessMissing(
         options.allowInsecureHttp ?? Config.boolean("RECOTAP_ALLOW_INSECURE_HTTP")
+      ),
+      dangerouslyAllowBrowser: unlessMissing(
+        options.dangerouslyAllowBrowser ?? Config.boolean("RECOTAP_DANGEROUSLY_ALLOW_BROWSER")
       )
     }),
     settingsOrConfigError

@@ -57,8 +57,16 @@ export class SimulatorServer
 const clientLayer = (options: SimulatorCrmOptions, baseUrl: string) =>
   Layer.merge(
     ApiKey.layer(Redacted.make(options.keys?.[0] ?? DEFAULT_SIMULATOR_KEY)),
-    // The client speaks the simulator's revision unless told otherwise.
-    Layer.orDie(RecotapConfig.layer({ baseUrl, revision: options.revision ?? "crm", ...options.config }))
+    // The client speaks the simulator's revision unless told otherwise; it may run in a
+    // browser, as its key is the simulator's.
+    Layer.orDie(
+      RecotapConfig.layer({
+        baseUrl,
+        revision: options.revision ?? "crm",
+        ...options.config,
+        dangerouslyAllowBrowser: true
+      })
+    )
   )
 
 /**
@@ -94,7 +102,7 @@ export class RecotapSimulator extends Context.Tag("effect-recotap/RecotapSimulat
    * @since 0.1.0
    */
   static layerCrm(options: SimulatorCrmOptions = {}): Layer.Layer<RecotapCrm | RecotapSimulator> {
-    return RecotapCrm.layer.pipe(
+    return Layer.orDie(RecotapCrm.layer).pipe(
       Layer.provide(clientLayer(options, `${SIMULATOR_ORIGIN}${PREFIXES[options.revision ?? "crm"]}`)),
       Layer.provideMerge(RecotapSimulator.layer(options))
     )
@@ -125,7 +133,7 @@ export class RecotapSimulator extends Context.Tag("effect-recotap/RecotapSimulat
       Effect.map(
         SimulatorServer,
         (server) =>
-          RecotapCrm.layer.pipe(
+          Layer.orDie(RecotapCrm.layer).pipe(
             Layer.provide(clientLayer(options, server.baseUrl)),
             Layer.provide(FetchHttpClient.layer)
           )
