@@ -26,6 +26,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type {
   Account,
@@ -269,25 +270,28 @@ export interface RecotapCrmService {
 }
 
 /**
- * Builds the client from an `HttpClient`, an `ApiKey` and (optionally) `RecotapConfig`.
+ * Builds the client from an `HttpClient`, an `ApiKey` and (optionally) `RecotapConfig`. Its
+ * rate limit (when configured) paces calls for as long as the scope lasts.
  *
  * @since 0.1.0
  * @category constants
  */
-export const make: Effect.Effect<RecotapCrmService, never, HttpClient.HttpClient | ApiKey> = Effect.gen(function*() {
-  const requestPath = yield* makeRequestPath
-  return {
-    revision: requestPath.revision,
-    baseUrl: requestPath.baseUrl,
-    accounts: makeAccounts(requestPath),
-    customFields: makeCustomFields(requestPath),
-    deals: makeDeals(requestPath),
-    dealStages: makeDealStages(requestPath),
-    salesActivities: makeSalesActivities(requestPath),
-    segments: makeSegments(requestPath),
-    journeyStages: makeJourneyStages(requestPath)
+export const make: Effect.Effect<RecotapCrmService, never, HttpClient.HttpClient | ApiKey | Scope.Scope> = Effect.gen(
+  function*() {
+    const requestPath = yield* makeRequestPath
+    return {
+      revision: requestPath.revision,
+      baseUrl: requestPath.baseUrl,
+      accounts: makeAccounts(requestPath),
+      customFields: makeCustomFields(requestPath),
+      deals: makeDeals(requestPath),
+      dealStages: makeDealStages(requestPath),
+      salesActivities: makeSalesActivities(requestPath),
+      segments: makeSegments(requestPath),
+      journeyStages: makeJourneyStages(requestPath)
+    }
   }
-})
+)
 
 /**
  * Where `RecotapCrm.layerConfig` reads the key and the settings from: `apiKey` (by default
@@ -314,7 +318,7 @@ export interface RecotapCrmFromConfig extends RecotapConfigFromConfig {
  * @category services
  */
 export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<RecotapCrm, RecotapCrmService>() {
-  static readonly layer: Layer.Layer<RecotapCrm, never, HttpClient.HttpClient | ApiKey> = Layer.effect(RecotapCrm, make)
+  static readonly layer: Layer.Layer<RecotapCrm, never, HttpClient.HttpClient | ApiKey> = Layer.scoped(RecotapCrm, make)
 
   /**
    * The client with its key and settings read from Config: `RECOTAP_API_KEY` and the
