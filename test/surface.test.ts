@@ -90,6 +90,7 @@ describe("the subpath exports", () => {
       "./Deal",
       "./DealStage",
       "./Domain",
+      "./Fleet",
       "./RecotapCallOptions",
       "./RecotapConfig",
       "./RecotapCrm",
@@ -107,5 +108,13 @@ describe("the subpath exports", () => {
       // The source each entry is built from exists.
       expect(existsSync(new URL(`../src/${file}.ts`, import.meta.url))).toBe(true)
     }
+  })
+})
+
+describe("the fleet module", () => {
+  it("is opt-in: the package root neither names nor loads it (its peers, @effect/experimental and ioredis, are optional)", async () => {
+    expect(Root).not.toHaveProperty("Fleet")
+    const Fleet = await import("../src/Fleet.js")
+    expect(Object.keys(Fleet).sort()).toEqual(["Coordination", "DEFAULT_PREFIX", "layerMemory", "layerRedis"])
   })
 })
