@@ -26,6 +26,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type {
   Account,
@@ -278,13 +279,18 @@ export interface RecotapCrmService {
 }
 
 /**
- * Builds the client from an `HttpClient`, an `ApiKey` and (optionally) `RecotapConfig`. In a
- * browser it fails with `BrowserNotAllowed` unless the settings say `dangerouslyAllowBrowser`.
+ * Builds the client from an `HttpClient`, an `ApiKey` and (optionally) `RecotapConfig`. Its
+ * rate limit (when configured) paces calls for as long as the scope lasts. In a browser it fails
+ * with `BrowserNotAllowed` unless the settings say `dangerouslyAllowBrowser`.
  *
  * @since 0.1.0
  * @category constants
  */
-export const make: Effect.Effect<RecotapCrmService, BrowserNotAllowed, HttpClient.HttpClient | ApiKey> = Effect.gen(
+export const make: Effect.Effect<
+  RecotapCrmService,
+  BrowserNotAllowed,
+  HttpClient.HttpClient | ApiKey | Scope.Scope
+> = Effect.gen(
   function*() {
     if (isBrowser() && !(yield* RecotapConfig).dangerouslyAllowBrowser) return yield* new BrowserNotAllowed()
     const requestPath = yield* makeRequestPath
@@ -328,7 +334,7 @@ export interface RecotapCrmFromConfig extends RecotapConfigFromConfig {
  * @category services
  */
 export class RecotapCrm extends Context.Tag("effect-recotap/RecotapCrm")<RecotapCrm, RecotapCrmService>() {
-  static readonly layer: Layer.Layer<RecotapCrm, BrowserNotAllowed, HttpClient.HttpClient | ApiKey> = Layer.effect(
+  static readonly layer: Layer.Layer<RecotapCrm, BrowserNotAllowed, HttpClient.HttpClient | ApiKey> = Layer.scoped(
     RecotapCrm,
     make
   )

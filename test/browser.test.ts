@@ -86,7 +86,7 @@ describe("in a browser (fake window, document and navigator)", () => {
       expect(error.message).toContain("RECOTAP_DANGEROUSLY_ALLOW_BROWSER=true")
     }))
 
-  it.effect("make fails the same way, without RecotapConfig (its default refuses)", () =>
+  it.scoped("make fails the same way, without RecotapConfig (its default refuses)", () =>
     Effect.gen(function*() {
       const http = fakeHttp(emptyPage)
       const exit = yield* Effect.exit(

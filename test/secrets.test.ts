@@ -133,7 +133,7 @@ describe("the API key never leaks", () => {
       expect(texts.join("\n")).not.toContain(SECRET)
     }))
 
-  it.effect("write errors (400 with violations, 404, 409) leak nothing", () =>
+  it.scoped("write errors (400 with violations, 404, 409) leak nothing", () =>
     Effect.gen(function*() {
       const answers = [
         errorEnvelope(400, {

@@ -96,6 +96,7 @@ describe("the subpath exports", () => {
       "./Deal",
       "./DealStage",
       "./Domain",
+      "./Fleet",
       "./RecotapCallOptions",
       "./RecotapConfig",
       "./RecotapCrm",
@@ -121,5 +122,13 @@ describe("the subpath exports", () => {
     expect(packageJson.typesVersions).toEqual({
       "*": Object.fromEntries(modules.map((key) => [key.slice(2), [`./dist/cjs/${fileOf(key)}.d.ts`]]))
     })
+  })
+})
+
+describe("the fleet module", () => {
+  it("is opt-in: the package root neither names nor loads it (its peers, @effect/experimental and ioredis, are optional)", async () => {
+    expect(Root).not.toHaveProperty("Fleet")
+    const Fleet = await import("../src/Fleet.js")
+    expect(Object.keys(Fleet).sort()).toEqual(["Coordination", "DEFAULT_PREFIX", "layerMemory", "layerRedis"])
   })
 })

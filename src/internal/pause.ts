@@ -37,6 +37,37 @@ export interface Pause {
   readonly extend: (delay: Duration.Duration) => Effect.Effect<void>
 }
 
+/** A request not sent because the pause lasts longer than the caller waits: handled like the original 429. */
+export const pausedTooLong = (method: string, url: string, until: number, remaining: number): TransportError =>
+  TransportError.status(
+    method,
+    url,
+    429,
+    `not sent: Recotap asked this client to pause until ${new Date(until).toISOString()}`,
+    { retryAfterMillis: remaining, notProcessed: true }
+  )
+
+/**
+ * Waits while `remaining` (milliseconds left of a pause kept elsewhere, 0 or less when none) says
+ * so, reading it again after each wait; a pause longer than `maxWait` fails at once, unsent.
+ */
+export const waitWhile = <E, R>(
+  remaining: Effect.Effect<number, E, R>,
+  maxWait: Duration.Duration,
+  method: string,
+  url: () => string
+): Effect.Effect<void, E | TransportError, R> =>
+  Effect.flatMap(remaining, (left) => {
+    if (left <= 0) return Effect.void
+    if (left > Duration.toMillis(maxWait)) {
+      return Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => Effect.fail(pausedTooLong(method, url(), now + left, left))
+      )
+    }
+    return Effect.zipRight(Effect.sleep(Duration.millis(left)), waitWhile(remaining, maxWait, method, url))
+  })
+
 /** A new pause, over until Recotap asks for one. */
 export const makePause = (): Pause => {
   // One client's state, touched only between effects: a plain variable is enough.
@@ -49,13 +80,7 @@ export const makePause = (): Pause => {
         const until = pausedUntil
         if (until <= now) return Effect.void
         if (until - now > Duration.toMillis(maxWait)) {
-          return Effect.fail(TransportError.status(
-            method,
-            url(),
-            429,
-            `not sent: Recotap asked this client to pause until ${new Date(until).toISOString()}`,
-            { retryAfterMillis: until - now, notProcessed: true }
-          ))
+          return Effect.fail(pausedTooLong(method, url(), until, until - now))
         }
         return Effect.zipRight(Effect.sleep(Duration.millis(until - now)), wait(maxWait, method, url))
       })

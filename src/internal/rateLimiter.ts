@@ -1,42 +1,30 @@
 /**
- * The opt-in client-side pace: a token bucket (requests per interval) and a cap on requests in
- * flight, shared by every call of one client. Without a `rateLimit` there is none, and it costs
- * nothing.
+ * The opt-in client-side pace of one process: Effect's own `RateLimiter` (a token bucket:
+ * `requests` at once, then one every `interval / requests`) and a cap on requests in flight,
+ * shared by every call of one client. Without a `rateLimit` there is none, and it costs nothing.
  */
-import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as SynchronizedRef from "effect/SynchronizedRef"
+import * as RateLimiter from "effect/RateLimiter"
+import type * as Scope from "effect/Scope"
 import type { RateLimit } from "../RecotapConfig.js"
 
 /** Runs one request when the pace allows it. */
 export type Limiter = <A, E, R>(request: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
-const sleepUntil = (at: number) =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => (at > now ? Effect.sleep(Duration.millis(at - now)) : Effect.void))
+/** The cap on requests in flight around a limiter (none without `maxConcurrent`): one per client. */
+export const withMaxConcurrent = (limit: RateLimit, limiter: Limiter): Limiter => {
+  // Stryker disable next-line ConditionalExpression: equivalent, a shortcut (a semaphore of `undefined` permits never blocks)
+  if (limit.maxConcurrent === undefined) return limiter
+  const slots = Effect.unsafeMakeSemaphore(limit.maxConcurrent)
+  return (request) => slots.withPermits(1)(limiter(request))
+}
 
-/** A token bucket: `requests` tokens, refilled evenly over `interval`; a waiter reserves the next token. */
-const makeBucket = (limit: RateLimit) =>
-  Effect.gen(function*() {
-    const perMilli = limit.requests / Duration.toMillis(limit.interval)
-    const state = yield* SynchronizedRef.make({ tokens: limit.requests, at: yield* Clock.currentTimeMillis })
-    return SynchronizedRef.modifyEffect(state, (bucket) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        const tokens = Math.min(limit.requests, bucket.tokens + (now - bucket.at) * perMilli) - 1
-        // With a token left, `readyAt` is now or earlier: no wait.
-        const readyAt = now + Math.ceil(-tokens / perMilli)
-        return [readyAt, { tokens, at: now }] as const
-      })).pipe(Effect.flatMap(sleepUntil))
-  })
-
-/** The pace of one client, or `undefined` when it has no rate limit. */
-export const makeLimiter = (limit: RateLimit | undefined): Effect.Effect<Limiter | undefined> =>
-  limit === undefined ? Effect.succeed(undefined) : Effect.gen(function*() {
-    const takeToken = yield* makeBucket(limit)
-    // Stryker disable next-line ConditionalExpression: equivalent, a shortcut (a semaphore of `undefined` permits never blocks)
-    const slots = limit.maxConcurrent === undefined ? undefined : yield* Effect.makeSemaphore(limit.maxConcurrent)
-    return <A, E, R>(request: Effect.Effect<A, E, R>) => {
-      const paced = Effect.zipRight(takeToken, request)
-      return slots === undefined ? paced : slots.withPermits(1)(paced)
-    }
-  })
+/**
+ * The pace of one client, or `undefined` when it has no rate limit. The bucket's refill runs in
+ * the scope: the client's lifetime.
+ */
+export const makeLimiter = (limit: RateLimit | undefined): Effect.Effect<Limiter | undefined, never, Scope.Scope> =>
+  limit === undefined ? Effect.succeed(undefined) : Effect.map(
+    RateLimiter.make({ limit: limit.requests, interval: limit.interval, algorithm: "token-bucket" }),
+    (bucket) => withMaxConcurrent(limit, bucket)
+  )

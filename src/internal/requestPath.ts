@@ -16,7 +16,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import { ApiKey } from "../ApiKey.js"
@@ -25,6 +24,7 @@ import { RecotapConfig, type RecotapSettings, resolveSettings, type RetryPolicy 
 import { BadRequest, type ReadError, TransportError } from "../RecotapError.js"
 import { interpret } from "./answer.js"
 import { readText } from "./body.js"
+import { type ClientBudget, clientBudget } from "./coordination.js"
 import { withinDeadline } from "./deadline.js"
 import type { AnswerError, Endpoint, Outgoing, TypedStatuses } from "./endpoint.js"
 import {
@@ -37,8 +37,7 @@ import {
 } from "./httpClient.js"
 import { countRetry, measuredPause, measuredRequest } from "./measure.js"
 import { describeParseError, toViolations } from "./parseError.js"
-import { makePause, type Pause } from "./pause.js"
-import { type Limiter, makeLimiter } from "./rateLimiter.js"
+import type { Pause } from "./pause.js"
 import { type RetryHooks, retrying, type RetrySafety } from "./retry.js"
 import { makeRouteNotFound } from "./routeNotFound.js"
 import { makeScrubber } from "./scrubKey.js"
@@ -188,9 +187,8 @@ interface Parts {
   readonly config: RecotapSettings
   readonly client: RecotapHttpClient
   readonly authorize: Authorize
-  /** The client's pace (none without a `rateLimit`). */
-  readonly limit: Limiter
-  readonly pause: Pause
+  /** The client's pace (none without a `rateLimit`) and pause, per key (see `coordination.ts`). */
+  readonly budget: ClientBudget
   readonly read: Read
 }
 
@@ -202,40 +200,36 @@ type Send = <A, E>(outgoing: Outgoing<A, E>) => Effect.Effect<A, ReadError | E>
  * source that does not answer is `MissingApiKey`, not a request that timed out, and nothing was
  * sent); the deadline covers it too.
  */
-const makeSend =
-  ({ authorize, client, config, limit, pause, read }: Parts): Send => <A, E>(outgoing: Outgoing<A, E>) => {
-    const { method, safety } = outgoing
-    return Effect.flatMap(RecotapCallOptions, (options) => {
-      const { deadline, retry, timeout } = callSettings(config, options)
-      const request = buildRequest(outgoing)
-      const url = () => `${config.baseUrl}${urlOf(request)}`
-      const retryHooks: RetryHooks = {
-        onBackOff: pause.extend,
-        onRetry: reportRetry(request, config.baseUrl, outgoing.operation)
-      }
-      const call = withinDeadline(deadline, method, url, (watch) => {
-        const via = watch.client(client)
-        return Effect.flatMap(authorize(request, timeout), (signed) => {
-          // One request: sent, its answer read within the timeout; counted by status, and timed.
-          const attempt = measuredRequest(
-            outgoing.operation,
-            (answer) =>
-              Effect.flatMap(via.execute(signed), (response) => {
-                answer.status = response.status
-                return read(response, outgoing.decode, outgoing.typed)
-              }).pipe(withTimeout(timeout, method, url))
-          )
-          return attempt.pipe(
-            afterPause(pause, retry.maxRetryAfter, method, url, outgoing.operation),
-            limit,
-            watch.attempt,
-            withRetries(retry, safety, retryHooks)
-          )
-        })
+const makeSend = ({ authorize, budget, client, config, read }: Parts): Send => <A, E>(outgoing: Outgoing<A, E>) => {
+  const { method, operation, safety } = outgoing
+  return Effect.flatMap(RecotapCallOptions, (options) => {
+    const { deadline, retry, timeout } = callSettings(config, options)
+    const request = buildRequest(outgoing)
+    const url = () => `${config.baseUrl}${urlOf(request)}`
+    return withinDeadline(deadline, method, url, (watch) => {
+      const via = watch.client(client)
+      return Effect.flatMap(authorize(request, timeout), (signed) => {
+        const { limit, pause } = budget.forKey(signed.headers[API_KEY_HEADER] ?? "")
+        const retryHooks: RetryHooks = {
+          onBackOff: pause.extend,
+          onRetry: reportRetry(request, config.baseUrl, operation)
+        }
+        // One request: sent, its answer read within the timeout; counted by status, and timed.
+        const attempt = measuredRequest(operation, (answer) =>
+          Effect.flatMap(via.execute(signed), (response) => {
+            answer.status = response.status
+            return read(response, outgoing.decode, outgoing.typed)
+          }).pipe(withTimeout(timeout, method, url)))
+        return attempt.pipe(
+          afterPause(pause, retry.maxRetryAfter, method, url, operation),
+          limit,
+          watch.attempt,
+          withRetries(retry, safety, retryHooks)
+        )
       })
-      return call
-    }).pipe(withOperationSpan(outgoing.operation, method, `${config.baseUrl}${outgoing.path}`))
-  }
+    })
+  }).pipe(withOperationSpan(operation, method, `${config.baseUrl}${outgoing.path}`))
+}
 
 /** Encodes a declared endpoint's parameters (nothing is sent when they are invalid), then sends. */
 const makeExecute =
@@ -259,15 +253,14 @@ const makeExecute =
     })
   }
 
-/** Builds the request path of one client from its services. */
+/** Builds the request path of one client from its services; its pace lives as long as the scope. */
 export const makeRequestPath = Effect.gen(function*() {
   const config = yield* RecotapConfig
   const parts: Parts = {
     config,
     client: makeRecotapHttpClient(yield* HttpClient.HttpClient, config),
     authorize: makeAuthorize(yield* ApiKey),
-    limit: (yield* makeLimiter(config.rateLimit)) ?? identity,
-    pause: makePause(),
+    budget: yield* clientBudget(config.rateLimit),
     read: makeRead(config)
   }
   const send = makeSend(parts)

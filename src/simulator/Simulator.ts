@@ -210,6 +210,8 @@ export interface RecordedRequest {
   readonly contentType: string | undefined
   /** The body as received (parsed when it was JSON). */
   readonly body: unknown
+  /** When it arrived, by the wall clock (milliseconds since the epoch), whatever the simulator's own clock. */
+  readonly receivedAt: number
 }
 
 /**
@@ -601,7 +603,8 @@ export class Simulator {
       route: route === undefined ? undefined : `${route.route.method} ${route.route.path}`,
       apiKey: request.headers["x-api-key"] === undefined ? undefined : Redacted.make(request.headers["x-api-key"]),
       contentType: request.headers["content-type"],
-      body: body.ok ? body.value : request.body
+      body: body.ok ? body.value : request.body,
+      receivedAt: Date.now()
     })
     if (route === undefined) return noRoute(where, request.method)
 

@@ -1,0 +1,147 @@
+/**
+ * Four worker processes on one key, one simulator server and one real redis-server (started by
+ * this file on a free loopback port, persistence off): what the simulator's request log shows.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { build } from "esbuild"
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+import { Fault, listen, type RunningSimulator, Simulator } from "../src/simulator/index.js"
+import { hasRedisServer, missingRedis, type RedisServer, startRedis } from "./fleet/redisServer.js"
+
+const KEY = "rk_live_fleet-workers-4a5b6c"
+const WORKERS = 4
+const dir = mkdtempSync(join(tmpdir(), "recotap-fleet-"))
+/** The worker, bundled once: four processes start in a blink instead of compiling the sources each. */
+const workerScript = join(dir, "worker.cjs")
+
+let redis: RedisServer | undefined
+
+beforeAll(async () => {
+  if (!hasRedisServer) return
+  redis = await startRedis()
+  await build({
+    entryPoints: [fileURLToPath(new URL("./fleet/worker.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    outfile: workerScript,
+    logLevel: "warning"
+  })
+}, 60_000)
+
+afterAll(async () => {
+  await redis?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+interface Worker {
+  readonly child: ChildProcessWithoutNullStreams
+  readonly ready: Promise<void>
+  readonly done: Promise<string>
+}
+
+/** Starts one worker process; the key travels in its environment, never on its command line. */
+const startWorker = (server: RunningSimulator, prefix: string, args: ReadonlyArray<string>): Worker => {
+  const child = spawn(process.execPath, [workerScript, server.baseUrl, String(redis?.port), prefix, ...args], {
+    env: { ...process.env, RECOTAP_API_KEY: KEY }
+  })
+  const lines = createInterface({ input: child.stdout })
+  const stderr: Array<string> = []
+  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk.toString()))
+  const ready = new Promise<void>((resolve, reject) => {
+    lines.on("line", (line) => line === "ready" && resolve())
+    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before ready: ${stderr.join("")}`)))
+  })
+  const done = new Promise<string>((resolve, reject) => {
+    lines.on("line", (line) => line.startsWith("done") && resolve(line))
+    child.once("exit", (code) => code !== 0 && reject(new Error(`worker failed (${code}): ${stderr.join("")}`)))
+  })
+  return { child, ready, done }
+}
+
+/**
+ * Runs `WORKERS` workers with `args`, all started together once every one is ready; the
+ * simulator's log then holds only what they sent after the start.
+ */
+const runWorkers = async (
+  sim: Simulator,
+  server: RunningSimulator,
+  prefix: string,
+  args: ReadonlyArray<string>,
+  onStart: () => void = () => {}
+) => {
+  const workers = Array.from({ length: WORKERS }, () => startWorker(server, prefix, args))
+  try {
+    await Promise.all(workers.map((w) => w.ready))
+    // The warm-up requests' window (1 s at most) is over before the run starts.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    sim.clearRequests()
+    onStart()
+    for (const worker of workers) worker.child.stdin.write("go\n")
+    return await Promise.all(workers.map((w) => w.done))
+  } finally {
+    for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill("SIGKILL")
+  }
+}
+
+/** The most arrivals in any span of `span` ms (half-open), from arrival times. */
+const busiest = (times: ReadonlyArray<number>, span: number): number => {
+  const sorted = [...times].sort((a, b) => a - b)
+  let most = 0
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= span) j++
+    most = Math.max(most, i - j + 1)
+  }
+  return most
+}
+
+describe.skipIf(!hasRedisServer)(`four worker processes on one key ${hasRedisServer ? "" : missingRedis}`, () => {
+  it(
+    "with a shared budget of 5 per second, the simulator never sees more than 5 in any second (less the send jitter)",
+    async () => {
+      const sim = new Simulator({ keys: [KEY] })
+      const server = await listen(sim)
+      try {
+        // 4 workers × 6 calls at 5 per second between them: 24 requests, about 5 windows.
+        const done = await runWorkers(sim, server, "budget:", ["budget", "6", "5", "1000"])
+        expect(done).toEqual(Array.from({ length: WORKERS }, () => "done 6 0"))
+        const times = sim.requests.map((r) => r.receivedAt)
+        expect(times).toHaveLength(24)
+        // Each window's requests leave at its start; one may reach the server a little after the
+        // next window's first ones, so the windows checked are 100 ms shorter than the budget's.
+        expect(busiest(times, 900)).toBeLessThanOrEqual(5)
+        // And the budget is shared, not per worker: 24 requests at 5 per second need 4 s at least.
+        expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(3900)
+      } finally {
+        await server.close()
+      }
+    },
+    60_000
+  )
+
+  it("one worker meets a 429 with Retry-After: 2: no worker sends to that workspace for 2 s", async () => {
+    const sim = new Simulator({ keys: [KEY] })
+    const server = await listen(sim)
+    try {
+      // The 20th request of the run gets the 429, while all four workers are sending.
+      await runWorkers(sim, server, "pause:", ["steady", "4500", "100"], () => {
+        sim.faults.script("GET /accounts", ...Array.from({ length: 19 }, () => Fault.latency(0)), Fault.rateLimited(2))
+      })
+      const requests = sim.requests
+      const at = requests[19]!.receivedAt
+      const after = requests.slice(20).map((r) => r.receivedAt - at)
+      // Requests already on their way when the 429 was answered may land just after it; none
+      // leaves after the pause is recorded, until 2 s after the 429.
+      expect(after.filter((ms) => ms >= 250 && ms < 2000)).toEqual([])
+      // The workers went on after the pause: every one of them.
+      expect(after.filter((ms) => ms >= 2000).length).toBeGreaterThanOrEqual(WORKERS)
+    } finally {
+      await server.close()
+    }
+  }, 60_000)
+})

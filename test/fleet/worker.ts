@@ -1,0 +1,62 @@
+/**
+ * One worker of the multi-process fleet tests, run as its own process (bundled first): a
+ * `RecotapCrm` on the key in `RECOTAP_API_KEY`, sharing its budget and pause through
+ * `Fleet.layerRedis`. It sends one request (its connection open, its code warm), says `ready` on
+ * stdout, waits for a line on stdin, then lists accounts:
+ *
+ * - `budget <count> <requests> <intervalMs>`: `count` list calls, 3 at a time, at a shared pace
+ *   of `requests` per `intervalMs`;
+ * - `steady <durationMs> <spacingMs>`: one list call every `spacingMs` for `durationMs`,
+ *   retrying a 429 once (after its `Retry-After`).
+ *
+ * It ends by printing `done <ok> <failed>`.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { createInterface } from "node:readline"
+import * as Fleet from "../../src/Fleet.js"
+import { ApiKey, RecotapConfig, type RecotapConfigOptions, RecotapCrm } from "../../src/index.js"
+
+const [baseUrl = "", redisPort = "0", prefix = "", mode = "", ...args] = process.argv.slice(2)
+const numbers = args.map(Number)
+
+const config: RecotapConfigOptions = mode === "budget"
+  ? { baseUrl, rateLimit: { requests: numbers[1] ?? 1, interval: numbers[2] ?? 1000 }, retry: { maxRetries: 0 } }
+  : { baseUrl, retry: { maxRetries: 1, maxRetryAfter: "10 seconds" } }
+
+const CrmLive = RecotapCrm.layer.pipe(
+  Layer.provide(Layer.mergeAll(FetchHttpClient.layer, ApiKey.layerConfig(), RecotapConfig.layer(config))),
+  Layer.provide(Fleet.layerRedis({ redis: { host: "127.0.0.1", port: Number(redisPort) }, prefix }))
+)
+
+const go = new Promise<void>((resolve) => createInterface({ input: process.stdin }).once("line", () => resolve()))
+
+const program = Effect.gen(function*() {
+  const crm = yield* RecotapCrm
+  const list = Effect.either(crm.accounts.list())
+  yield* list
+  console.log("ready")
+  yield* Effect.promise(() => go)
+  const results = mode === "budget"
+    ? yield* Effect.all(Array.from({ length: numbers[0] ?? 0 }, () => list), { concurrency: 3 })
+    : yield* Effect.gen(function*() {
+      const end = Date.now() + (numbers[0] ?? 0)
+      const out = []
+      while (Date.now() < end) {
+        out.push(yield* list)
+        yield* Effect.sleep(numbers[1] ?? 100)
+      }
+      return out
+    })
+  const ok = results.filter((r) => r._tag === "Right").length
+  console.log(`done ${ok} ${results.length - ok}`)
+})
+
+Effect.runPromise(Effect.provide(program, CrmLive)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(String(error))
+    process.exit(1)
+  }
+)
