@@ -19,6 +19,11 @@ describe("the examples run on the simulator, as the README says", () => {
     expect(stdout).toContain("checkpoint stored after run 2")
   }, 60_000)
 
+  it("examples/first-program.ts: the README's first program, no key, no network", async () => {
+    const { stdout } = await run("examples/first-program.ts")
+    expect(stdout.trim()).toBe("acme.com: score 82, stage Opportunity")
+  }, 60_000)
+
   it("examples/sync.ts (npm start) and examples/list-accounts.ts", async () => {
     const sync = await run("examples/sync.ts")
     expect(sync.stdout).toContain("Full sync: 7 accounts")

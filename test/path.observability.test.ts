@@ -1,5 +1,5 @@
 /**
- * What the README's Observability and Reliability sections promise to show: the span of each
+ * What the observability and reliability guides (docs/guides) promise to show: the span of each
  * call (name, operation, method, URL), the bulk write's call and batch spans, the `recotap.retry`
  * span events, the Debug line of each request and of each retry, and the texts of the errors.
  */

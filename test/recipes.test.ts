@@ -1,5 +1,5 @@
 /**
- * The README's recipes, run as a user writes them, over `fetch` and the loopback simulator
+ * The recipes of docs/guides/recipes.md, run as a user writes them, over `fetch` and the loopback simulator
  * server: request logging turned on, an HTTP proxy (a CONNECT proxy of our own on loopback), a
  * `fetch` of your own, and cancellation from an `AbortSignal`.
  */
