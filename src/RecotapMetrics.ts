@@ -31,9 +31,7 @@
  * @since 0.1.0
  */
 import * as Metric from "effect/Metric"
-
-/** A counter of a running total (exported as a sum that only grows). */
-const counter = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
+import * as keys from "./internal/metricKeys.js"
 
 /**
  * Requests sent, each attempt counted (a retried call counts each request). Tagged `operation`
@@ -43,10 +41,7 @@ const counter = (name: string, description: string) => Metric.counter(name, { de
  * @since 0.1.0
  * @category metrics
  */
-export const requests = counter(
-  "recotap.requests",
-  "Requests sent to Recotap, by operation and HTTP status (none: no answer)"
-)
+export const requests: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.requests)
 
 /**
  * The time of each request, from sending it to its answer read (or its failure), in
@@ -55,11 +50,7 @@ export const requests = counter(
  * @since 0.1.0
  * @category metrics
  */
-export const requestDuration = Metric.timerWithBoundaries(
-  "recotap.request.duration",
-  [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000],
-  "Time of one request to Recotap, in milliseconds, by operation"
-)
+export const requestDuration: Metric.Metric.Histogram<number> = Metric.fromMetricKey(keys.requestDuration)
 
 /**
  * Requests sent again after a failure worth another attempt. Tagged `operation` and `reason`
@@ -68,19 +59,16 @@ export const requestDuration = Metric.timerWithBoundaries(
  * @since 0.1.0
  * @category metrics
  */
-export const retries = counter("recotap.retries", "Requests to Recotap sent again, by operation and reason")
+export const retries: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.retries)
 
 /**
- * Milliseconds requests waited because a 429 said `Retry-After` (the client-wide pause),
- * summed over requests. Tagged `operation`.
+ * Milliseconds requests waited because a 429 said `Retry-After` (their own retry, or the
+ * client-wide pause another request's answer set), summed over requests. Tagged `operation`.
  *
  * @since 0.1.0
  * @category metrics
  */
-export const pauseWaited = counter(
-  "recotap.pause.waited",
-  "Milliseconds requests to Recotap waited for a Retry-After, by operation"
-)
+export const pauseWaited: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.pauseWaited)
 
 /**
  * Items of bulk writes by outcome. Tagged `operation` (`accounts.push`, `deals.push`, ...) and
@@ -89,7 +77,7 @@ export const pauseWaited = counter(
  * @since 0.1.0
  * @category metrics
  */
-export const bulkOutcomes = counter("recotap.bulk.outcomes", "Items of Recotap bulk writes, by operation and outcome")
+export const bulkOutcomes: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.bulkOutcomes)
 
 /**
  * `AccountSyncJob` runs. Tagged `result`: `completed`, `failed` or `interrupted`.
@@ -97,7 +85,7 @@ export const bulkOutcomes = counter("recotap.bulk.outcomes", "Items of Recotap b
  * @since 0.1.0
  * @category metrics
  */
-export const syncRuns = counter("recotap.sync.runs", "AccountSyncJob runs, by result")
+export const syncRuns: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.syncRuns)
 
 /**
  * Accounts `AccountSyncJob` runs handed over. Tagged `kind`: `changed` (to your handler) or
@@ -106,7 +94,7 @@ export const syncRuns = counter("recotap.sync.runs", "AccountSyncJob runs, by re
  * @since 0.1.0
  * @category metrics
  */
-export const syncRecords = counter("recotap.sync.records", "Accounts handed over by AccountSyncJob runs, by kind")
+export const syncRecords: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.syncRecords)
 
 /**
  * Dead letters an `AccountSyncJob` keeps after its last run. Tagged `checkpoint_key`.
@@ -114,6 +102,4 @@ export const syncRecords = counter("recotap.sync.records", "Accounts handed over
  * @since 0.1.0
  * @category metrics
  */
-export const syncDeadLetters = Metric.gauge("recotap.sync.dead_letters", {
-  description: "Dead letters kept by an AccountSyncJob after its last run, by checkpoint key"
-})
+export const syncDeadLetters: Metric.Metric.Gauge<number> = Metric.fromMetricKey(keys.syncDeadLetters)

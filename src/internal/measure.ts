@@ -4,8 +4,42 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
+import * as MetricKey from "effect/MetricKey"
+import type * as MetricKeyType from "effect/MetricKeyType"
+import * as MetricLabel from "effect/MetricLabel"
 import type { BulkSummary } from "../Bulk.js"
-import * as RecotapMetrics from "../RecotapMetrics.js"
+import * as keys from "./metricKeys.js"
+
+/**
+ * The metric of `key` for each combination of values of the tags `names`, built once: a metric
+ * tagged with `Metric.tagged` looks its state up afresh (hashing its key) on every update,
+ * which costs more than the rest of the bookkeeping of a request.
+ */
+const taggedBy = <Type extends MetricKeyType.MetricKeyType<any, any>>(
+  key: MetricKey.MetricKey<Type>,
+  ...names: ReadonlyArray<string>
+) => {
+  const built = new Map<string, Metric.Metric<Type, MetricKeyType.MetricKeyType.InType<Type>, unknown>>()
+  return (...values: ReadonlyArray<string>) => {
+    const id = values.join("\u0000")
+    let metric = built.get(id)
+    if (metric === undefined) {
+      const labels = names.map((name, i) => MetricLabel.make(name, values[i] ?? ""))
+      metric = Metric.fromMetricKey(MetricKey.taggedWithLabels(key, labels))
+      built.set(id, metric)
+    }
+    return metric
+  }
+}
+
+const requests = taggedBy(keys.requests, "operation", "status")
+const requestDuration = taggedBy(keys.requestDuration, "operation")
+const retries = taggedBy(keys.retries, "operation", "reason")
+const pauseWaited = taggedBy(keys.pauseWaited, "operation")
+const bulkOutcomes = taggedBy(keys.bulkOutcomes, "operation", "outcome")
+const syncRuns = taggedBy(keys.syncRuns, "result")
+const syncRecords = taggedBy(keys.syncRecords, "kind")
+const syncDeadLetters = taggedBy(keys.syncDeadLetters, "checkpoint_key")
 
 /** Whether an answer came, and its status, once a request has been sent. */
 export interface AnswerStatus {
@@ -13,9 +47,9 @@ export interface AnswerStatus {
 }
 
 /**
- * One request counted (by its answer's status, or `none`) and timed. `send` gets a slot to
- * put the status in when the answer arrives: a request that fails after it (a body too
- * large, a bad shape) still counts as answered.
+ * One request counted (by its answer's status, or `none`) and timed, however it ends. `send`
+ * gets a slot to put the status in when the answer arrives: a request that fails after it (a
+ * body too large, a bad shape) still counts as answered.
  */
 export const measuredRequest = <A, E>(
   operation: string,
@@ -24,19 +58,12 @@ export const measuredRequest = <A, E>(
   Effect.clockWith((clock) => {
     const startedAt = clock.unsafeCurrentTimeNanos()
     const answer: AnswerStatus = { status: undefined }
-    // Counted and timed however it ends (`Metric.trackDuration` would time successes only).
     return Effect.onExit(send(answer), () =>
       Effect.zipRight(
-        Metric.increment(
-          Metric.tagged(
-            Metric.tagged(RecotapMetrics.requests, "operation", operation),
-            "status",
-            answer.status === undefined ? "none" : String(answer.status)
-          )
-        ),
+        Metric.update(requests(operation, answer.status === undefined ? "none" : String(answer.status)), 1),
         Metric.update(
-          Metric.tagged(RecotapMetrics.requestDuration, "operation", operation),
-          Duration.nanos(clock.unsafeCurrentTimeNanos() - startedAt)
+          requestDuration(operation),
+          Duration.toMillis(Duration.nanos(clock.unsafeCurrentTimeNanos() - startedAt))
         )
       ))
   })
@@ -44,9 +71,7 @@ export const measuredRequest = <A, E>(
 /** Time waited because a server said `Retry-After`. */
 const countPaused = (operation: string, waited: Duration.Duration): Effect.Effect<void> => {
   const millis = Duration.toMillis(waited)
-  return millis > 0
-    ? Metric.incrementBy(Metric.tagged(RecotapMetrics.pauseWaited, "operation", operation), millis)
-    : Effect.void
+  return millis > 0 ? Metric.update(pauseWaited(operation), millis) : Effect.void
 }
 
 /** A request about to be sent again, after `pausedFor` when its answer said `Retry-After`. */
@@ -56,7 +81,7 @@ export const countRetry = (
   pausedFor: Duration.Duration | undefined
 ): Effect.Effect<void> =>
   Effect.zipRight(
-    Metric.increment(Metric.tagged(Metric.tagged(RecotapMetrics.retries, "operation", operation), "reason", reason)),
+    Metric.update(retries(operation, reason), 1),
     pausedFor === undefined ? Effect.void : countPaused(operation, pausedFor)
   )
 
@@ -76,11 +101,7 @@ const OUTCOMES = [
 export const countBulkOutcomes = (operation: string, summary: BulkSummary): Effect.Effect<void> =>
   Effect.forEach(
     OUTCOMES.filter(([, field]) => summary[field] > 0),
-    ([outcome, field]) =>
-      Metric.incrementBy(
-        Metric.tagged(Metric.tagged(RecotapMetrics.bulkOutcomes, "operation", operation), "outcome", outcome),
-        summary[field]
-      ),
+    ([outcome, field]) => Metric.update(bulkOutcomes(operation, outcome), summary[field]),
     { discard: true }
   )
 
@@ -90,13 +111,13 @@ export const countSyncRecords = (
   run: { readonly changed: number; readonly malformed: number; readonly deadLetters: number }
 ): Effect.Effect<void> =>
   Effect.all([
-    Metric.incrementBy(Metric.tagged(RecotapMetrics.syncRecords, "kind", "changed"), run.changed),
-    Metric.incrementBy(Metric.tagged(RecotapMetrics.syncRecords, "kind", "malformed"), run.malformed),
-    Metric.set(Metric.tagged(RecotapMetrics.syncDeadLetters, "checkpoint_key", checkpointKey), run.deadLetters)
+    Metric.update(syncRecords("changed"), run.changed),
+    Metric.update(syncRecords("malformed"), run.malformed),
+    Metric.update(syncDeadLetters(checkpointKey), run.deadLetters)
   ], { discard: true })
 
 /** A sync run counted by how it ended. */
 export const countSyncRun = <A, E>(exit: Exit.Exit<A, E>): Effect.Effect<void> => {
   const result = Exit.isSuccess(exit) ? "completed" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failed"
-  return Metric.increment(Metric.tagged(RecotapMetrics.syncRuns, "result", result))
+  return Metric.update(syncRuns(result), 1)
 }
