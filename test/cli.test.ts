@@ -185,6 +185,43 @@ describe("effect-recotap conformance", () => {
       expect(output()).toMatch(/differs +envelope .*\n.*answered 404: Cannot GET/)
     }))
 
+  it.scopedLive("read-only unless --allow-writes: every request is a GET, nothing is stored", () =>
+    Effect.gen(function*() {
+      const [sim, running] = yield* serve()
+      expect(yield* cli(["conformance", "--base-url", running.origin])).toBe(0)
+      expect(output()).toContain("(read-only)")
+      expect(sim.requests.length).toBeGreaterThan(8)
+      expect(new Set(sim.requests.map((request) => request.method))).toEqual(new Set(["GET"]))
+      expect(sim.accounts()).toEqual([])
+    }))
+
+  it.scopedLive("--allow-writes on a loopback simulator pushes one account, and says how it came out", () =>
+    Effect.gen(function*() {
+      const [sim, running] = yield* serve({ revision: "external" })
+      expect(yield* cli(["conformance", "--base-url", running.origin, "--revision", "external", "--allow-writes"]))
+        .toBe(0)
+      expect(output()).toContain("(writes allowed: one account pushed)")
+      expect(output()).toMatch(/holds +push .*\n.*Applied \(created\): conformance-\w+\.example\.com/)
+      expect(sim.accounts()).toHaveLength(1)
+    }))
+
+  it.live("--allow-writes anywhere but the sandbox or loopback: exit 64, nothing sent", () =>
+    Effect.gen(function*() {
+      expect(yield* cli(["conformance", "--allow-writes"])).toBe(EXIT.usage)
+      expect(
+        yield* cli([
+          "conformance",
+          "--revision",
+          "external",
+          "--base-url",
+          "https://eapi.recotap.com",
+          "--allow-writes"
+        ])
+      )
+        .toBe(EXIT.usage)
+      expect(output()).toContain("--allow-writes only with --sandbox, or a base URL on loopback")
+    }))
+
   it.live("nothing listening: exit 2", () =>
     Effect.gen(function*() {
       const origin = yield* Effect.scoped(simulator())

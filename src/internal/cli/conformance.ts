@@ -2,7 +2,8 @@
  * `effect-recotap conformance`: the read-only contract checks of the API reference, run against
  * any base URL, each saying whether the client's assumption holds there. Envelopes, paging,
  * 401s, route-not-found and error shapes are checked on the raw answers; the resources the
- * client reads (journey stages, custom fields, segments, deal stages) by the client itself.
+ * client reads (journey stages, custom fields, segments, deal stages) by the client itself, and
+ * (with `--allow-writes`, on the sandbox or a loopback simulator only) one account pushed.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -38,6 +39,8 @@ export interface Target {
   readonly revision: Revision
   readonly key: Redacted.Redacted<string>
   readonly timeout: Duration.Duration
+  /** Also push one account (only the sandbox, or a simulator on loopback, allows it). */
+  readonly allowWrites: boolean
 }
 
 /** A raw answer: its status, and its body (scrubbed of the key) as text and as JSON. */
@@ -194,7 +197,7 @@ export const conformance = (target: Target): Effect.Effect<ReadonlyArray<Result>
       Effect.catchAll(unreachable(badRequestCheck))
     )
 
-    const reads = yield* clientReads(target)
+    const reads = yield* clientCalls(target)
     return [
       envelopeResult,
       pagingResult,
@@ -209,8 +212,11 @@ export const conformance = (target: Target): Effect.Effect<ReadonlyArray<Result>
 /** An answer that did not come in time. */
 class TimeoutAnswer extends Schema.TaggedError<TimeoutAnswer>()("TimeoutAnswer", {}) {}
 
-/** The resources the client reads, read by the client: each read holds when it succeeds. */
-const clientReads = (target: Target): Effect.Effect<ReadonlyArray<Result>, never, HttpClient.HttpClient> => {
+/**
+ * The resources the client reads, read by the client: each read holds when it succeeds; with
+ * `allowWrites`, one account pushed too.
+ */
+const clientCalls = (target: Target): Effect.Effect<ReadonlyArray<Result>, never, HttpClient.HttpClient> => {
   const client = RecotapCrm.layer.pipe(
     Layer.provide(Layer.merge(
       ApiKey.layer(target.key),
@@ -237,11 +243,26 @@ const clientReads = (target: Target): Effect.Effect<ReadonlyArray<Result>, never
       })
     )
   }
+  const push = result("push", "the client pushes an account (POST /accounts) and reads its outcome")
+  const pushed = Effect.gen(function*() {
+    const crm = yield* RecotapCrm
+    const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
+    const { outcomes } = yield* crm.accounts.push([{
+      name: "effect-recotap conformance",
+      domain: `conformance-${stamp}.example.com`,
+      externalId: `effect-recotap-conformance-${stamp}`
+    }])
+    const [outcome] = outcomes
+    return outcome?._tag === "Applied"
+      ? push("holds", `Applied (${outcome.status}): conformance-${stamp}.example.com`)
+      : push("differs", outcome === undefined ? "no outcome" : `${outcome._tag}: ${clip(String(outcome.error), 160)}`)
+  }).pipe(Effect.catchAll((error) => Effect.succeed(push("differs", clip(`${error._tag}: ${error.message}`, 200)))))
   return Effect.all([
     read("journey stages", "GET /journey-stages", (crm) => crm.journeyStages.list()),
     read("custom fields", "GET /accounts/custom-fields", (crm) => crm.customFields.list()),
     read("segments", "GET /segments", (crm) => crm.segments.list({ limit: 1 })),
-    read("deal stages", "GET /deal-stages", (crm) => crm.dealStages.list())
+    read("deal stages", "GET /deal-stages", (crm) => crm.dealStages.list()),
+    ...(target.allowWrites ? [pushed] : [])
   ]).pipe(Effect.provide(client))
 }
 
@@ -259,7 +280,8 @@ export const conformanceReport = (
   const width = Math.max(...results.map((r) => r.name.length))
   const counts = (outcome: Outcome) => results.filter((r) => r.outcome === outcome).length
   const lines = [
-    `Conformance of ${target.baseUrl} (${target.revision} revision) to what the client assumes:`,
+    `Conformance of ${target.baseUrl} (${target.revision} revision) to what the client assumes` +
+    (target.allowWrites ? " (writes allowed: one account pushed):" : " (read-only):"),
     "",
     ...results.flatMap((r) => [
       `  ${r.outcome.padEnd(11)} ${r.name.padEnd(width)}  ${r.assumption}`,

@@ -55,12 +55,14 @@ Exit codes: 0 a base URL accepts the key; 1 the key is refused wherever it was a
 
 Runs the read-only contract checks of the API reference (envelopes, paging, 401 wording,
 route-not-found and error shapes, the reads the client makes) against a base URL, and says which
-of the client's assumptions hold there. Writes nothing.
+of the client's assumptions hold there. Writes nothing unless --allow-writes.
 
   --base-url URL    the base URL to check (an origin alone gets the revision's path:
                     /api/v1/crm or /api/v1); default: the revision's production base URL
   --revision NAME   crm (default) or external
   --sandbox         the sandbox (External revision)
+  --allow-writes    also push one account (a new domain each time); only with --sandbox, or a
+                    base URL on loopback (a simulator)
 ${common}
 
 Exit codes: 0 every assumption holds (or was skipped); 1 one differs, or did not answer;
@@ -91,7 +93,11 @@ const parse = (command: Command, args: ReadonlyArray<string>) =>
         timeout: { type: "string", default: "10" }
       }),
       ...(command === "conformance"
-        ? { revision: { type: "string", default: "crm" }, sandbox: { type: "boolean", default: false } }
+        ? {
+          revision: { type: "string", default: "crm" },
+          sandbox: { type: "boolean", default: false },
+          "allow-writes": { type: "boolean", default: false }
+        }
         : {})
     }
   }).values
@@ -107,8 +113,22 @@ const timeoutOf = (input: string | boolean | undefined): Duration.Duration => {
   return Duration.seconds(seconds)
 }
 
-/** The base URL and revision of `conformance`'s options. */
-const targetOf = (values: ReturnType<typeof parse>): { readonly baseUrl: string; readonly revision: Revision } => {
+/** A loopback host: a simulator, where writes harm no one. */
+const isLoopback = (baseUrl: string) => /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/.test(new URL(baseUrl).hostname)
+
+/** The base URL and revision of `conformance`'s options; writes only on the sandbox or loopback. */
+const targetOf = (
+  values: ReturnType<typeof parse>
+): { readonly baseUrl: string; readonly revision: Revision; readonly allowWrites: boolean } => {
+  const allowWrites = values["allow-writes"] === true
+  const { baseUrl, revision } = baseUrlOf(values)
+  if (allowWrites && baseUrl !== SANDBOX_BASE_URL && !isLoopback(baseUrl)) {
+    throw new Usage("--allow-writes only with --sandbox, or a base URL on loopback (a simulator)")
+  }
+  return { baseUrl, revision, allowWrites }
+}
+
+const baseUrlOf = (values: ReturnType<typeof parse>): { readonly baseUrl: string; readonly revision: Revision } => {
   if (values.sandbox === true) {
     if (values["base-url"] !== undefined) throw new Usage("--sandbox and --base-url: give one of them")
     return { baseUrl: SANDBOX_BASE_URL, revision: "external" }
