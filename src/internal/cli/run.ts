@@ -36,8 +36,8 @@ Commands:
   check        which base URL and revision answer for your key, and the settings to use
   conformance  whether a base URL answers as the client assumes (read-only checks)
 
-Run effect-recotap <command> --help for a command's options.
-  --help            show this help
+Options:
+  --help            show this help (effect-recotap <command> --help: the command's options)
   --version         show the version`,
   check: `Usage: effect-recotap check [options]
 
