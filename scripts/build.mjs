@@ -15,3 +15,4 @@ writeFileSync("dist/cjs/package.json", `${JSON.stringify({ type: "commonjs" })}\
 annotateTree("dist/esm")
 annotateTree("dist/cjs")
 chmodSync("dist/esm/simulator/cli.js", 0o755)
+chmodSync("dist/esm/cli/main.js", 0o755)

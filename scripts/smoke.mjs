@@ -221,6 +221,28 @@ const bundled = statSync(join(nodenext, "one-helper.out.js")).size
 if (bundled > 1024) throw new Error(`importing customFieldKey alone bundles ${bundled} bytes`)
 console.log(`tree shaking: customFieldKey alone bundles to ${bundled} bytes`)
 
+// The `effect-recotap` bin: its version, and `check` telling the simulator's revision from the other.
+{
+  const simulator = await startSimulator(nodenext)
+  try {
+    const bin = join(nodenext, "node_modules", ".bin", "effect-recotap")
+    const version = run(bin, ["--version"], nodenext).trim()
+    if (version !== `effect-recotap ${packageJson().version}`) {
+      throw new Error(`effect-recotap --version said "${version}"`)
+    }
+    const origin = new URL(simulator.url).origin
+    const checked = run(bin, ["check", "--base-url", origin], nodenext, { ...process.env, RECOTAP_API_KEY: "sim-key" })
+    if (
+      !checked.includes(`RECOTAP_REVISION=crm RECOTAP_BASE_URL=${origin}/api/v1/crm`) || checked.includes("sim-key")
+    ) {
+      throw new Error(`effect-recotap check said:\n${checked}`)
+    }
+    console.log(`bin: ${version}; check found the simulator's CRM revision`)
+  } finally {
+    simulator.stop()
+  }
+}
+
 // Plain `require` from JavaScript, with no TypeScript in between.
 const cjs = join(work, "cjs-node16")
 const required = run("node", [
