@@ -12,7 +12,7 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { lowestPeers, packageJson } from "./peers.mjs"
+import { lowestPeers, optionalPeers, packageJson } from "./peers.mjs"
 import { runtimes } from "./runtimes.mjs"
 
 const root = resolve(import.meta.dirname, "..")
@@ -70,8 +70,15 @@ const specifiers = Object.keys(packageJson().exports).filter((subpath) => subpat
 // Re-exporting each module makes the compiler load (and, without skipLibCheck, check) all of its
 // declarations. Under NodeNext, `exports.ts` resolves them as ES modules (`dist/esm`) and
 // `exports.cts` as CommonJS (`dist/cjs`).
-const everyExport = specifiers.map((specifier, i) => `export * as module${i} from "${specifier}"`).join("\n")
+const reExport = (list) => list.map((specifier, i) => `export * as module${i} from "${specifier}"`).join("\n")
+const everyExport = reExport(specifiers)
 const exportFiles = { "exports.ts": everyExport, "exports.cts": everyExport }
+// `effect-recotap/Fleet` needs the optional peers: checked where they are installed (with the
+// highest peers), left out where they are not (`@effect/experimental` 0.61 wants `effect` 3.22).
+const withoutFleet = reExport(specifiers.filter((specifier) => specifier !== "effect-recotap/Fleet"))
+const withoutFleetFiles = { "exports.ts": withoutFleet, "exports.cts": withoutFleet }
+const { peerDependencies } = packageJson()
+const optional = [...optionalPeers()].map((name) => `${name}@${peerDependencies[name]}`)
 
 const common = { strict: true, skipLibCheck: false, target: "ES2022", types: ["node"], outDir: "out", rootDir: "." }
 const lowest = Object.entries(lowestPeers()).map(([name, version]) => `${name}@${version}`)
@@ -81,7 +88,8 @@ const projects = [
     type: "module",
     compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" },
     source: program(esmImports),
-    extraFiles: exportFiles
+    extraFiles: exportFiles,
+    optional
   },
   {
     name: "esm-bundler",
@@ -108,7 +116,7 @@ const projects = [
     type: "module",
     compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" },
     source: program(esmImports),
-    extraFiles: exportFiles,
+    extraFiles: withoutFleetFiles,
     peers: lowest
   }
 ]
@@ -163,7 +171,7 @@ const peersAloneWarnings = (specs) => {
 
 for (const project of projects) {
   const dir = join(work, project.name)
-  const projectPeers = project.peers ?? peers
+  const projectPeers = [...(project.peers ?? peers), ...(project.optional ?? [])]
   const extraFiles = project.extraFiles ?? {}
   mkdirSync(dir)
   writeFileSync(

@@ -44,12 +44,15 @@ import * as ExperimentalRateLimiter from "@effect/experimental/RateLimiter"
 import * as RedisRateLimiter from "@effect/experimental/RateLimiter/Redis"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
 import type { RedisOptions } from "ioredis"
 import { Coordination } from "./internal/coordination.js"
-import { makeMemoryPauses } from "./internal/fleet/memory.js"
-import { connect, makeRedisKeyValueStore, makeRedisPauses } from "./internal/fleet/redis.js"
+import { exclusive as runExclusive, Lease, type LeaseLost } from "./internal/fleet/lease.js"
+import { makeMemoryLease, makeMemoryPauses } from "./internal/fleet/memory.js"
+import { connect, makeRedisKeyValueStore, makeRedisLease, makeRedisPauses } from "./internal/fleet/redis.js"
 import { makeShared } from "./internal/fleet/shared.js"
 
 export {
@@ -62,6 +65,24 @@ export {
    */
   Coordination
 } from "./internal/coordination.js"
+
+export {
+  /**
+   * Leases for runs that must not overlap across workers (see {@link exclusive}); provided by
+   * the fleet layers.
+   *
+   * @since 0.1.0
+   * @category services
+   */
+  Lease,
+  /**
+   * A run that lost its lease before it ended: interrupted, its later writes not written.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  LeaseLost
+} from "./internal/fleet/lease.js"
 
 /**
  * Where a fleet keeps its state in Redis.
@@ -91,13 +112,16 @@ export const DEFAULT_PREFIX = "effect-recotap:"
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory: Layer.Layer<Coordination | KeyValueStore.KeyValueStore> = Layer.merge(
-  Layer.effect(
-    Coordination,
-    Effect.map(ExperimentalRateLimiter.make, (limiter) => makeShared(limiter, makeMemoryPauses()))
-  ).pipe(Layer.provide(ExperimentalRateLimiter.layerStoreMemory)),
-  KeyValueStore.layerMemory
-)
+export const layerMemory: Layer.Layer<Coordination | KeyValueStore.KeyValueStore | Lease> = Layer.effectContext(
+  Effect.gen(function*() {
+    const limiter = yield* ExperimentalRateLimiter.make
+    const store = yield* KeyValueStore.KeyValueStore
+    return Context.make(Coordination, makeShared(limiter, makeMemoryPauses())).pipe(
+      Context.add(KeyValueStore.KeyValueStore, store),
+      Context.add(Lease, makeMemoryLease(store))
+    )
+  })
+).pipe(Layer.provide(Layer.merge(ExperimentalRateLimiter.layerStoreMemory, KeyValueStore.layerMemory)))
 
 /**
  * The rate budget and pause of every client on a workspace, shared through Redis by every
@@ -110,7 +134,7 @@ export const layerMemory: Layer.Layer<Coordination | KeyValueStore.KeyValueStore
  */
 export const layerRedis = (
   options: FleetRedisOptions = {}
-): Layer.Layer<Coordination | KeyValueStore.KeyValueStore> => {
+): Layer.Layer<Coordination | KeyValueStore.KeyValueStore | Lease> => {
   const prefix = options.prefix ?? DEFAULT_PREFIX
   const redisOptions: RedisOptions = { host: "127.0.0.1", port: 6379, ...options.redis }
   const rateStore = RedisRateLimiter.layerStore({ ...redisOptions, prefix: `${prefix}rate:` })
@@ -118,9 +142,51 @@ export const layerRedis = (
     Effect.gen(function*() {
       const redis = yield* connect(redisOptions)
       const limiter = yield* ExperimentalRateLimiter.make
+      const store = makeRedisKeyValueStore(redis, `${prefix}kv:`)
       return Context.make(Coordination, makeShared(limiter, makeRedisPauses(redis, `${prefix}pause:`))).pipe(
-        Context.add(KeyValueStore.KeyValueStore, makeRedisKeyValueStore(redis, `${prefix}kv:`))
+        Context.add(KeyValueStore.KeyValueStore, store),
+        Context.add(Lease, makeRedisLease(redis, `${prefix}lease:`, `${prefix}kv:`, store))
       )
     })
   ).pipe(Layer.provide(rateStore))
 }
+
+/**
+ * The default time a lease lasts without renewal: what a dead runner's replacement waits at most.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_LEASE_TTL: Duration.DurationInput = "15 seconds"
+
+/**
+ * Runs `effect` on at most one worker at a time: the worker that takes the lease `name` runs it
+ * (`Some` of its result); any other worker, while the lease is held, does not (`None`). The
+ * lease lasts `ttl` (default {@link DEFAULT_LEASE_TTL}) and is renewed every third of it while
+ * the run lasts, so a runner that dies is replaced within `ttl`. A run that loses its lease (a
+ * stalled process, Redis unreachable) is interrupted and fails with `LeaseLost`; and the
+ * `KeyValueStore` it sees is fenced by the lease: a write after the lease passed to another
+ * runner fails rather than lands. Wrap `AccountSyncJob.runOnce` in it, on every replica, to sync
+ * from one at a time.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { AccountSyncJob } from "effect-recotap"
+ * import * as Fleet from "effect-recotap/Fleet"
+ *
+ * // On every replica; one of them syncs at each tick.
+ * export const job = AccountSyncJob.runOnce({ onAccount: (account) => Effect.log(account.domain) }).pipe(
+ *   Fleet.exclusive("accounts-sync", { ttl: "30 seconds" }),
+ *   Effect.repeat(Schedule.spaced("15 minutes"))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const exclusive = (
+  name: string,
+  options: { readonly ttl?: Duration.DurationInput | undefined } = {}
+): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E | LeaseLost, R | Lease> =>
+  runExclusive(name, options.ttl ?? DEFAULT_LEASE_TTL)

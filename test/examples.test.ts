@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
+import { hasRedisServer, missingRedis } from "./fleet/redisServer.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const run = (example: string) =>
@@ -30,5 +31,19 @@ describe("the examples run on the simulator, as the README says", () => {
     expect(sync.stdout).toContain("Delta sync since the checkpoint: 5 changed")
     const list = await run("examples/list-accounts.ts")
     expect(list.stdout).toContain("score")
+  }, 60_000)
+})
+
+describe.skipIf(!hasRedisServer)(`examples/fleet.ts ${hasRedisServer ? "" : missingRedis}`, () => {
+  it("three replicas on one key: one budget, one pause, one checkpoint, and no key in Redis", async () => {
+    const { stdout } = await run("examples/fleet.ts")
+    // 15 requests at 5 per second between the replicas: the last window opens 2 s after the first.
+    const spread = Number(/budget: 15 requests from 3 replicas over (\d+) ms/.exec(stdout)?.[1])
+    expect(spread).toBeGreaterThanOrEqual(1900)
+    expect(stdout).toMatch(
+      /pause: replica 1 got TransportError 429; replicas 2 and 3 sent 1\d{3} ms and 1\d{3} ms after it/
+    )
+    expect(stdout).toMatch(/replica 3 reads the checkpoint \d{4}-/)
+    expect(stdout).toContain("the API key appears in none: true")
   }, 60_000)
 })

@@ -5,37 +5,24 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { Redis } from "ioredis"
 import * as Fleet from "../src/Fleet.js"
 import { ApiKey, RecotapConfig, type RecotapConfigOptions } from "../src/index.js"
 import { make as makeCrm } from "../src/RecotapCrm.js"
 import { Fault, makeSimulatorHttpClient, Simulator, SIMULATOR_ORIGIN } from "../src/simulator/index.js"
-import { freePort, hasRedisServer, missingRedis, type RedisServer, startRedis } from "./fleet/redisServer.js"
+import { freePort, hasRedisServer, missingRedis, redisForThisFile } from "./fleet/redisServer.js"
 
 const KEY_A = "rk_live_fleet-A-9f8e7d6c5b4a"
 const KEY_B = "rk_live_fleet-B-0a1b2c3d4e5f"
 
-let server: RedisServer | undefined
-let redis: Redis | undefined
+const redisServer = redisForThisFile()
 
-beforeAll(async () => {
-  if (!hasRedisServer) return
-  server = await startRedis()
-  redis = new Redis({ host: "127.0.0.1", port: server.port })
-})
-
-afterAll(async () => {
-  await redis?.quit()
-  await server?.stop()
-})
-
-const fleet = (prefix: string) => Fleet.layerRedis({ redis: { host: "127.0.0.1", port: server?.port ?? 0 }, prefix })
+const fleet = (prefix: string) => Fleet.layerRedis({ redis: { host: "127.0.0.1", port: redisServer.port() }, prefix })
 
 /** One client (its own `HttpClient`, as a replica has) on `key`, over `sim`, within the test's scope. */
 const clientOn = (sim: Simulator, key: string, config: RecotapConfigOptions = {}) =>
@@ -53,10 +40,10 @@ const clientOn = (sim: Simulator, key: string, config: RecotapConfigOptions = {}
 
 /** Every key under `prefix` with its value (strings; other types by name). */
 const dump = async (prefix: string) => {
-  const keys = await redis!.keys(`${prefix}*`)
+  const keys = await redisServer.client().keys(`${prefix}*`)
   return Promise.all(keys.map(async (key) => {
-    const type = await redis!.type(key)
-    return { key, value: type === "string" ? (await redis!.get(key)) ?? "" : type }
+    const type = await redisServer.client().type(key)
+    return { key, value: type === "string" ? (await redisServer.client().get(key)) ?? "" : type }
   }))
 }
 
@@ -103,7 +90,7 @@ describe.skipIf(!hasRedisServer)(`Fleet.layerRedis ${hasRedisServer ? "" : missi
 
   it.scopedLive("the KeyValueStore keeps entries under its prefix in Redis, strings and bytes, and clears only its own", () =>
     Effect.gen(function*() {
-      yield* Effect.promise(() => redis!.set("someone-else:kv:x", "kept"))
+      yield* Effect.promise(() => redisServer.client().set("someone-else:kv:x", "kept"))
       const store = yield* KeyValueStore.KeyValueStore
       yield* store.set("checkpoint", "2026-05-01T00:00:00.000Z")
       yield* store.set("bytes", new Uint8Array([0, 1, 255]))
@@ -111,12 +98,12 @@ describe.skipIf(!hasRedisServer)(`Fleet.layerRedis ${hasRedisServer ? "" : missi
       expect(yield* store.getUint8Array("bytes")).toEqual(Option.some(new Uint8Array([0, 1, 255])))
       expect(yield* store.get("absent")).toEqual(Option.none())
       expect(yield* store.size).toBe(2)
-      expect(yield* Effect.promise(() => redis!.get("t3:kv:checkpoint"))).toBe("2026-05-01T00:00:00.000Z")
+      expect(yield* Effect.promise(() => redisServer.client().get("t3:kv:checkpoint"))).toBe("2026-05-01T00:00:00.000Z")
       yield* store.remove("bytes")
       expect(yield* store.has("bytes")).toBe(false)
       yield* store.clear
       expect(yield* store.size).toBe(0)
-      expect(yield* Effect.promise(() => redis!.get("someone-else:kv:x"))).toBe("kept")
+      expect(yield* Effect.promise(() => redisServer.client().get("someone-else:kv:x"))).toBe("kept")
     }).pipe(Effect.provide(fleet("t3:"))))
 
   it.scopedLive("with Redis gone, requests still go out: the client keeps its own pause and pace, and warns", () =>

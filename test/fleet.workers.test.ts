@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { build } from "esbuild"
+import { Redis } from "ioredis"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -43,6 +44,8 @@ interface Worker {
   readonly child: ChildProcessWithoutNullStreams
   readonly ready: Promise<void>
   readonly done: Promise<string>
+  /** Every line it printed, with when it was read. */
+  readonly lines: Array<{ readonly at: number; readonly line: string }>
 }
 
 /** Starts one worker process; the key travels in its environment, never on its command line. */
@@ -51,6 +54,8 @@ const startWorker = (server: RunningSimulator, prefix: string, args: ReadonlyArr
     env: { ...process.env, RECOTAP_API_KEY: KEY }
   })
   const lines = createInterface({ input: child.stdout })
+  const said: Worker["lines"] = []
+  lines.on("line", (line) => said.push({ at: Date.now(), line }))
   const stderr: Array<string> = []
   child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk.toString()))
   const ready = new Promise<void>((resolve, reject) => {
@@ -61,7 +66,9 @@ const startWorker = (server: RunningSimulator, prefix: string, args: ReadonlyArr
     lines.on("line", (line) => line.startsWith("done") && resolve(line))
     child.once("exit", (code) => code !== 0 && reject(new Error(`worker failed (${code}): ${stderr.join("")}`)))
   })
-  return { child, ready, done }
+  // A worker killed on purpose ends without `done`: nothing waits for it then.
+  done.catch(() => {})
+  return { child, ready, done, lines: said }
 }
 
 /**
@@ -144,4 +151,42 @@ describe.skipIf(!hasRedisServer)(`four worker processes on one key ${hasRedisSer
       await server.close()
     }
   }, 60_000)
+
+  it(
+    "the sync runs on one worker at a time; killed with SIGKILL, another takes over within the lease time, and the dead one writes nothing more",
+    async () => {
+      const sim = new Simulator({ keys: [KEY] })
+      const server = await listen(sim)
+      const workers = Array.from({ length: WORKERS }, () => startWorker(server, "lease:", ["lease", "1000"]))
+      const holders = () => workers.filter((w) => w.lines.some((l) => l.line.startsWith("holding")))
+      const until = async (check: () => boolean) => {
+        while (!check()) await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      try {
+        await Promise.all(workers.map((w) => w.ready))
+        for (const worker of workers) worker.child.stdin.write("go\n")
+        await until(() => holders().length > 0)
+        // Several lease times later, still exactly one runner.
+        await new Promise((resolve) => setTimeout(resolve, 2500))
+        expect(holders()).toHaveLength(1)
+        const first = holders()[0]!
+        first.child.kill("SIGKILL")
+        const killedAt = Date.now()
+        await new Promise((resolve) => first.child.once("exit", resolve))
+        await until(() => holders().length > 1)
+        const second = holders().find((w) => w !== first)!
+        const tookOver = second.lines.find((l) => l.line.startsWith("holding"))!.at - killedAt
+        // Within the lease time (1 s), and a retry tick (100 ms) and some scheduling after it.
+        expect(tookOver).toBeLessThan(1500)
+        expect(holders()).toHaveLength(2)
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        const stored = await new Redis({ host: "127.0.0.1", port: redis!.port }).get("lease:kv:checkpoint")
+        expect(stored).toBe(String(second.child.pid))
+      } finally {
+        for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill("SIGKILL")
+        await server.close()
+      }
+    },
+    60_000
+  )
 })

@@ -129,6 +129,15 @@ describe("the fleet module", () => {
   it("is opt-in: the package root neither names nor loads it (its peers, @effect/experimental and ioredis, are optional)", async () => {
     expect(Root).not.toHaveProperty("Fleet")
     const Fleet = await import("../src/Fleet.js")
-    expect(Object.keys(Fleet).sort()).toEqual(["Coordination", "DEFAULT_PREFIX", "layerMemory", "layerRedis"])
+    expect(Object.keys(Fleet).sort()).toEqual([
+      "Coordination",
+      "DEFAULT_LEASE_TTL",
+      "DEFAULT_PREFIX",
+      "Lease",
+      "LeaseLost",
+      "exclusive",
+      "layerMemory",
+      "layerRedis"
+    ])
   })
 })

@@ -2,6 +2,8 @@
  * A real `redis-server` for the tests that need one: on a free loopback port, persistence off,
  * started by the test file and stopped after it. Debian's package: `apt-get install redis-server`.
  */
+import { afterAll, beforeAll } from "@effect/vitest"
+import { Redis } from "ioredis"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createServer, Socket } from "node:net"
 
@@ -69,4 +71,30 @@ export const startRedis = async (): Promise<RedisServer> => {
   }
   child.kill("SIGKILL")
   throw new Error(`redis-server did not answer on 127.0.0.1:${port}`)
+}
+
+/**
+ * A redis-server for the test file that calls this (started before its tests, stopped after),
+ * and a connection to it for the tests to look inside; nothing when redis-server is missing.
+ */
+export const redisForThisFile = () => {
+  const state: { server?: RedisServer; client?: Redis } = {}
+  beforeAll(async () => {
+    if (!hasRedisServer) return
+    state.server = await startRedis()
+    state.client = new Redis({ host: "127.0.0.1", port: state.server.port })
+  })
+  afterAll(async () => {
+    await state.client?.quit()
+    await state.server?.stop()
+  })
+  return {
+    /** The port redis-server listens on (tests run only once it does). */
+    port: () => state.server?.port ?? 0,
+    /** The test's own connection. */
+    client: (): Redis => {
+      if (state.client === undefined) throw new Error("redis-server is not running")
+      return state.client
+    }
+  }
 }

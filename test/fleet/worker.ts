@@ -7,11 +7,14 @@
  * - `budget <count> <requests> <intervalMs>`: `count` list calls, 3 at a time, at a shared pace
  *   of `requests` per `intervalMs`;
  * - `steady <durationMs> <spacingMs>`: one list call every `spacingMs` for `durationMs`,
- *   retrying a 429 once (after its `Retry-After`).
+ *   retrying a 429 once (after its `Retry-After`);
+ * - `lease <ttlMs>`: every 100 ms, tries to run `Fleet.exclusive("sync")` of a run that never
+ *   ends: it prints `holding <pid>`, then writes its pid as the checkpoint every 100 ms.
  *
  * It ends by printing `done <ok> <failed>`.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createInterface } from "node:readline"
@@ -27,7 +30,7 @@ const config: RecotapConfigOptions = mode === "budget"
 
 const CrmLive = RecotapCrm.layer.pipe(
   Layer.provide(Layer.mergeAll(FetchHttpClient.layer, ApiKey.layerConfig(), RecotapConfig.layer(config))),
-  Layer.provide(Fleet.layerRedis({ redis: { host: "127.0.0.1", port: Number(redisPort) }, prefix }))
+  Layer.provideMerge(Fleet.layerRedis({ redis: { host: "127.0.0.1", port: Number(redisPort) }, prefix }))
 )
 
 const go = new Promise<void>((resolve) => createInterface({ input: process.stdin }).once("line", () => resolve()))
@@ -38,6 +41,16 @@ const program = Effect.gen(function*() {
   yield* list
   console.log("ready")
   yield* Effect.promise(() => go)
+  if (mode === "lease") {
+    const holding = Effect.gen(function*() {
+      const store = yield* KeyValueStore.KeyValueStore
+      console.log(`holding ${process.pid}`)
+      yield* Effect.forever(Effect.zipRight(store.set("checkpoint", String(process.pid)), Effect.sleep(100)))
+    })
+    yield* Effect.forever(
+      Effect.zipRight(Effect.either(Fleet.exclusive("sync", { ttl: numbers[0] ?? 1000 })(holding)), Effect.sleep(100))
+    )
+  }
   const results = mode === "budget"
     ? yield* Effect.all(Array.from({ length: numbers[0] ?? 0 }, () => list), { concurrency: 3 })
     : yield* Effect.gen(function*() {

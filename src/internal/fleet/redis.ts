@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { Redis, type RedisOptions } from "ioredis"
+import { fencedOut, type LeaseService } from "./lease.js"
 import type { PauseStore } from "./shared.js"
 
 /** A Redis command that failed: the fleet's stores say which one, never with what. */
@@ -122,3 +123,60 @@ export const makeRedisKeyValueStore = (redis: Redis, prefix: string): KeyValueSt
     ),
     size: Effect.mapBoth(keysUnder(redis, prefix), { onFailure: kvError("size"), onSuccess: (keys) => keys.length })
   })
+
+/** Whether `ARGV[1]` holds the lease `KEYS[1]`; then runs the write on the other keys and returns 1. */
+const FENCED = (write: string) => `
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+${write}
+return 1
+`
+const FENCED_SET = FENCED(`redis.call("SET", KEYS[2], ARGV[2])`)
+const FENCED_DEL = FENCED(`for i = 2, #KEYS do redis.call("DEL", KEYS[i]) end`)
+const RENEW = FENCED(`redis.call("PEXPIRE", KEYS[1], ARGV[2])`)
+const RELEASE = FENCED(`redis.call("DEL", KEYS[1])`)
+
+/** Leases as one key each, `<leasePrefix><name>`, holding the holder's token and expiring with the lease. */
+export const makeRedisLease = (
+  redis: Redis,
+  leasePrefix: string,
+  kvPrefix: string,
+  store: KeyValueStore.KeyValueStore
+): LeaseService => {
+  const held = (command: string, f: () => Promise<unknown>) =>
+    Effect.orElseSucceed(Effect.map(run(command, f), (answer) => answer === 1 || answer === "OK"), () => false)
+  return {
+    acquire: (name, token, ttl) => held("SET", () => redis.set(`${leasePrefix}${name}`, token, "PX", ttl, "NX")),
+    renew: (name, token, ttl) => held("EVAL", () => redis.eval(RENEW, 1, `${leasePrefix}${name}`, token, ttl)),
+    release: (name, token) => Effect.asVoid(held("EVAL", () => redis.eval(RELEASE, 1, `${leasePrefix}${name}`, token))),
+    fenced: (name, token) => {
+      const lease = `${leasePrefix}${name}`
+      const fenced = (method: string, script: string, keys: ReadonlyArray<string>, value?: string | Uint8Array) =>
+        Effect.flatMap(
+          Effect.mapError(
+            run("EVAL", () =>
+              redis.eval(
+                script,
+                1 + keys.length,
+                lease,
+                ...keys,
+                token,
+                ...(value === undefined ? [] : [typeof value === "string" ? value : Buffer.from(value)])
+              )),
+            kvError(method)
+          ),
+          (answer) => (answer === 1 ? Effect.void : Effect.fail(fencedOut(method, name)))
+        )
+      return KeyValueStore.make({
+        get: store.get,
+        getUint8Array: store.getUint8Array,
+        size: store.size,
+        set: (key, value) => fenced("set", FENCED_SET, [`${kvPrefix}${key}`], value),
+        remove: (key) => fenced("remove", FENCED_DEL, [`${kvPrefix}${key}`]),
+        clear: Effect.flatMap(
+          Effect.mapError(keysUnder(redis, kvPrefix), kvError("clear")),
+          (keys) => fenced("clear", FENCED_DEL, keys)
+        )
+      })
+    }
+  }
+}
