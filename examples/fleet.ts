@@ -39,7 +39,13 @@ const redisServer = Effect.acquireRelease(
     // Commands wait (and ioredis reconnects) until the server listens.
     const probe = new Redis({ path, retryStrategy: () => 50 })
     probe.on("error", () => {})
-    await probe.ping()
+    try {
+      await probe.ping()
+    } catch (error) {
+      probe.disconnect()
+      child.kill("SIGTERM")
+      throw error
+    }
     return { dir, path, child, probe }
   }),
   ({ child, dir, probe }) =>
