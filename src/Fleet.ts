@@ -40,6 +40,7 @@
  *
  * @since 0.1.0
  */
+import * as PersistedQueue from "@effect/experimental/PersistedQueue"
 import * as ExperimentalRateLimiter from "@effect/experimental/RateLimiter"
 import * as RedisRateLimiter from "@effect/experimental/RateLimiter/Redis"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
@@ -52,6 +53,8 @@ import type { RedisOptions } from "ioredis"
 import { Coordination } from "./internal/coordination.js"
 import { exclusive as runExclusive, Lease, type LeaseLost } from "./internal/fleet/lease.js"
 import { makeMemoryLease, makeMemoryPauses } from "./internal/fleet/memory.js"
+import { makeOutboxes, type Outbox, Outboxes } from "./internal/fleet/outbox.js"
+import { layerRedisQueues, type QueueTimings } from "./internal/fleet/persistedQueue.js"
 import { connect, makeRedisKeyValueStore, makeRedisLease, makeRedisPauses } from "./internal/fleet/redis.js"
 import { makeShared } from "./internal/fleet/shared.js"
 
@@ -83,6 +86,58 @@ export {
    */
   LeaseLost
 } from "./internal/fleet/lease.js"
+
+export {
+  /**
+   * One durable outbox (see {@link outbox}): `offer` a write, `drain` it to Recotap, read and
+   * drop its `deadLetters`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type Outbox,
+  /**
+   * The outboxes of a fleet, by name: provided by {@link layerOutbox}.
+   *
+   * @since 0.1.0
+   * @category services
+   */
+  Outboxes
+} from "./internal/fleet/outbox.js"
+
+export {
+  /**
+   * An item that draining will never apply: `Rejected` or `Invalid` by Recotap or the client, or
+   * `Unsettled` (still `Unknown` or `Unavailable`) after `maxAttempts` drains.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  DeadLetter,
+  /**
+   * How an outbox drains: `batchSize`, `maxAttempts`, `retryDelay`, and the options of each
+   * settling write.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type DrainOptions,
+  /**
+   * An outbox operation that failed: Redis unreachable, or an item that cannot be encoded.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  OutboxError,
+  /**
+   * A write offered to an outbox: `{ _tag: "AccountPush", account }` (a create, as
+   * `accounts.push`) or `{ _tag: "DealPush", deal }` (an upsert, as `deals.push`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  OutboxItem
+} from "./internal/fleet/outboxModel.js"
 
 /**
  * Where a fleet keeps its state in Redis.
@@ -190,3 +245,82 @@ export const exclusive = (
   options: { readonly ttl?: Duration.DurationInput | undefined } = {}
 ): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<Option.Option<A>, E | LeaseLost, R | Lease> =>
   runExclusive(name, options.ttl ?? DEFAULT_LEASE_TTL)
+
+/**
+ * Options of {@link layerOutbox}: where Redis is, and the queue's timings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OutboxRedisOptions extends FleetRedisOptions {
+  /** How often an idle drain asks Redis for work (default 1 second). */
+  readonly pollInterval?: Duration.DurationInput | undefined
+  /**
+   * How long an item taken by a drain that died stays locked before another drain may take it
+   * (default 90 seconds): longer than any settling write of a batch, since a live drain renews it
+   * every `lockRefreshInterval` only.
+   */
+  readonly lockExpiration?: Duration.DurationInput | undefined
+  /** How often a drain renews its items' locks, and puts back those of dead drains (default 30 seconds). */
+  readonly lockRefreshInterval?: Duration.DurationInput | undefined
+}
+
+/**
+ * Durable outboxes in Redis: `@effect/experimental`'s `PersistedQueue` with its Redis store
+ * (keys `<prefix>outbox:<name>...`), its `failed` script of 0.61 avoided (it passes one key too
+ * many, so the outbox counts attempts and keeps dead letters itself). Two connections are opened
+ * for the lifetime of the layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerOutbox = (options: OutboxRedisOptions = {}): Layer.Layer<Outboxes> => {
+  const prefix = `${options.prefix ?? DEFAULT_PREFIX}outbox:`
+  const redisOptions: RedisOptions = { host: "127.0.0.1", port: 6379, ...options.redis }
+  const timings: QueueTimings = options
+  return Layer.scoped(
+    Outboxes,
+    Effect.gen(function*() {
+      const factory = yield* PersistedQueue.PersistedQueueFactory
+      const redis = yield* connect(redisOptions)
+      return makeOutboxes(factory, redis, prefix)
+    })
+  ).pipe(Layer.provide(layerRedisQueues(redisOptions, prefix, timings)))
+}
+
+/**
+ * The outbox `name` (one per kind of work, say `"crm-writes"`): writes offered to it survive a
+ * crash of the process that offered them, and of the process that drains them.
+ *
+ * - `offer(item, { id })`: stores the item; given an `id`, an item with that id is stored once
+ *   only (ever: the store keeps every id given).
+ * - `drain(options)`: runs until interrupted (fork it on one or more workers). It takes up to
+ *   `batchSize` items at a time and settles them with `BulkSettle`; an item leaves the outbox
+ *   only once settled: `Applied`, or `Rejected` / `Invalid` and kept as a dead letter. Items
+ *   still `Unknown` or `Unavailable` go back, and are dead letters after `maxAttempts` drains.
+ *   An account whose drain died after sending it is read back before it is sent again, so it is
+ *   created once.
+ * - `deadLetters`, `dropDeadLetters(ids)`: read them, drop some (or, without ids, all).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Fleet from "effect-recotap/Fleet"
+ *
+ * // In a request handler: the account is pushed even if this process dies right after.
+ * export const onSignup = (domain: string, name: string) =>
+ *   Effect.flatMap(Fleet.outbox("crm-writes"), (outbox) =>
+ *     outbox.offer({ _tag: "AccountPush", account: { externalId: domain, domain, name } })
+ *   )
+ *
+ * // On one or more workers, next to RecotapCrm and Fleet.layerOutbox(...).
+ * export const drainer = Effect.flatMap(Fleet.outbox("crm-writes"), (outbox) => outbox.drain({ batchSize: 100 }))
+ *
+ * export const report = Effect.flatMap(Fleet.outbox("crm-writes"), (outbox) => outbox.deadLetters)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const outbox = (name: string): Effect.Effect<Outbox, never, Outboxes> =>
+  Effect.flatMap(Outboxes, (outboxes) => outboxes.get(name))

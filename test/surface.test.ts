@@ -133,11 +133,17 @@ describe("the fleet module", () => {
       "Coordination",
       "DEFAULT_LEASE_TTL",
       "DEFAULT_PREFIX",
+      "DeadLetter",
       "Lease",
       "LeaseLost",
+      "OutboxError",
+      "OutboxItem",
+      "Outboxes",
       "exclusive",
       "layerMemory",
-      "layerRedis"
+      "layerOutbox",
+      "layerRedis",
+      "outbox"
     ])
   })
 })

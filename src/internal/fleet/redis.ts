@@ -32,7 +32,8 @@ export const connect = (options: RedisOptions): Effect.Effect<Redis, never, Scop
     (redis) => Effect.promise(() => redis.quit().catch(() => redis.disconnect()))
   )
 
-const run = <A>(command: string, f: () => Promise<A>): Effect.Effect<A, RedisCommandFailed> =>
+/** Runs one Redis command, its failure typed. */
+export const run = <A>(command: string, f: () => Promise<A>): Effect.Effect<A, RedisCommandFailed> =>
   Effect.tryPromise({
     try: f,
     catch: (cause) =>
