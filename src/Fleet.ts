@@ -13,6 +13,9 @@
  * - `Fleet.layerMemory`: the same sharing between the clients of one process, with a
  *   `KeyValueStore` in memory: for tests, and for one process with several clients.
  *
+ * - `Fleet.layerOutbox(options)` and `Fleet.outbox(name)`: a durable outbox in Redis for writes
+ *   that must not be lost (account and deal pushes), drained by `BulkSettle`, with dead letters.
+ *
  * A workspace is known by a hash of its key, never the key. When Redis fails, requests do not:
  * each client falls back to its own pace and pause (with a warning) until Redis answers again.
  *
