@@ -13,6 +13,9 @@
  * - `Fleet.layerMemory`: the same sharing between the clients of one process, with a
  *   `KeyValueStore` in memory: for tests, and for one process with several clients.
  *
+ * - `Fleet.layerOutbox(options)` and `Fleet.outbox(name)`: a durable outbox in Redis for writes
+ *   that must not be lost (account and deal pushes), drained by `BulkSettle`, with dead letters.
+ *
  * A workspace is known by a hash of its key, never the key. When Redis fails, requests do not:
  * each client falls back to its own pace and pause (with a warning) until Redis answers again.
  *
@@ -266,10 +269,12 @@ export interface OutboxRedisOptions extends FleetRedisOptions {
 }
 
 /**
- * Durable outboxes in Redis: `@effect/experimental`'s `PersistedQueue` with its Redis store
- * (keys `<prefix>outbox:<name>...`), its `failed` script of 0.61 avoided (it passes one key too
- * many, so the outbox counts attempts and keeps dead letters itself). Two connections are opened
- * for the lifetime of the layer.
+ * Durable outboxes in Redis: `@effect/experimental`'s `PersistedQueue` (keys
+ * `<prefix>outbox:<name>...`) over a Redis store of this package that keeps the library's own
+ * (`PersistedQueue/Redis`) key layout and scripts, two of them corrected: in 0.61 its `failed`
+ * script passes one key too many, and its `resetQueue` misreads the pending hash (so the items
+ * of a drain that died were never put back). Two connections are opened for the lifetime of the
+ * layer.
  *
  * @since 0.1.0
  * @category layers

@@ -2,43 +2,17 @@
  * Four worker processes on one key, one simulator server and one real redis-server (started by
  * this file on a free loopback port, persistence off): what the simulator's request log shows.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { build } from "esbuild"
+import { describe, expect, it } from "@effect/vitest"
 import { Redis } from "ioredis"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { createInterface } from "node:readline"
-import { fileURLToPath } from "node:url"
 import { Fault, listen, type RunningSimulator, Simulator } from "../src/simulator/index.js"
-import { hasRedisServer, missingRedis, type RedisServer, startRedis } from "./fleet/redisServer.js"
+import { hasRedisServer, missingRedis } from "./fleet/redisServer.js"
+import { workerProcessesForThisFile } from "./fleet/workerProcesses.js"
 
 const KEY = "rk_live_fleet-workers-4a5b6c"
 const WORKERS = 4
-const dir = mkdtempSync(join(tmpdir(), "recotap-fleet-"))
-/** The worker, bundled once: four processes start in a blink instead of compiling the sources each. */
-const workerScript = join(dir, "worker.cjs")
-
-let redis: RedisServer | undefined
-
-beforeAll(async () => {
-  if (!hasRedisServer) return
-  redis = await startRedis()
-  await build({
-    entryPoints: [fileURLToPath(new URL("./fleet/worker.ts", import.meta.url))],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    outfile: workerScript,
-    logLevel: "warning"
-  })
-}, 60_000)
-
-afterAll(async () => {
-  await redis?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+const processes = workerProcessesForThisFile(new URL("./fleet/worker.ts", import.meta.url))
 
 interface Worker {
   readonly child: ChildProcessWithoutNullStreams
@@ -50,7 +24,13 @@ interface Worker {
 
 /** Starts one worker process; the key travels in its environment, never on its command line. */
 const startWorker = (server: RunningSimulator, prefix: string, args: ReadonlyArray<string>): Worker => {
-  const child = spawn(process.execPath, [workerScript, server.baseUrl, String(redis?.port), prefix, ...args], {
+  const child = spawn(process.execPath, [
+    processes.script,
+    server.baseUrl,
+    String(processes.redisPort()),
+    prefix,
+    ...args
+  ], {
     env: { ...process.env, RECOTAP_API_KEY: KEY }
   })
   const lines = createInterface({ input: child.stdout })
@@ -180,7 +160,7 @@ describe.skipIf(!hasRedisServer)(`four worker processes on one key ${hasRedisSer
         expect(tookOver).toBeLessThan(1500)
         expect(holders()).toHaveLength(2)
         await new Promise((resolve) => setTimeout(resolve, 300))
-        const stored = await new Redis({ host: "127.0.0.1", port: redis!.port }).get("lease:kv:checkpoint")
+        const stored = await new Redis({ host: "127.0.0.1", port: processes.redisPort() }).get("lease:kv:checkpoint")
         expect(stored).toBe(String(second.child.pid))
       } finally {
         for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill("SIGKILL")

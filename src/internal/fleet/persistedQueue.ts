@@ -1,60 +1,36 @@
 /**
- * The outbox's queue: `@effect/experimental`'s `PersistedQueue` with its Redis store, taken in a
- * way that avoids a bug of that store in 0.61.
+ * The outbox's queue: `@effect/experimental`'s `PersistedQueue` over a Redis store that corrects
+ * two scripts of the library's own `PersistedQueue/Redis` store in 0.61 (`failed`, which passes
+ * one key too many, and `resetQueue`, which misreads `HGETALL`: see `./redisQueueStore.ts`).
  *
- * The bug: the store's `failed` Lua script (run when an item fails its last allowed attempt)
- * declares `numberOfKeys: 2` but is passed 3 keys (pending, lock, failed), so Redis sees the
- * failed-list key as `ARGV[1]`: the script deletes the lock, removes nothing from the pending
- * hash (it deletes the field named after the failed-list key, not the item's id), then fails on
- * `RPUSH` to a missing key. The store runs it with `Effect.promise`, so the take dies with a
- * defect, and the item stays in the pending hash without a lock, to be put back in the queue by
- * the next reset: never moved to the failed list.
- *
- * The workaround avoids that path: every take allows {@link UNLIMITED_ATTEMPTS}, so the store only
- * ever completes or requeues (its `complete` and `requeue` scripts are right), and the outbox
- * counts attempts itself (the store's `attempts`, increased by each failed take) and moves an item
- * to its own dead letters when they run out.
+ * The outbox keeps its dead letters itself (with the item, its outcome and the reason), so every
+ * take allows {@link UNLIMITED_ATTEMPTS}: the store only ever completes or requeues an item, and
+ * the outbox counts the attempts (the store's `attempts`, one higher after each failed take).
  */
 import * as PersistedQueue from "@effect/experimental/PersistedQueue"
-import * as RedisPersistedQueue from "@effect/experimental/PersistedQueue/Redis"
-import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as ParseResult from "effect/ParseResult"
 import type { RedisOptions } from "ioredis"
+import { layerRedisQueueStore, type QueueTimings } from "./redisQueueStore.js"
 
-/** Attempts the store is told to allow: so many that its broken `failed` script never runs. */
+/** Attempts the store is told to allow: so many that it never moves an item to its own failed list. */
 export const UNLIMITED_ATTEMPTS = Number.MAX_SAFE_INTEGER
 
-/** How often the store looks for work, and how long an item taken by a process that died stays locked. */
-export interface QueueTimings {
-  readonly pollInterval?: Duration.DurationInput | undefined
-  readonly lockRefreshInterval?: Duration.DurationInput | undefined
-  readonly lockExpiration?: Duration.DurationInput | undefined
-}
+export type { QueueTimings } from "./redisQueueStore.js"
 
-/** The library's queue factory over its Redis store, keys under `prefix`. */
+/** The library's queue factory over the corrected Redis store of `./redisQueueStore.ts`, keys under `prefix`. */
 export const layerRedisQueues = (
   redis: RedisOptions,
   prefix: string,
   timings: QueueTimings
 ): Layer.Layer<PersistedQueue.PersistedQueueFactory> =>
-  PersistedQueue.layer.pipe(
-    Layer.provide(
-      RedisPersistedQueue.layerStore({
-        ...redis,
-        prefix,
-        ...(timings.pollInterval === undefined ? {} : { pollInterval: timings.pollInterval }),
-        ...(timings.lockRefreshInterval === undefined ? {} : { lockRefreshInterval: timings.lockRefreshInterval }),
-        ...(timings.lockExpiration === undefined ? {} : { lockExpiration: timings.lockExpiration })
-      })
-    )
-  )
+  PersistedQueue.layer.pipe(Layer.provide(layerRedisQueueStore(redis, prefix, timings)))
 
 /**
  * Takes one item and runs `f` on it: done when `f` succeeds; put back in the queue, its
- * `attempts` one higher, when `f` fails; put back as it was when interrupted. Never the store's
- * `failed` path (see the module's description).
+ * `attempts` one higher, when `f` fails; put back as it was when interrupted. Never moved to the
+ * store's failed list.
  */
 export const takeRequeuing = <A, R, X, E, XR>(
   queue: PersistedQueue.PersistedQueue<A, R>,
