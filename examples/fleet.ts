@@ -1,6 +1,6 @@
 /**
- * Three replicas of one backend on one Recotap key, sharing a rate budget, a pause and the sync
- * checkpoint through Redis (`effect-recotap/Fleet`), all on this machine:
+ * Three replicas of one backend on one Recotap key, sharing a rate budget, a pause, the sync
+ * checkpoint and a durable outbox through Redis (`effect-recotap/Fleet`), all on this machine:
  *
  *   npx tsx examples/fleet.ts
  *
@@ -11,7 +11,7 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import { Console, Effect, Layer, Option, Redacted } from "effect"
+import { Console, Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { AccountSyncJob, ApiKey, RecotapConfig, RecotapCrm } from "effect-recotap"
 import * as Fleet from "effect-recotap/Fleet"
 import { demoAccounts, Fault, listen, Simulator } from "effect-recotap/simulator"
@@ -140,6 +140,29 @@ const program = Effect.gen(function*() {
   )
   const leaked = [...keys, ...values].some((text) => text?.includes(KEY))
   yield* Console.log(`redis: ${keys.length} keys (${keys.sort().join(", ")}); the API key appears in none: ${!leaked}`)
+
+  // 5. The durable outbox: replica 2 offers 20 account pushes; replica 3 drains them to Recotap.
+  const outboxes = yield* Layer.build(
+    Fleet.layerOutbox({ redis: { path: redis.path }, prefix: "example:", pollInterval: "100 millis" })
+  )
+  const before = sim.accounts().length
+  const outbox = yield* Effect.provide(Fleet.outbox("crm-writes"), outboxes)
+  yield* Effect.forEach(
+    Array.from({ length: 20 }, (_, i) => i),
+    (i) =>
+      outbox.offer({
+        _tag: "AccountPush",
+        account: { externalId: `new-${i}`, domain: `new${i}.example`, name: `New ${i}` }
+      })
+  )
+  const drain = yield* Effect.fork(Effect.provide(outbox.drain(), replicas[2]!))
+  while (sim.accounts().length < before + 20) yield* Effect.sleep("50 millis")
+  yield* Fiber.interrupt(drain)
+  const deadLetters = yield* outbox.deadLetters
+  yield* Console.log(
+    `outbox: 20 account pushes offered, ${sim.accounts().length - before} created on Recotap by the drain, ` +
+      `${deadLetters.length} dead letters`
+  )
 })
 
 Effect.runPromise(Effect.scoped(program)).catch((error: unknown) => {

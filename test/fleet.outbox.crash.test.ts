@@ -62,7 +62,7 @@ describe.skipIf(!hasRedisServer)(`Fleet.outbox across a crash ${hasRedisServer ?
         workers.push(first.child)
         let seen = 0
         sim.failItems("POST /accounts", () => {
-          if (++seen === ITEMS / 2) first.child.kill("SIGKILL")
+          if (++seen === Math.ceil(ITEMS / 2)) first.child.kill("SIGKILL")
           return undefined
         })
         await new Promise((resolve) => first.child.once("exit", resolve))

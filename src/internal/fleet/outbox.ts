@@ -18,13 +18,18 @@ import { run } from "./redis.js"
 
 /** One named outbox. */
 export interface Outbox {
+  /** Its name: its Redis keys are `<prefix>outbox:<name>...`. */
   readonly name: string
+  /** Stores `item` (before it returns) and gives its id; with an `id`, an item with that id is stored once, ever. */
   readonly offer: (
     item: OutboxItem,
     options?: { readonly id?: string | undefined }
   ) => Effect.Effect<string, OutboxError>
+  /** Settles the outbox's items on Recotap until interrupted; fails only when the key is missing or refused. */
   readonly drain: (options?: DrainOptions) => Effect.Effect<never, MissingApiKey | InvalidApiKey, RecotapCrm>
+  /** The dead letters, oldest first. */
   readonly deadLetters: Effect.Effect<ReadonlyArray<DeadLetter>, OutboxError>
+  /** Drops the dead letters with these ids (all of them without ids); gives how many it dropped. */
   readonly dropDeadLetters: (ids?: ReadonlyArray<string>) => Effect.Effect<number, OutboxError>
 }
 
