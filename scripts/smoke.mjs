@@ -109,7 +109,10 @@ const projects = [
     type: "commonjs",
     compilerOptions: { module: "CommonJS", moduleResolution: "node10" },
     source: program(esmImports),
-    extraFiles: { "exports.ts": everyExport }
+    extraFiles: { "exports.ts": everyExport },
+    // Installed here too: without them, node10 would find `effect-recotap/Fleet`'s peers in a
+    // node_modules further up (this repository's), with another copy of `effect` behind them.
+    optional
   },
   {
     name: "lowest-peers",
