@@ -85,9 +85,9 @@ export const countRetry = (
     pausedFor === undefined ? Effect.void : countPaused(operation, pausedFor)
   )
 
-/** `wait` (the client-wide pause another request's `Retry-After` set), the time it took counted. */
-export const measuredPause = <E>(operation: string, wait: Effect.Effect<void, E>): Effect.Effect<void, E> =>
-  Effect.flatMap(Effect.timed(wait), ([waited]) => countPaused(operation, waited))
+/** `wait` (the client-wide pause another request's `Retry-After` set), the milliseconds it slept counted. */
+export const measuredPause = <E>(operation: string, wait: Effect.Effect<number, E>): Effect.Effect<void, E> =>
+  Effect.flatMap(wait, (slept) => countPaused(operation, Duration.millis(slept)))
 
 const OUTCOMES = [
   ["Applied", "applied"],

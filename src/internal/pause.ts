@@ -28,11 +28,15 @@ export const parseRetryAfter = (header: string | undefined, now: number): Option
 /** The client-wide pause of one client. */
 export interface Pause {
   /**
-   * Waits until the pause is over. A pause longer than `maxWait` is not waited out: the request
-   * fails at once, unsent, as a 429 carrying the remaining `Retry-After`, so that it is handled
-   * like the original one.
+   * Waits until the pause is over, answering the milliseconds it slept (0 with no pause). A pause
+   * longer than `maxWait` is not waited out: the request fails at once, unsent, as a 429 carrying
+   * the remaining `Retry-After`, so that it is handled like the original one.
    */
-  readonly wait: (maxWait: Duration.Duration, method: string, url: () => string) => Effect.Effect<void, TransportError>
+  readonly wait: (
+    maxWait: Duration.Duration,
+    method: string,
+    url: () => string
+  ) => Effect.Effect<number, TransportError>
   /** Holds every request of the client back for `delay` from now (at most {@link MAX_PAUSE_MILLIS}). */
   readonly extend: (delay: Duration.Duration) => Effect.Effect<void>
 }
@@ -55,34 +59,46 @@ export const waitWhile = <E, R>(
   remaining: Effect.Effect<number, E, R>,
   maxWait: Duration.Duration,
   method: string,
-  url: () => string
-): Effect.Effect<void, E | TransportError, R> =>
+  url: () => string,
+  slept = 0
+): Effect.Effect<number, E | TransportError, R> =>
   Effect.flatMap(remaining, (left) => {
-    if (left <= 0) return Effect.void
+    if (left <= 0) return Effect.succeed(slept)
     if (left > Duration.toMillis(maxWait)) {
       return Effect.flatMap(
         Clock.currentTimeMillis,
         (now) => Effect.fail(pausedTooLong(method, url(), now + left, left))
       )
     }
-    return Effect.zipRight(Effect.sleep(Duration.millis(left)), waitWhile(remaining, maxWait, method, url))
+    return Effect.zipRight(
+      Effect.sleep(Duration.millis(left)),
+      waitWhile(remaining, maxWait, method, url, slept + left)
+    )
   })
 
 /** A new pause, over until Recotap asks for one. */
 export const makePause = (): Pause => {
   // One client's state, touched only between effects: a plain variable is enough.
   let pausedUntil = 0
-  const wait = (maxWait: Duration.Duration, method: string, url: () => string): Effect.Effect<void, TransportError> =>
+  const wait = (
+    maxWait: Duration.Duration,
+    method: string,
+    url: () => string,
+    slept = 0
+  ): Effect.Effect<number, TransportError> =>
     // Checked when run, and again after each wait: a 429 may have arrived (or extended the pause) meanwhile.
     Effect.suspend(() =>
       // Stryker disable next-line ConditionalExpression: equivalent, a shortcut (a pause that never began is over)
-      pausedUntil === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      pausedUntil === 0 ? Effect.succeed(slept) : Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const until = pausedUntil
-        if (until <= now) return Effect.void
+        if (until <= now) return Effect.succeed(slept)
         if (until - now > Duration.toMillis(maxWait)) {
           return Effect.fail(pausedTooLong(method, url(), until, until - now))
         }
-        return Effect.zipRight(Effect.sleep(Duration.millis(until - now)), wait(maxWait, method, url))
+        return Effect.zipRight(
+          Effect.sleep(Duration.millis(until - now)),
+          wait(maxWait, method, url, slept + until - now)
+        )
       })
     )
   return {

@@ -3,8 +3,9 @@
  * declared endpoint's parameters encoded, one request built and its key set, then each attempt
  * sent through the Recotap `HttpClient` (see `httpClient.ts`) and its answer read (`body.ts`)
  * and interpreted (`answer.ts`) within the attempt's timeout, after the client-wide pause
- * (`pause.ts`), at the client's pace (`rateLimiter.ts`); the attempts retried by the policy
- * (`retry.ts`) within the call's deadline (`deadline.ts`); one span per operation.
+ * (`pause.ts`), at the client's pace (`rateLimiter.ts`; both kept per client or shared, see
+ * `coordination.ts`); the attempts retried by the policy (`retry.ts`) within the call's deadline
+ * (`deadline.ts`); one span per operation; each request counted and timed (`measure.ts`).
  *
  * What only matters when configured costs nothing otherwise: no rate limiter without
  * `rateLimit`, no deadline bookkeeping without `deadline`, no clock read while no pause is set.

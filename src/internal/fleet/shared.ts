@@ -62,7 +62,7 @@ const sharedPause = <E>(pauses: PauseStore<E>, workspace: string, own: Pause): P
   const remaining = Effect.catchAll(pauses.remaining(workspace), (error) => pauseFallBack(error, Effect.succeed(0)))
   return {
     wait: (maxWait, method, url) =>
-      Effect.zipRight(own.wait(maxWait, method, url), waitWhile(remaining, maxWait, method, url)),
+      Effect.flatMap(own.wait(maxWait, method, url), (slept) => waitWhile(remaining, maxWait, method, url, slept)),
     extend: (delay) =>
       Effect.zipRight(
         own.extend(delay),
