@@ -68,11 +68,9 @@ export const measuredRequest = <A, E>(
       ))
   })
 
-/** Time waited because a server said `Retry-After`. */
-const countPaused = (operation: string, waited: Duration.Duration): Effect.Effect<void> => {
-  const millis = Duration.toMillis(waited)
-  return millis > 0 ? Metric.update(pauseWaited(operation), millis) : Effect.void
-}
+/** Milliseconds waited because a server said `Retry-After`. */
+const countPaused = (operation: string, millis: number): Effect.Effect<void> =>
+  millis > 0 ? Metric.update(pauseWaited(operation), millis) : Effect.void
 
 /** A request about to be sent again, after `pausedFor` when its answer said `Retry-After`. */
 export const countRetry = (
@@ -82,12 +80,12 @@ export const countRetry = (
 ): Effect.Effect<void> =>
   Effect.zipRight(
     Metric.update(retries(operation, reason), 1),
-    pausedFor === undefined ? Effect.void : countPaused(operation, pausedFor)
+    pausedFor === undefined ? Effect.void : countPaused(operation, Duration.toMillis(pausedFor))
   )
 
 /** `wait` (the client-wide pause another request's `Retry-After` set), the milliseconds it slept counted. */
 export const measuredPause = <E>(operation: string, wait: Effect.Effect<number, E>): Effect.Effect<void, E> =>
-  Effect.flatMap(wait, (slept) => countPaused(operation, Duration.millis(slept)))
+  Effect.flatMap(wait, (slept) => countPaused(operation, slept))
 
 const OUTCOMES = [
   ["Applied", "applied"],
