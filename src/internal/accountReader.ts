@@ -94,6 +94,71 @@ export interface ReaderSpec<A> {
   ) => A
 }
 
+/** The decoder of one field, with its fallback (none for the identity). */
+interface FieldReader {
+  readonly key: string
+  readonly decode: (raw: unknown) => Either.Either<Readonly<Record<string, unknown>>, ParseResult.ParseError>
+  readonly fallback: FallbackOf | undefined
+}
+
+/**
+ * The account with the fields the schema does not name (kept as received, in `extra`) and the
+ * issues, if any. A `__proto__` key cannot be kept as a property: it is reported instead.
+ */
+const keepUnknownFields = <A>(
+  spec: ReaderSpec<A>,
+  known: ReadonlySet<string>,
+  account: A,
+  raw: Readonly<Record<string, unknown>>,
+  issues: Array<Issue> | undefined
+): A => {
+  let entries: Array<[string, unknown]> | undefined
+  let reported = issues
+  for (const key in raw) {
+    if (known.has(key) || !hasOwn.call(raw, key)) continue
+    if (key === "__proto__") {
+      ;(reported ??= []).push(issueOf(key, raw[key], "a field of this name cannot be kept: left out"))
+    } else {
+      ;(entries ??= []).push([key, raw[key]])
+    }
+  }
+  if (entries === undefined && (reported === undefined || reported.length === 0)) return account
+  // `fromEntries` defines each key as an own property, whatever its name.
+  return spec.annotate(
+    account,
+    entries === undefined ? undefined : Object.fromEntries(entries),
+    reported === undefined || reported.length === 0 ? undefined : reported
+  )
+}
+
+/**
+ * An odd record, field by field: each field's value as its schema reads it, or its fallback,
+ * reported. The values are gathered, then `validate`d: an account by construction (each value is
+ * its field's, or a fallback of its type), checked, not assumed.
+ */
+const salvageFields = (
+  readers: ReadonlyArray<FieldReader>,
+  raw: Readonly<Record<string, unknown>>
+): { readonly built: Record<string, unknown>; readonly issues: Array<Issue> } => {
+  const issues: Array<Issue> = []
+  const built: Record<string, unknown> = {}
+  for (const { decode, fallback, key } of readers) {
+    const received = hasOwn.call(raw, key) ? raw[key] : undefined
+    const decoded = decode(hasOwn.call(raw, key) ? { [key]: received } : {})
+    if (Either.isRight(decoded)) {
+      if (hasOwn.call(decoded.right, key)) built[key] = decoded.right[key]
+      continue
+    }
+    // Every field but the identity has one (the identity decoded already, before).
+    const instead = fallback?.(received) ?? leftOut
+    if ("value" in instead) built[key] = instead.value
+    // The issue names the field: its problems are said without it.
+    const why = problemsByKey(decoded.left).get(key) ?? describeParseError(decoded.left)
+    issues.push(issueOf(key, received, `${why}; ${instead.note}`))
+  }
+  return { built, issues }
+}
+
 /**
  * The reader of one record: the account (with `issues` where a field was read otherwise than
  * sent, and `extra` holding the fields the schema does not name), or, for a record without a
@@ -107,64 +172,23 @@ export const makeAccountReader = <A>(spec: ReaderSpec<A>) => {
     })
   const identity = pick(spec.identity)
   const known = new Set<string>(Object.keys(fields))
-  const fieldDecoders = Object.keys(fields).map((key) => ({ key, decode: pick([key]), fallback: spec.fallbacks[key] }))
+  const readers: ReadonlyArray<FieldReader> = Object.keys(fields).map((key) => ({
+    key,
+    decode: pick([key]),
+    fallback: spec.fallbacks[key]
+  }))
   const validate = Schema.validateEither(spec.account, { errors: "all" })
-
-  /**
-   * The account with the fields the schema does not name (kept as received, in `extra`) and the
-   * issues, if any. A `__proto__` key cannot be kept as a property: it is reported instead.
-   */
-  const finish = (account: A, raw: Readonly<Record<string, unknown>>, issues: Array<Issue> | undefined): A => {
-    let entries: Array<[string, unknown]> | undefined
-    let reported = issues
-    for (const key in raw) {
-      if (known.has(key) || !hasOwn.call(raw, key)) continue
-      if (key === "__proto__") {
-        ;(reported ??= []).push(issueOf(key, raw[key], "a field of this name cannot be kept: left out"))
-      } else {
-        ;(entries ??= []).push([key, raw[key]])
-      }
-    }
-    if (entries === undefined && (reported === undefined || reported.length === 0)) return account
-    // `fromEntries` defines each key as an own property, whatever its name.
-    return spec.annotate(
-      account,
-      entries === undefined ? undefined : Object.fromEntries(entries),
-      reported === undefined || reported.length === 0 ? undefined : reported
-    )
-  }
-
-  /** An odd record, field by field: each field's value as its schema reads it, or its fallback, reported. */
-  const salvage = (raw: Readonly<Record<string, unknown>>): Either.Either<A, ParseResult.ParseError> => {
-    const issues: Array<Issue> = []
-    const built: Record<string, unknown> = {}
-    for (const { decode, fallback, key } of fieldDecoders) {
-      const received = hasOwn.call(raw, key) ? raw[key] : undefined
-      const decoded = decode(hasOwn.call(raw, key) ? { [key]: received } : {})
-      if (Either.isRight(decoded)) {
-        const read: Readonly<Record<string, unknown>> = decoded.right
-        if (hasOwn.call(read, key)) built[key] = read[key]
-        continue
-      }
-      // Every field but the identity has one (the identity decoded already, above).
-      const instead = fallback?.(received) ?? leftOut
-      if ("value" in instead) built[key] = instead.value
-      // The issue names the field: its problems are said without it.
-      const why = problemsByKey(decoded.left).get(key) ?? describeParseError(decoded.left)
-      issues.push(issueOf(key, received, `${why}; ${instead.note}`))
-    }
-    // An account by construction (each value is its field's, or a fallback of its type): checked, not assumed.
-    return Either.map(validate(built), (account) => finish(account, raw, issues))
-  }
 
   return (raw: unknown): Either.Either<A, ParseResult.ParseError> => {
     const decoded = decodeClean(raw)
     if (Either.isRight(decoded)) {
       // Only a record with fields the schema does not name pays for more than the check.
-      return isPlainObject(raw) ? Either.right(finish(decoded.right, raw, undefined)) : decoded
+      return isPlainObject(raw) ? Either.right(keepUnknownFields(spec, known, decoded.right, raw, undefined)) : decoded
     }
     if (!isPlainObject(raw)) return Either.left(decoded.left)
     const identified = identity(raw)
-    return Either.isLeft(identified) ? Either.left(identified.left) : salvage(raw)
+    if (Either.isLeft(identified)) return Either.left(identified.left)
+    const { built, issues } = salvageFields(readers, raw)
+    return Either.map(validate(built), (account) => keepUnknownFields(spec, known, account, raw, issues))
   }
 }

@@ -102,69 +102,83 @@ const refPath = (ref: AccountRef): string => {
   return `/accounts/${typeof id === "string" ? encodeURIComponent(id) : ""}`
 }
 
+/**
+ * `accounts.push` of the typed view: each input's custom fields encoded first; an input that does
+ * not encode is `Invalid` (never sent), the others pushed, and every outcome answered at its
+ * caller's index.
+ */
+const typedPush = <F extends Fields>(
+  crm: RecotapCrmService,
+  encodeInput: ReturnType<typeof encodeAccountInput<F>>
+): TypedAccountsApi<F>["push"] =>
+(accounts, options) =>
+  Effect.suspend(() => {
+    const sent: Array<{ readonly index: number; readonly input: TypedAccountInput<F> }> = []
+    const encoded: Array<AccountInput> = []
+    const outcomes: Array<BulkOutcome<TypedAccountInput<F>, AccountPushResult>> = []
+    Array.from(accounts).forEach((input, index) => {
+      const result = encodeInput(input)
+      if (Either.isRight(result)) {
+        sent.push({ index, input })
+        encoded.push(result.right)
+      } else {
+        outcomes.push(Invalid({ index, input, error: describeParseError(result.left, 5) }))
+      }
+    })
+    const pushed: Effect.Effect<
+      { readonly outcomes: ReadonlyArray<BulkOutcome<AccountInput, AccountPushResult>> },
+      MissingApiKey | InvalidApiKey
+    > = encoded.length === 0 ? Effect.succeed({ outcomes: [] }) : crm.accounts.push(encoded, options)
+    return Effect.map(pushed, (result): BulkResult<TypedAccountInput<F>, AccountPushResult> => {
+      for (const outcome of result.outcomes) {
+        const origin = sent[outcome.index]!
+        outcomes.push(relocate(outcome, origin.index, origin.input))
+      }
+      outcomes.sort((a, b) => a.index - b.index)
+      return { outcomes, summary: summarize(outcomes) }
+    })
+  })
+
+/** `accounts.update` of the typed view: the custom fields encoded, or a `BadRequest` unsent. */
+const typedUpdate = <F extends Fields>(
+  crm: RecotapCrmService,
+  encode: ReturnType<typeof encodeValues<F>>
+): TypedAccountsApi<F>["update"] =>
+(ref, body) => {
+  const values = typeof body === "object" && body !== null ? body.customFields : body
+  const encoded = encode(values)
+  return Either.isRight(encoded)
+    ? crm.accounts.update(ref, { customFields: encoded.right })
+    : Effect.fail(
+      new BadRequest({
+        method: "PUT",
+        url: refPath(ref),
+        serverMessage: "Bad Request",
+        origin: "client",
+        violations: toViolations(encoded.left)
+      })
+    )
+}
+
 export const makeTyped = <F extends Fields>(crm: RecotapCrmService, declaration: Declaration<F>): TypedCrm<F> => {
   const typePageOf = typePage<F>(decodeAccount(declaration))
-  const encodeInput = encodeAccountInput(declaration)
-  const encode = encodeValues(declaration)
-
   const list = (params?: ListAccountsParams) => Effect.map(crm.accounts.list(params), typePageOf)
   const pages = (params?: ListAccountsParams) => Stream.map(crm.accounts.pages(params), typePageOf)
-
   // The view has no base URL: a failing stream names the path.
   const stream = (params?: ListAccountsParams, options: StreamAccountsOptions = {}) =>
     accountsOf(pages(params), options, "/accounts")
-
   const sync = (params: SyncAccountsParams = {}): Stream.Stream<TypedSyncEvent<F>, ReadError> =>
     syncOf(pages, params, "/accounts")
-
-  const push: TypedAccountsApi<F>["push"] = (accounts, options) =>
-    Effect.suspend(() => {
-      const items = Array.from(accounts)
-      const sent: Array<{ readonly index: number; readonly input: TypedAccountInput<F> }> = []
-      const encoded: Array<AccountInput> = []
-      const outcomes: Array<BulkOutcome<TypedAccountInput<F>, AccountPushResult>> = []
-      items.forEach((input, index) => {
-        const result = encodeInput(input)
-        if (Either.isRight(result)) {
-          sent.push({ index, input })
-          encoded.push(result.right)
-        } else {
-          outcomes.push(Invalid({ index, input, error: describeParseError(result.left, 5) }))
-        }
-      })
-      const pushed: Effect.Effect<
-        { readonly outcomes: ReadonlyArray<BulkOutcome<AccountInput, AccountPushResult>> },
-        MissingApiKey | InvalidApiKey
-      > = encoded.length === 0 ? Effect.succeed({ outcomes: [] }) : crm.accounts.push(encoded, options)
-      return Effect.map(pushed, (result): BulkResult<TypedAccountInput<F>, AccountPushResult> => {
-        for (const outcome of result.outcomes) {
-          const origin = sent[outcome.index]!
-          outcomes.push(relocate(outcome, origin.index, origin.input))
-        }
-        outcomes.sort((a, b) => a.index - b.index)
-        return { outcomes, summary: summarize(outcomes) }
-      })
-    })
-
-  const update: TypedAccountsApi<F>["update"] = (ref, body) => {
-    const values = typeof body === "object" && body !== null ? body.customFields : body
-    const encoded = encode(values)
-    return Either.isRight(encoded)
-      ? crm.accounts.update(ref, { customFields: encoded.right })
-      : Effect.fail(
-        new BadRequest({
-          method: "PUT",
-          url: refPath(ref),
-          serverMessage: "Bad Request",
-          origin: "client",
-          violations: toViolations(encoded.left)
-        })
-      )
-  }
-
   return {
     declaration,
     ensure: crm.customFields.ensure(declaration),
-    accounts: { list, pages, stream, sync, push, update }
+    accounts: {
+      list,
+      pages,
+      stream,
+      sync,
+      push: typedPush(crm, encodeAccountInput(declaration)),
+      update: typedUpdate(crm, encodeValues(declaration))
+    }
   }
 }

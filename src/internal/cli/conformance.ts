@@ -9,6 +9,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -84,10 +85,21 @@ const said = (answer: Answer): string =>
     onSome: (error) => clip(error.customMessage ?? error.serverMessage, 120)
   })
 
-/** Runs every check against `target`. */
-export const conformance = (target: Target): Effect.Effect<ReadonlyArray<Result>, never, HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const http = yield* HttpClient.HttpClient
+/** Raw reads of one target: the key scrubbed from every text they answer. */
+interface Probe {
+  readonly key: string
+  /** `text` with the key scrubbed out. */
+  readonly scrub: (text: string) => string
+  /** `GET path`, with `sendKey` as `X-Api-Key` (none when undefined); a timeout answers status 0. */
+  readonly get: (path: string, sendKey: string | undefined) => Effect.Effect<Answer, HttpClientError.HttpClientError>
+  /** The result of a check that met a transport error. */
+  readonly unreachable: (
+    check: (outcome: Outcome, detail: string) => Result
+  ) => (error: HttpClientError.HttpClientError) => Effect.Effect<Result>
+}
+
+const makeProbe = (target: Target): Effect.Effect<Probe, never, HttpClient.HttpClient> =>
+  Effect.map(HttpClient.HttpClient, (http) => {
     const scrub = makeScrubber()
     const key = Redacted.value(target.key)
     const get = (path: string, sendKey: string | undefined): Effect.Effect<Answer, HttpClientError.HttpClientError> =>
@@ -107,104 +119,124 @@ export const conformance = (target: Target): Effect.Effect<ReadonlyArray<Result>
     const unreachable =
       (check: (outcome: Outcome, detail: string) => Result) => (error: HttpClientError.HttpClientError) =>
         Effect.succeed(check("unreachable", clip(scrub(error.message, key), 160)))
+    return { key, scrub: (text: string) => scrub(text, key), get, unreachable }
+  })
 
-    const envelope = result(
-      "envelope",
-      "GET /accounts answers { statusCode, timestamp, path, data: { data, nextCursor, hasNextPage, syncTimestamp } }"
-    )
-    const paging = result("paging", "paging follows hasNextPage: the next cursor gives other accounts")
-    const first = yield* Effect.either(get("/accounts?limit=1", key))
-    const envelopeResult = first._tag === "Left"
-      ? envelope("unreachable", clip(scrub(first.left.message, key), 160))
-      : first.right.status !== 200
-      ? envelope("differs", `answered ${first.right.status}: ${said(first.right)}`)
-      : Option.match(first.right.json, {
-        onNone: () => envelope("differs", `the body is not JSON: ${clip(first.right.text, 80)}`),
-        onSome: (body) =>
-          !is(Envelope)(body)
-            ? envelope("differs", "the body is not the envelope")
-            : !is(Page)(body.data)
-            ? envelope("differs", "data is not a page { data, nextCursor, hasNextPage }")
-            : envelope(
-              "holds",
-              body.data.syncTimestamp === undefined ? "without syncTimestamp" : "with syncTimestamp"
-            )
-      })
+const envelope = result(
+  "envelope",
+  "GET /accounts answers { statusCode, timestamp, path, data: { data, nextCursor, hasNextPage, syncTimestamp } }"
+)
 
-    const pagingResult = yield* Effect.gen(function*() {
-      if (first._tag === "Left" || envelopeResult.outcome !== "holds") {
-        return paging("skipped", "the first page did not read")
-      }
-      const page = Option.getOrThrow(first.right.json)
-      const body = is(Envelope)(page) && is(Page)(page.data) ? page.data : undefined
-      if (body === undefined || !body.hasNextPage || body.nextCursor === null) {
-        return paging("skipped", "one page only (fewer than two accounts)")
-      }
-      const next = yield* get(`/accounts?limit=1&cursor=${encodeURIComponent(body.nextCursor)}`, key)
-      const nextBody = Option.getOrUndefined(next.json)
-      const ids = (records: ReadonlyArray<unknown>) => is(AccountIds)(records) ? records.map((r) => r.rtp_aid) : []
-      if (next.status !== 200 || !is(Envelope)(nextBody) || !is(Page)(nextBody.data)) {
-        return paging("differs", `the next page answered ${next.status}: ${said(next)}`)
-      }
-      const repeated = ids(nextBody.data.data).filter((id) => ids(body.data).includes(id))
-      return repeated.length > 0
-        ? paging("differs", `the next page repeats ${repeated.length} account(s)`)
-        : paging("holds", nextBody.data.hasNextPage ? "two pages read" : "two pages read, the last one")
-    }).pipe(Effect.catchAll(unreachable(paging)))
+/** The first page, read raw: whether its body is the documented envelope around a page. */
+const envelopeCheck = (first: Either.Either<Answer, HttpClientError.HttpClientError>, probe: Probe): Result =>
+  first._tag === "Left"
+    ? envelope("unreachable", clip(probe.scrub(first.left.message), 160))
+    : first.right.status !== 200
+    ? envelope("differs", `answered ${first.right.status}: ${said(first.right)}`)
+    : Option.match(first.right.json, {
+      onNone: () => envelope("differs", `the body is not JSON: ${clip(first.right.text, 80)}`),
+      onSome: (body) =>
+        !is(Envelope)(body)
+          ? envelope("differs", "the body is not the envelope")
+          : !is(Page)(body.data)
+          ? envelope("differs", "data is not a page { data, nextCursor, hasNextPage }")
+          : envelope(
+            "holds",
+            body.data.syncTimestamp === undefined ? "without syncTimestamp" : "with syncTimestamp"
+          )
+    })
 
-    const unauthorized = (name: string, sendKey: string | undefined, expected: string) => {
-      const check = result(name, `answers 401 "${expected}" in the error envelope`)
-      return get("/accounts?limit=1", sendKey).pipe(
-        Effect.map((answer) =>
-          answer.status !== 401
-            ? check("differs", `answered ${answer.status}: ${said(answer)}`)
-            : !is(ErrorEnvelope)(Option.getOrUndefined(answer.json))
-            ? check("differs", `401 without the error envelope: ${said(answer)}`)
-            : said(answer) === expected
-            ? check("holds", "as the reference says")
-            : check(
-              "differs",
-              `401 "${said(answer)}": the client reads a 401 without the words "${expected}" as ` +
-                (expected === "Invalid API key" ? "InvalidApiKey (it does so here too)" : "InvalidApiKey")
-            )
-        ),
-        Effect.catchAll(unreachable(check))
-      )
+const paging = result("paging", "paging follows hasNextPage: the next cursor gives other accounts")
+
+/** The page after the first one (when the envelope held): it must not repeat the first page's accounts. */
+const pagingCheck = (first: Answer | undefined, probe: Probe): Effect.Effect<Result> =>
+  Effect.gen(function*() {
+    const page = first === undefined ? undefined : Option.getOrUndefined(first.json)
+    if (page === undefined) return paging("skipped", "the first page did not read")
+    const body = is(Envelope)(page) && is(Page)(page.data) ? page.data : undefined
+    if (body === undefined || !body.hasNextPage || body.nextCursor === null) {
+      return paging("skipped", "one page only (fewer than two accounts)")
     }
+    const next = yield* probe.get(`/accounts?limit=1&cursor=${encodeURIComponent(body.nextCursor)}`, probe.key)
+    const nextBody = Option.getOrUndefined(next.json)
+    const ids = (records: ReadonlyArray<unknown>) => is(AccountIds)(records) ? records.map((r) => r.rtp_aid) : []
+    if (next.status !== 200 || !is(Envelope)(nextBody) || !is(Page)(nextBody.data)) {
+      return paging("differs", `the next page answered ${next.status}: ${said(next)}`)
+    }
+    const repeated = ids(nextBody.data.data).filter((id) => ids(body.data).includes(id))
+    return repeated.length > 0
+      ? paging("differs", `the next page repeats ${repeated.length} account(s)`)
+      : paging("holds", nextBody.data.hasNextPage ? "two pages read" : "two pages read, the last one")
+  }).pipe(Effect.catchAll(probe.unreachable(paging)))
 
-    const routeCheck = result("route not found", "an unknown route answers 404 (read as TransportError RouteNotFound)")
-    const route = get("/effect-recotap-conformance-no-such-route", key).pipe(
-      Effect.map((answer) =>
-        answer.status === 404
-          ? routeCheck("holds", `404: ${unservedRoute(answer.text, false) ?? said(answer)}`)
-          : routeCheck("differs", `answered ${answer.status}: ${said(answer)}`)
-      ),
-      Effect.catchAll(unreachable(routeCheck))
-    )
+/** A read without the key, or with a wrong one: a 401 in the error envelope with the reference's words. */
+const unauthorizedCheck = (probe: Probe, name: string, sendKey: string | undefined, expected: string) => {
+  const check = result(name, `answers 401 "${expected}" in the error envelope`)
+  return probe.get("/accounts?limit=1", sendKey).pipe(
+    Effect.map((answer) =>
+      answer.status !== 401
+        ? check("differs", `answered ${answer.status}: ${said(answer)}`)
+        : !is(ErrorEnvelope)(Option.getOrUndefined(answer.json))
+        ? check("differs", `401 without the error envelope: ${said(answer)}`)
+        : said(answer) === expected
+        ? check("holds", "as the reference says")
+        : check(
+          "differs",
+          `401 "${said(answer)}": the client reads a 401 without the words "${expected}" as ` +
+            (expected === "Invalid API key" ? "InvalidApiKey (it does so here too)" : "InvalidApiKey")
+        )
+    ),
+    Effect.catchAll(probe.unreachable(check))
+  )
+}
 
-    const badRequestCheck = result(
-      "error envelope",
-      "a refused read (GET /accounts?lastSync=not-a-date) answers 400 { statusCode, message }"
-    )
-    const badRequest = get("/accounts?lastSync=not-a-date", key).pipe(
-      Effect.map((answer) =>
-        answer.status !== 400
-          ? badRequestCheck("differs", `answered ${answer.status}: ${said(answer)}`)
-          : is(ErrorEnvelope)(Option.getOrUndefined(answer.json))
-          ? badRequestCheck("holds", said(answer))
-          : badRequestCheck("differs", `400 without the error envelope: ${said(answer)}`)
-      ),
-      Effect.catchAll(unreachable(badRequestCheck))
-    )
+const routeResult = result("route not found", "an unknown route answers 404 (read as TransportError RouteNotFound)")
 
+/** An unknown route: a 404. */
+const routeCheck = (probe: Probe) =>
+  probe.get("/effect-recotap-conformance-no-such-route", probe.key).pipe(
+    Effect.map((answer) =>
+      answer.status === 404
+        ? routeResult("holds", `404: ${unservedRoute(answer.text, false) ?? said(answer)}`)
+        : routeResult("differs", `answered ${answer.status}: ${said(answer)}`)
+    ),
+    Effect.catchAll(probe.unreachable(routeResult))
+  )
+
+const badRequestResult = result(
+  "error envelope",
+  "a refused read (GET /accounts?lastSync=not-a-date) answers 400 { statusCode, message }"
+)
+
+/** A refused read: a 400 in the error envelope. */
+const badRequestCheck = (probe: Probe) =>
+  probe.get("/accounts?lastSync=not-a-date", probe.key).pipe(
+    Effect.map((answer) =>
+      answer.status !== 400
+        ? badRequestResult("differs", `answered ${answer.status}: ${said(answer)}`)
+        : is(ErrorEnvelope)(Option.getOrUndefined(answer.json))
+        ? badRequestResult("holds", said(answer))
+        : badRequestResult("differs", `400 without the error envelope: ${said(answer)}`)
+    ),
+    Effect.catchAll(probe.unreachable(badRequestResult))
+  )
+
+/** Runs every check against `target`, one after the other. */
+export const conformance = (target: Target): Effect.Effect<ReadonlyArray<Result>, never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const probe = yield* makeProbe(target)
+    const first = yield* Effect.either(probe.get("/accounts?limit=1", probe.key))
+    const envelopeResult = envelopeCheck(first, probe)
+    const readable = first._tag === "Right" && envelopeResult.outcome === "holds" ? first.right : undefined
+    const pagingResult = yield* pagingCheck(readable, probe)
     const reads = yield* clientCalls(target)
     return [
       envelopeResult,
       pagingResult,
-      yield* unauthorized("missing key", undefined, "X-Api-Key header is required"),
-      yield* unauthorized("invalid key", "effect-recotap-conformance-not-a-key", "Invalid API key"),
-      yield* route,
-      yield* badRequest,
+      yield* unauthorizedCheck(probe, "missing key", undefined, "X-Api-Key header is required"),
+      yield* unauthorizedCheck(probe, "invalid key", "effect-recotap-conformance-not-a-key", "Invalid API key"),
+      yield* routeCheck(probe),
+      yield* badRequestCheck(probe),
       ...reads
     ]
   })

@@ -23,7 +23,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import type { RedisOptions } from "ioredis"
+import type { Redis, RedisOptions } from "ioredis"
 import { connect, run } from "./redis.js"
 
 /** How often the store looks for work, and how long an item taken by a process that died stays locked. */
@@ -85,6 +85,66 @@ const queueError = (message: string) => (cause: unknown) => new PersistedQueue.P
 const millis = (input: Duration.DurationInput | undefined, fallback: number) =>
   input === undefined ? fallback : Duration.toMillis(input)
 
+/** One store's connection and settings, shared by its steps. */
+interface Store {
+  readonly redis: Redis
+  readonly prefix: string
+  /** This process's mark on the locks it takes. */
+  readonly worker: string
+  readonly refresh: number
+  readonly expiry: number
+}
+
+type Item = typeof Element.Type
+
+/**
+ * How a take ends: its item completed (removed) on success; on failure, put back with one more
+ * attempt (or into the failed list after `maxAttempts`); on interruption, put back as it was.
+ */
+const release =
+  (store: Store, name: string, item: Item, maxAttempts: number) => (exit: Exit.Exit<unknown, unknown>) => {
+    const { prefix, redis } = store
+    const queue = `${prefix}${name}`
+    const held = `${prefix}${item.id}:lock`
+    if (Exit.isSuccess(exit)) {
+      return Effect.ignore(run("EVAL", () => redis.eval(COMPLETE, 2, `${queue}:pending`, held, item.id)))
+    }
+    const next = Cause.isInterruptedOnly(exit.cause) ? item : {
+      ...item,
+      attempts: item.attempts + 1,
+      lastFailure: Cause.pretty(exit.cause, { renderErrorCause: true })
+    }
+    const payload = encodeElement(next)
+    return Effect.ignore(run("EVAL", () =>
+      next.attempts >= maxAttempts
+        ? redis.eval(FAILED, 3, `${queue}:pending`, held, `${queue}:failed`, item.id, payload)
+        : redis.eval(REQUEUE, 3, queue, `${queue}:pending`, held, item.id, payload)))
+  }
+
+/**
+ * One attempt to take an item (undefined when the queue is empty), its release and the renewal
+ * of its lock tied to the take's scope. Run uninterruptibly: an interruption cannot leave an item
+ * taken without its release.
+ */
+const takeOnce = (store: Store, name: string, maxAttempts: number) =>
+  Effect.gen(function*() {
+    const { expiry, prefix, redis, refresh, worker } = store
+    const queue = `${prefix}${name}`
+    const reply = yield* Effect.mapError(
+      run("EVAL", () => redis.eval(TAKE, 2, queue, `${queue}:pending`, prefix, worker, expiry)),
+      queueError("Failed to take element from persisted queue")
+    )
+    if (typeof reply !== "string") return undefined
+    const item = yield* Effect.mapError(decodeElement(reply), queueError("Unreadable element"))
+    yield* Effect.addFinalizer(release(store, name, item, maxAttempts))
+    const held = `${prefix}${item.id}:lock`
+    // Forked from an uninterruptible step: made interruptible, so that the take's end stops it.
+    yield* Effect.forkScoped(Effect.interruptible(Effect.forever(
+      Effect.zipRight(Effect.sleep(refresh), Effect.ignore(run("PEXPIRE", () => redis.pexpire(held, expiry))))
+    )))
+    return item
+  })
+
 /** The store, on its own connection for the lifetime of the layer. */
 export const layerRedisQueueStore = (
   redisOptions: RedisOptions,
@@ -96,11 +156,14 @@ export const layerRedisQueueStore = (
     Effect.gen(function*() {
       const redis = yield* connect(redisOptions)
       const poll = millis(timings.pollInterval, 1_000)
-      const refresh = millis(timings.lockRefreshInterval, 30_000)
-      const expiry = millis(timings.lockExpiration, 90_000)
-      const worker = crypto.randomUUID()
+      const store: Store = {
+        redis,
+        prefix,
+        worker: crypto.randomUUID(),
+        refresh: millis(timings.lockRefreshInterval, 30_000),
+        expiry: millis(timings.lockExpiration, 90_000)
+      }
       const key = (name: string) => `${prefix}${name}`
-      const lock = (id: string) => `${prefix}${id}:lock`
       // Puts back the items of takes that died (their locks expired), every `refresh`, for each queue taken from.
       const resetting = new Set<string>()
       const reset = (name: string, scope: Scope.Scope) =>
@@ -109,7 +172,7 @@ export const layerRedisQueueStore = (
           resetting.add(name)
           const once = run("EVAL", () => redis.eval(RESET, 2, key(name), `${key(name)}:pending`, prefix))
           return Effect.asVoid(
-            Effect.forkIn(Effect.forever(Effect.zipRight(Effect.ignore(once), Effect.sleep(refresh))), scope)
+            Effect.forkIn(Effect.forever(Effect.zipRight(Effect.ignore(once), Effect.sleep(store.refresh))), scope)
           )
         })
       const scope = yield* Effect.scope
@@ -128,41 +191,10 @@ export const layerRedisQueueStore = (
         take: ({ maxAttempts, name }) =>
           Effect.gen(function*() {
             yield* reset(name, scope)
-            const pending = `${key(name)}:pending`
-            // Taken and guarded in one step: an interruption cannot leave an item taken without its finalizer.
-            const takeOnce = Effect.gen(function*() {
-              const reply = yield* Effect.mapError(
-                run("EVAL", () => redis.eval(TAKE, 2, key(name), pending, prefix, worker, expiry)),
-                queueError("Failed to take element from persisted queue")
-              )
-              if (typeof reply !== "string") return undefined
-              const item = yield* Effect.mapError(decodeElement(reply), queueError("Unreadable element"))
-              const held = lock(item.id)
-              yield* Effect.addFinalizer((exit) => {
-                if (Exit.isSuccess(exit)) {
-                  return Effect.ignore(run("EVAL", () => redis.eval(COMPLETE, 2, pending, held, item.id)))
-                }
-                const next = Cause.isInterruptedOnly(exit.cause) ? item : {
-                  ...item,
-                  attempts: item.attempts + 1,
-                  lastFailure: Cause.pretty(exit.cause, { renderErrorCause: true })
-                }
-                const payload = encodeElement(next)
-                return Effect.ignore(run("EVAL", () =>
-                  next.attempts >= maxAttempts
-                    ? redis.eval(FAILED, 3, pending, held, `${key(name)}:failed`, item.id, payload)
-                    : redis.eval(REQUEUE, 3, key(name), pending, held, item.id, payload)))
-              })
-              // Forked from an uninterruptible step: made interruptible, so that the take's end stops it.
-              yield* Effect.forkScoped(Effect.interruptible(Effect.forever(
-                Effect.zipRight(Effect.sleep(refresh), Effect.ignore(run("PEXPIRE", () => redis.pexpire(held, expiry))))
-              )))
-              return item
-            })
-            let item = yield* Effect.uninterruptible(takeOnce)
+            let item = yield* Effect.uninterruptible(takeOnce(store, name, maxAttempts))
             while (item === undefined) {
               yield* Effect.sleep(poll)
-              item = yield* Effect.uninterruptible(takeOnce)
+              item = yield* Effect.uninterruptible(takeOnce(store, name, maxAttempts))
             }
             return item
           })
