@@ -15,6 +15,9 @@
  *
  * - `Fleet.layerOutbox(options)` and `Fleet.outbox(name)`: a durable outbox in Redis for writes
  *   that must not be lost (account and deal pushes), drained by `BulkSettle`, with dead letters.
+ * - `Fleet.exclusive(name)`: one runner at a time; `Fleet.scheduleSync(options, { interval })`
+ *   (and `Fleet.everyTick` for any effect): started on every replica, the sync runs once per tick
+ *   of the wall clock, on one of them.
  *
  * A workspace is known by a hash of its key, never the key. When Redis fails, requests do not:
  * each client falls back to its own pace and pause (with a warning) until Redis answers again.
@@ -53,13 +56,25 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type { RedisOptions } from "ioredis"
+import type { AccountSyncScheduleOptions } from "./AccountSyncJob.js"
 import { Coordination } from "./internal/coordination.js"
 import { exclusive as runExclusive, Lease, type LeaseLost } from "./internal/fleet/lease.js"
-import { makeMemoryLease, makeMemoryPauses } from "./internal/fleet/memory.js"
+import { makeMemoryLease, makeMemoryPauses, makeMemoryTicks } from "./internal/fleet/memory.js"
 import { makeOutboxes, type Outbox, Outboxes } from "./internal/fleet/outbox.js"
 import { layerRedisQueues, type QueueTimings } from "./internal/fleet/persistedQueue.js"
-import { connect, makeRedisKeyValueStore, makeRedisLease, makeRedisPauses } from "./internal/fleet/redis.js"
+import {
+  connect,
+  makeRedisKeyValueStore,
+  makeRedisLease,
+  makeRedisPauses,
+  makeRedisTicks
+} from "./internal/fleet/redis.js"
 import { makeShared } from "./internal/fleet/shared.js"
+import { everyTick as runEveryTick, Ticks } from "./internal/fleet/ticks.js"
+import { DEFAULT_CHECKPOINT_KEY } from "./internal/syncJob.js"
+import { scheduledRun } from "./internal/syncSchedule.js"
+import type { RecotapCrm } from "./RecotapCrm.js"
+import type { CheckpointCorrupt, InvalidApiKey, MissingApiKey, TransportError } from "./RecotapError.js"
 
 export {
   /**
@@ -89,6 +104,17 @@ export {
    */
   LeaseLost
 } from "./internal/fleet/lease.js"
+
+export {
+  /**
+   * Which replica runs each tick of a job (see {@link everyTick}): a claim per tick, provided by
+   * the fleet layers.
+   *
+   * @since 0.1.0
+   * @category services
+   */
+  Ticks
+} from "./internal/fleet/ticks.js"
 
 export {
   /**
@@ -164,35 +190,40 @@ export interface FleetRedisOptions {
 export const DEFAULT_PREFIX = "effect-recotap:"
 
 /**
- * The rate budget and pause of every client on a workspace, shared within this process, and a
- * `KeyValueStore` in memory.
+ * The rate budget and pause of every client on a workspace, shared within this process, a
+ * `KeyValueStore` in memory, and the leases and tick claims of {@link exclusive} and
+ * {@link everyTick} between the fibers of this process.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory: Layer.Layer<Coordination | KeyValueStore.KeyValueStore | Lease> = Layer.effectContext(
-  Effect.gen(function*() {
-    const limiter = yield* ExperimentalRateLimiter.make
-    const store = yield* KeyValueStore.KeyValueStore
-    return Context.make(Coordination, makeShared(limiter, makeMemoryPauses())).pipe(
-      Context.add(KeyValueStore.KeyValueStore, store),
-      Context.add(Lease, makeMemoryLease(store))
-    )
-  })
-).pipe(Layer.provide(Layer.merge(ExperimentalRateLimiter.layerStoreMemory, KeyValueStore.layerMemory)))
+export const layerMemory: Layer.Layer<Coordination | KeyValueStore.KeyValueStore | Lease | Ticks> = Layer
+  .effectContext(
+    Effect.gen(function*() {
+      const limiter = yield* ExperimentalRateLimiter.make
+      const store = yield* KeyValueStore.KeyValueStore
+      return Context.make(Coordination, makeShared(limiter, makeMemoryPauses())).pipe(
+        Context.add(KeyValueStore.KeyValueStore, store),
+        Context.add(Lease, makeMemoryLease(store)),
+        Context.add(Ticks, makeMemoryTicks())
+      )
+    })
+  ).pipe(Layer.provide(Layer.merge(ExperimentalRateLimiter.layerStoreMemory, KeyValueStore.layerMemory)))
 
 /**
  * The rate budget and pause of every client on a workspace, shared through Redis by every
  * process that uses the same Redis and prefix, and a `KeyValueStore` in Redis (keys
- * `<prefix>kv:<key>`) for `AccountSyncJob`'s checkpoint and dead letters. Two connections are
- * opened for the lifetime of the layer (the rate limiter's own, and one for the rest).
+ * `<prefix>kv:<key>`) for `AccountSyncJob`'s checkpoint and dead letters; leases
+ * (`<prefix>lease:<name>`) and each job's last claimed tick (`<prefix>tick:<name>`). Two
+ * connections are opened for the lifetime of the layer (the rate limiter's own, and one for the
+ * rest).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerRedis = (
   options: FleetRedisOptions = {}
-): Layer.Layer<Coordination | KeyValueStore.KeyValueStore | Lease> => {
+): Layer.Layer<Coordination | KeyValueStore.KeyValueStore | Lease | Ticks> => {
   const prefix = options.prefix ?? DEFAULT_PREFIX
   const redisOptions: RedisOptions = { host: "127.0.0.1", port: 6379, ...options.redis }
   const rateStore = RedisRateLimiter.layerStore({ ...redisOptions, prefix: `${prefix}rate:` })
@@ -203,7 +234,8 @@ export const layerRedis = (
       const store = makeRedisKeyValueStore(redis, `${prefix}kv:`)
       return Context.make(Coordination, makeShared(limiter, makeRedisPauses(redis, `${prefix}pause:`))).pipe(
         Context.add(KeyValueStore.KeyValueStore, store),
-        Context.add(Lease, makeRedisLease(redis, `${prefix}lease:`, `${prefix}kv:`, store))
+        Context.add(Lease, makeRedisLease(redis, `${prefix}lease:`, `${prefix}kv:`, store)),
+        Context.add(Ticks, makeRedisTicks(redis, `${prefix}tick:`))
       )
     })
   ).pipe(Layer.provide(rateStore))
@@ -224,19 +256,18 @@ export const DEFAULT_LEASE_TTL: Duration.DurationInput = "15 seconds"
  * the run lasts, so a runner that dies is replaced within `ttl`. A run that loses its lease (a
  * stalled process, Redis unreachable) is interrupted and fails with `LeaseLost`; and the
  * `KeyValueStore` it sees is fenced by the lease: a write after the lease passed to another
- * runner fails rather than lands. Wrap `AccountSyncJob.runOnce` in it, on every replica, to sync
- * from one at a time.
+ * runner fails rather than lands. To run a job once per tick across replicas, see
+ * {@link scheduleSync} and {@link everyTick}, which run under this lease.
  *
  * @example
  * ```ts
- * import { Effect, Schedule } from "effect"
+ * import { Effect } from "effect"
  * import { AccountSyncJob } from "effect-recotap"
  * import * as Fleet from "effect-recotap/Fleet"
  *
- * // On every replica; one of them syncs at each tick.
- * export const job = AccountSyncJob.runOnce({ onAccount: (account) => Effect.log(account.domain) }).pipe(
- *   Fleet.exclusive("accounts-sync", { ttl: "30 seconds" }),
- *   Effect.repeat(Schedule.spaced("15 minutes"))
+ * // On every replica: at most one of them syncs at a time; the others answer None.
+ * export const syncNow = AccountSyncJob.runOnce({ onAccount: (account) => Effect.log(account.domain) }).pipe(
+ *   Fleet.exclusive("accounts-sync", { ttl: "30 seconds" })
  * )
  * ```
  *
@@ -329,3 +360,114 @@ export const layerOutbox = (options: OutboxRedisOptions = {}): Layer.Layer<Outbo
  */
 export const outbox = (name: string): Effect.Effect<Outbox, never, Outboxes> =>
   Effect.flatMap(Outboxes, (outboxes) => outboxes.get(name))
+
+/**
+ * Options of {@link everyTick}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EveryTickOptions {
+  /**
+   * The time between ticks. Ticks are aligned to the wall clock: tick `k` starts at
+   * `k × interval` since the Unix epoch (UTC), so `"15 minutes"` ticks at :00, :15, :30 and :45.
+   * Every replica must give the same one.
+   */
+  readonly interval: Duration.DurationInput
+  /** How long the run's lease lasts without renewal (default {@link DEFAULT_LEASE_TTL}): see {@link exclusive}. */
+  readonly ttl?: Duration.DurationInput | undefined
+}
+
+/**
+ * Runs `effect` once per tick of `interval` across every replica that runs this with the same
+ * `name` (and the same fleet layer): started on each of them, it never ends (unless `effect`
+ * fails) and at each tick exactly one replica runs `effect`.
+ *
+ * - Every replica wakes at each tick's start, by its own clock, and claims the tick in one step
+ *   (`layerRedis`: a small Lua script on `<prefix>tick:<name>`, which holds the start of the last
+ *   tick claimed and accepts only a later one); the one that claims it runs `effect`, the others
+ *   wait for the next tick. The current tick is claimed at once on start, so a first replica runs
+ *   it at once, and a replica that restarts does not run again a tick that already ran.
+ * - The claimant runs `effect` under {@link exclusive}'s lease `name` (`ttl`, renewed): runs never
+ *   overlap, and the `KeyValueStore` a run sees is fenced by its lease. While the lease is held
+ *   (a run still going, or a replica that died mid-run, until `ttl` passes) the claimant tries
+ *   again until its tick is over; a tick that ends first is not run (a Warning says so).
+ * - A run that loses its lease is interrupted with a Warning (another replica may run the next
+ *   tick). A failure of `effect` ends the loop on the replica where it happened, with that
+ *   failure: handle the failures that should be tried again inside `effect`.
+ *
+ * The log lines of a run are annotated with `fleetJob` (the name) and `fleetTick` (the tick's
+ * start, ISO 8601). In `layerMemory` the ticks and leases are those of one process.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Fleet from "effect-recotap/Fleet"
+ *
+ * // On every replica: at each full minute, one of them reports.
+ * export const report = Effect.log("one report per minute across the fleet").pipe(
+ *   Fleet.everyTick("minute-report", { interval: "1 minute" })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const everyTick = (
+  name: string,
+  options: EveryTickOptions
+): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<never, E, R | Lease | Ticks> =>
+  runEveryTick(name, options.interval, options.ttl ?? DEFAULT_LEASE_TTL)
+
+/**
+ * Options of {@link scheduleSync}: the ticks, and the job's name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScheduleSyncOptions extends EveryTickOptions {
+  /** The name of the job's lease and ticks (default: the sync's `checkpointKey`, one job per checkpoint). */
+  readonly name?: string | undefined
+}
+
+/**
+ * `AccountSyncJob.schedule` for a fleet: started on every replica, the sync runs once per tick
+ * of `interval` (aligned to the wall clock, see {@link everyTick}) on exactly one of them, under
+ * the lease of the job, so that its checkpoint write is fenced: a run that lost its lease writes
+ * no checkpoint. A replica that dies (even by `SIGKILL`) mid-run leaves the lease to pass within
+ * `ttl`, and another replica runs the following ticks.
+ *
+ * Failures are handled as `AccountSyncJob.schedule` handles them: a failure that may pass
+ * (Recotap unreachable, a handler's or the store's failure) is logged and the next tick tries
+ * again; `MissingApiKey`, `InvalidApiKey`, `CheckpointCorrupt`, a `TransportError` whose reason
+ * is `InvalidRequest` or `RouteNotFound`, and a handler error `stopOn` picks end the job on the
+ * replica that met it, with that error (the others meet it at their own turn).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { RecotapCrm } from "effect-recotap"
+ * import * as Fleet from "effect-recotap/Fleet"
+ *
+ * // On every replica: every 15 minutes (:00, :15, :30, :45), one of them syncs.
+ * const job = Fleet.scheduleSync(
+ *   { onAccount: (account) => Effect.log(`changed: ${account.domain}`) },
+ *   { interval: "15 minutes", ttl: "30 seconds" }
+ * )
+ *
+ * export const main = job.pipe(
+ *   Effect.provide(Layer.merge(RecotapCrm.live, Fleet.layerRedis({ redis: { host: "redis.internal" } })))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const scheduleSync = <E = never, R = never>(
+  options: AccountSyncScheduleOptions<E, R>,
+  fleet: ScheduleSyncOptions
+): Effect.Effect<
+  never,
+  MissingApiKey | InvalidApiKey | CheckpointCorrupt | TransportError | E,
+  RecotapCrm | KeyValueStore.KeyValueStore | Lease | Ticks | R
+> => everyTick(fleet.name ?? options.checkpointKey ?? DEFAULT_CHECKPOINT_KEY, fleet)(scheduledRun(options))

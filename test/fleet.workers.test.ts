@@ -4,52 +4,17 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Redis } from "ioredis"
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import { createInterface } from "node:readline"
 import { Fault, listen, type RunningSimulator, Simulator } from "../src/simulator/index.js"
 import { hasRedisServer, missingRedis } from "./fleet/redisServer.js"
-import { workerProcessesForThisFile } from "./fleet/workerProcesses.js"
+import { startWorker as startProcess, type Worker, workerProcessesForThisFile } from "./fleet/workerProcesses.js"
 
 const KEY = "rk_live_fleet-workers-4a5b6c"
 const WORKERS = 4
 const processes = workerProcessesForThisFile(new URL("./fleet/worker.ts", import.meta.url))
 
-interface Worker {
-  readonly child: ChildProcessWithoutNullStreams
-  readonly ready: Promise<void>
-  readonly done: Promise<string>
-  /** Every line it printed, with when it was read. */
-  readonly lines: Array<{ readonly at: number; readonly line: string }>
-}
-
-/** Starts one worker process; the key travels in its environment, never on its command line. */
-const startWorker = (server: RunningSimulator, prefix: string, args: ReadonlyArray<string>): Worker => {
-  const child = spawn(process.execPath, [
-    processes.script,
-    server.baseUrl,
-    String(processes.redisPort()),
-    prefix,
-    ...args
-  ], {
-    env: { ...process.env, RECOTAP_API_KEY: KEY }
-  })
-  const lines = createInterface({ input: child.stdout })
-  const said: Worker["lines"] = []
-  lines.on("line", (line) => said.push({ at: Date.now(), line }))
-  const stderr: Array<string> = []
-  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk.toString()))
-  const ready = new Promise<void>((resolve, reject) => {
-    lines.on("line", (line) => line === "ready" && resolve())
-    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before ready: ${stderr.join("")}`)))
-  })
-  const done = new Promise<string>((resolve, reject) => {
-    lines.on("line", (line) => line.startsWith("done") && resolve(line))
-    child.once("exit", (code) => code !== 0 && reject(new Error(`worker failed (${code}): ${stderr.join("")}`)))
-  })
-  // A worker killed on purpose ends without `done`: nothing waits for it then.
-  done.catch(() => {})
-  return { child, ready, done, lines: said }
-}
+/** Starts one worker process on the file's redis-server and `server`. */
+const startWorker = (server: RunningSimulator, prefix: string, args: ReadonlyArray<string>): Worker =>
+  startProcess(processes.script, [server.baseUrl, String(processes.redisPort()), prefix, ...args], KEY)
 
 /**
  * Runs `WORKERS` workers with `args`, all started together once every one is ready; the

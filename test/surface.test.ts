@@ -139,11 +139,14 @@ describe("the fleet module", () => {
       "OutboxError",
       "OutboxItem",
       "Outboxes",
+      "Ticks",
+      "everyTick",
       "exclusive",
       "layerMemory",
       "layerOutbox",
       "layerRedis",
-      "outbox"
+      "outbox",
+      "scheduleSync"
     ])
   })
 })

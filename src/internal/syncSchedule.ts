@@ -1,4 +1,7 @@
-/** `AccountSyncJob.schedule`: runs one after the other on a `Schedule`, and which failures end the job. */
+/**
+ * `AccountSyncJob.schedule`: runs one after the other on a `Schedule`, and which failures end the
+ * job (the same for `Fleet.scheduleSync`, one run per tick across a fleet).
+ */
 import type * as PlatformError from "@effect/platform/Error"
 import type * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Cause from "effect/Cause"
@@ -39,7 +42,7 @@ const retryLater = (what: string, cause: Cause.Cause<unknown>, warning: boolean)
   )
 
 /** The errors that end a scheduled job: waiting would not fix them. */
-type Fatal = MissingApiKey | InvalidApiKey | CheckpointCorrupt | TransportError
+export type Fatal = MissingApiKey | InvalidApiKey | CheckpointCorrupt | TransportError
 
 /** What a tick does with a failed run: end the job with the error, or log it and wait for the next tick. */
 const afterFailure = <E>(stopOn: (error: E) => boolean) =>
@@ -67,14 +70,21 @@ const afterFailure = <E>(stopOn: (error: E) => boolean) =>
   }
 }
 
+/**
+ * One tick of a scheduled job: a run, `Some` of it when it completed; `None` after a failure
+ * that was logged to be tried again; the job's end for a failure that waiting cannot fix.
+ */
+export const scheduledRun = <E, R>(
+  options: AccountSyncScheduleOptions<E, R>
+): Effect.Effect<Option.Option<AccountSyncRun>, Fatal | E, RecotapCrm | KeyValueStore.KeyValueStore | R> =>
+  runOnce(wrapHandlers(options)).pipe(
+    Effect.map(Option.some),
+    Effect.catchAll(afterFailure(options.stopOn ?? (() => false)))
+  )
+
 /** Runs `runOnce` on `policy`, one run at a time (see `AccountSyncJob.schedule`). */
 export const schedule = <Out, E, R, R2>(
   options: AccountSyncScheduleOptions<E, R>,
   policy: Schedule.Schedule<Out, Option.Option<AccountSyncRun>, R2>
-): Effect.Effect<Out, Fatal | E, RecotapCrm | KeyValueStore.KeyValueStore | R | R2> => {
-  const tick = runOnce(wrapHandlers(options)).pipe(
-    Effect.map(Option.some),
-    Effect.catchAll(afterFailure(options.stopOn ?? (() => false)))
-  )
-  return Effect.repeat(tick, policy)
-}
+): Effect.Effect<Out, Fatal | E, RecotapCrm | KeyValueStore.KeyValueStore | R | R2> =>
+  Effect.repeat(scheduledRun(options), policy)

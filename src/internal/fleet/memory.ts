@@ -1,10 +1,11 @@
-/** The pauses and leases of one process only: what `Fleet.layerMemory` shares between clients. */
+/** The pauses, leases and tick claims of one process only: what `Fleet.layerMemory` shares between clients. */
 import type * as PlatformError from "@effect/platform/Error"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { fencedOut, type LeaseService } from "./lease.js"
 import type { PauseStore } from "./shared.js"
+import type { TicksService } from "./ticks.js"
 
 /** A pause store in memory: the end of each workspace's pause. */
 export const makeMemoryPauses = (): PauseStore<never> => {
@@ -59,6 +60,19 @@ export const makeMemoryLease = (store: KeyValueStore.KeyValueStore): LeaseServic
         set: (key, value) => fencedWrite("set", name, token)(store.set(key, value)),
         remove: (key) => fencedWrite("remove", name, token)(store.remove(key)),
         clear: fencedWrite("clear", name, token)(store.clear)
+      })
+  }
+}
+
+/** Tick claims in this process only: the last tick claimed of each job. */
+export const makeMemoryTicks = (): TicksService => {
+  const claimed = new Map<string, number>()
+  return {
+    claim: (name, tickStart) =>
+      Effect.sync(() => {
+        if ((claimed.get(name) ?? Number.NEGATIVE_INFINITY) >= tickStart) return false
+        claimed.set(name, tickStart)
+        return true
       })
   }
 }

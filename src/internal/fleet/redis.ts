@@ -1,7 +1,8 @@
 /**
  * What a fleet keeps in Redis besides the rate budget (which is `@effect/experimental`'s own
- * `RateLimiter/Redis` store): each workspace's pause, and a `KeyValueStore` for sync checkpoints
- * and dead letters. Expiries are whole milliseconds (`PX`), never fractions.
+ * `RateLimiter/Redis` store): each workspace's pause, a `KeyValueStore` for sync checkpoints
+ * and dead letters, leases, and each job's last claimed tick. Expiries are whole milliseconds
+ * (`PX`), never fractions.
  */
 import * as PlatformError from "@effect/platform/Error"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
@@ -12,6 +13,7 @@ import type * as Scope from "effect/Scope"
 import { Redis, type RedisOptions } from "ioredis"
 import { fencedOut, type LeaseService } from "./lease.js"
 import type { PauseStore } from "./shared.js"
+import type { TicksService } from "./ticks.js"
 
 /** A Redis command that failed: the fleet's stores say which one, never with what. */
 export class RedisCommandFailed extends Data.TaggedError("RedisCommandFailed")<{
@@ -181,3 +183,29 @@ export const makeRedisLease = (
     }
   }
 }
+
+/** Stores `ARGV[1]` as the claimed tick unless a tick as late or later is stored: 1 if it did. */
+const CLAIM_TICK = `
+local stored = redis.call("GET", KEYS[1])
+if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
+redis.call("SET", KEYS[1], ARGV[1])
+return 1
+`
+
+/**
+ * Each job's last claimed tick as one key, `<prefix><name>`, holding the tick's start in
+ * milliseconds since the epoch (kept without expiry: a key that passed could let a late replica
+ * claim a tick again). A failing Redis claims nothing, with a warning: the tick is then not run.
+ */
+export const makeRedisTicks = (redis: Redis, prefix: string): TicksService => ({
+  claim: (name, tickStart) =>
+    Effect.catchAll(
+      Effect.map(run("EVAL", () => redis.eval(CLAIM_TICK, 1, `${prefix}${name}`, String(tickStart))), (answer) =>
+        answer === 1),
+      (error) =>
+        Effect.as(
+          Effect.logWarning(`Recotap fleet: a tick of "${name}" could not be claimed: ${error.message}`),
+          false
+        )
+    )
+})
