@@ -9,8 +9,9 @@ const root = resolve(import.meta.dirname, "..")
 export const packageJson = () => JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
 
 /**
- * The optional peers (`peerDependenciesMeta`): what `effect-recotap/Fleet` alone needs. They are
- * not lowered with the others: `@effect/experimental` 0.61 itself asks for `effect` 3.22.
+ * The optional peers (`peerDependenciesMeta`): what `effect-recotap/Fleet` and
+ * `effect-recotap/ClusterSync` alone need. They are not lowered with the others:
+ * `@effect/experimental` 0.61 and `@effect/cluster` 0.60 themselves ask for `effect` 3.22.
  */
 export const optionalPeers = () =>
   new Set(

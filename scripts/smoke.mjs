@@ -73,10 +73,12 @@ const specifiers = Object.keys(packageJson().exports).filter((subpath) => subpat
 const reExport = (list) => list.map((specifier, i) => `export * as module${i} from "${specifier}"`).join("\n")
 const everyExport = reExport(specifiers)
 const exportFiles = { "exports.ts": everyExport, "exports.cts": everyExport }
-// `effect-recotap/Fleet` needs the optional peers: checked where they are installed (with the
-// highest peers), left out where they are not (`@effect/experimental` 0.61 wants `effect` 3.22).
-const withoutFleet = reExport(specifiers.filter((specifier) => specifier !== "effect-recotap/Fleet"))
-const withoutFleetFiles = { "exports.ts": withoutFleet, "exports.cts": withoutFleet }
+// `effect-recotap/Fleet` and `effect-recotap/ClusterSync` need the optional peers: checked where
+// they are installed (with the highest peers), left out where they are not (`@effect/experimental`
+// 0.61 and `@effect/cluster` 0.60 want `effect` 3.22).
+const needOptionalPeers = new Set(["effect-recotap/Fleet", "effect-recotap/ClusterSync"])
+const withoutOptional = reExport(specifiers.filter((specifier) => !needOptionalPeers.has(specifier)))
+const withoutOptionalFiles = { "exports.ts": withoutOptional, "exports.cts": withoutOptional }
 const { peerDependencies } = packageJson()
 const optional = [...optionalPeers()].map((name) => `${name}@${peerDependencies[name]}`)
 
@@ -110,8 +112,9 @@ const projects = [
     compilerOptions: { module: "CommonJS", moduleResolution: "node10" },
     source: program(esmImports),
     extraFiles: { "exports.ts": everyExport },
-    // Installed here too: without them, node10 would find `effect-recotap/Fleet`'s peers in a
-    // node_modules further up (this repository's), with another copy of `effect` behind them.
+    // Installed here too: without them, node10 would find the optional peers (of `Fleet` and
+    // `ClusterSync`) in a node_modules further up (this repository's), with another copy of
+    // `effect` behind them.
     optional
   },
   {
@@ -119,7 +122,7 @@ const projects = [
     type: "module",
     compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" },
     source: program(esmImports),
-    extraFiles: withoutFleetFiles,
+    extraFiles: withoutOptionalFiles,
     peers: lowest
   }
 ]

@@ -91,6 +91,7 @@ describe("the subpath exports", () => {
       "./ApiKey",
       "./Bulk",
       "./BulkSettle",
+      "./ClusterSync",
       "./CustomField",
       "./CustomFieldSchema",
       "./Deal",
