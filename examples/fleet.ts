@@ -1,6 +1,7 @@
 /**
  * Three replicas of one backend on one Recotap key, sharing a rate budget, a pause, the sync
- * checkpoint and a durable outbox through Redis (`effect-recotap/Fleet`), all on this machine:
+ * checkpoint, a durable outbox and one sync per tick through Redis (`effect-recotap/Fleet`), all
+ * on this machine:
  *
  *   npx tsx examples/fleet.ts
  *
@@ -11,7 +12,7 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import { Console, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { Console, Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { AccountSyncJob, ApiKey, RecotapConfig, RecotapCrm } from "effect-recotap"
 import * as Fleet from "effect-recotap/Fleet"
 import { demoAccounts, Fault, listen, Simulator } from "effect-recotap/simulator"
@@ -162,6 +163,25 @@ const program = Effect.gen(function*() {
   yield* Console.log(
     `outbox: 20 account pushes offered, ${sim.accounts().length - before} created on Recotap by the drain, ` +
       `${deadLetters.length} dead letters`
+  )
+
+  // 6. One sync per tick: all three replicas run the sync every second; each tick runs on one.
+  // Started just after a tick began (that tick runs at once), then three whole ticks are watched.
+  yield* Effect.sleep(Duration.millis(1100 - (Date.now() % 1000)))
+  sim.clearRequests()
+  const firstTick = Math.ceil(Date.now() / 1000) * 1000
+  const jobs = yield* Effect.forEach(replicas, (replica) =>
+    Effect.fork(
+      Fleet.scheduleSync({ onAccount: () => Effect.void }, { interval: "1 second" }).pipe(Effect.provide(replica))
+    ))
+  yield* Effect.sleep(Duration.millis(firstTick + 3500 - Date.now()))
+  yield* Fiber.interruptAll(jobs)
+  const syncs = sim.requests.filter((r) => r.route === "GET /accounts").map((r) => r.receivedAt)
+  const perTick = [0, 1, 2].map((k) =>
+    syncs.filter((t) => t >= firstTick + k * 1000 && t < firstTick + (k + 1) * 1000).length
+  )
+  yield* Console.log(
+    `ticks: 3 replicas ran Fleet.scheduleSync every second; syncs in each of 3 ticks: ${perTick.join(", ")}`
   )
 })
 

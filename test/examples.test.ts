@@ -35,16 +35,21 @@ describe("the examples run on the simulator, as the README says", () => {
 })
 
 describe.skipIf(!hasRedisServer)(`examples/fleet.ts ${hasRedisServer ? "" : missingRedis}`, () => {
-  it("three replicas on one key: one budget, one pause, one checkpoint, no key in Redis, one outbox", async () => {
-    const { stdout } = await run("examples/fleet.ts")
-    // 15 requests at 5 per second between the replicas: the last window opens 2 s after the first.
-    const spread = Number(/budget: 15 requests from 3 replicas over (\d+) ms/.exec(stdout)?.[1])
-    expect(spread).toBeGreaterThanOrEqual(1900)
-    expect(stdout).toMatch(
-      /pause: replica 1 got TransportError 429; replicas 2 and 3 sent 1\d{3} ms and 1\d{3} ms after it/
-    )
-    expect(stdout).toMatch(/replica 3 reads the checkpoint \d{4}-/)
-    expect(stdout).toContain("the API key appears in none: true")
-    expect(stdout).toContain("outbox: 20 account pushes offered, 20 created on Recotap by the drain, 0 dead letters")
-  }, 60_000)
+  it(
+    "three replicas on one key: one budget, one pause, one checkpoint, no key in Redis, one outbox, one sync per tick",
+    async () => {
+      const { stdout } = await run("examples/fleet.ts")
+      // 15 requests at 5 per second between the replicas: the last window opens 2 s after the first.
+      const spread = Number(/budget: 15 requests from 3 replicas over (\d+) ms/.exec(stdout)?.[1])
+      expect(spread).toBeGreaterThanOrEqual(1900)
+      expect(stdout).toMatch(
+        /pause: replica 1 got TransportError 429; replicas 2 and 3 sent 1\d{3} ms and 1\d{3} ms after it/
+      )
+      expect(stdout).toMatch(/replica 3 reads the checkpoint \d{4}-/)
+      expect(stdout).toContain("the API key appears in none: true")
+      expect(stdout).toContain("outbox: 20 account pushes offered, 20 created on Recotap by the drain, 0 dead letters")
+      expect(stdout).toContain("syncs in each of 3 ticks: 1, 1, 1")
+    },
+    60_000
+  )
 })
