@@ -10,7 +10,9 @@
  * delivers those changes again: delivery is at least once, so make the handler idempotent (an
  * upsert by `rtp_aid` or `externalId`).
  *
- * {@link schedule} runs it on a `Schedule` of yours, one run at a time. A run that fails for a
+ * {@link schedule} runs it on a `Schedule` of yours, one run at a time, in one process (on many
+ * replicas: `Fleet.scheduleSync` in `effect-recotap/Fleet`, once per tick on one of them; on an
+ * `@effect/cluster` cluster: `effect-recotap/ClusterSync`). A run that fails for a
  * reason that may pass (Recotap unreachable, your handler failing, the store failing) is logged
  * and tried again at the next tick; one that waiting cannot fix (`MissingApiKey`,
  * `InvalidApiKey`, {@link CheckpointCorrupt}) ends the job with that error.

@@ -397,7 +397,8 @@ export interface EveryTickOptions {
  *   failure: handle the failures that should be tried again inside `effect`.
  *
  * The log lines of a run are annotated with `fleetJob` (the name) and `fleetTick` (the tick's
- * start, ISO 8601). In `layerMemory` the ticks and leases are those of one process.
+ * start, ISO 8601). In `layerMemory` the ticks and leases are those of one process. An
+ * `interval` or `ttl` under 1 ms is a defect.
  *
  * @example
  * ```ts

@@ -54,7 +54,7 @@ const positiveMillis = (what: string, duration: Duration.DurationInput) =>
  * A claimant that finds the lease held (the previous run still going, or held by a replica that
  * died) tries again until its tick is over; then the tick is not run, and says so. A run that
  * loses its lease is interrupted (`LeaseLost`, logged); a failure of `effect` ends this replica's
- * loop with that failure.
+ * loop with that failure. An `interval` or `ttl` under 1 ms is a defect.
  */
 export const everyTick =
   (name: string, interval: Duration.DurationInput, ttl: Duration.DurationInput) =>
