@@ -9,7 +9,9 @@
  * - `steady <durationMs> <spacingMs>`: one list call every `spacingMs` for `durationMs`,
  *   retrying a 429 once (after its `Retry-After`);
  * - `lease <ttlMs>`: every 100 ms, tries to run `Fleet.exclusive("sync")` of a run that never
- *   ends: it prints `holding <pid>`, then writes its pid as the checkpoint every 100 ms.
+ *   ends: it prints `holding <pid>`, then writes its pid as the checkpoint every 100 ms;
+ * - `ticks <intervalMs> <ttlMs>`: runs `Fleet.scheduleSync` every `intervalMs` with a lease of
+ *   `ttlMs` until killed, printing every log line (Debug and up) as JSON.
  *
  * It ends by printing `done <ok> <failed>`.
  */
@@ -17,6 +19,8 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import { createInterface } from "node:readline"
 import * as Fleet from "../../src/Fleet.js"
 import { ApiKey, RecotapConfig, type RecotapConfigOptions, RecotapCrm } from "../../src/index.js"
@@ -41,6 +45,12 @@ const program = Effect.gen(function*() {
   yield* list
   console.log("ready")
   yield* Effect.promise(() => go)
+  if (mode === "ticks") {
+    return yield* Fleet.scheduleSync(
+      { onAccount: () => Effect.void },
+      { interval: numbers[0] ?? 1000, ttl: numbers[1] ?? 1000 }
+    ).pipe(Effect.provide(Logger.json), Logger.withMinimumLogLevel(LogLevel.Debug))
+  }
   if (mode === "lease") {
     const holding = Effect.gen(function*() {
       const store = yield* KeyValueStore.KeyValueStore
