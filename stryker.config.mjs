@@ -18,6 +18,8 @@ export default {
     "src/internal/retry.ts",
     "src/internal/pause.ts",
     "src/internal/rateLimiter.ts",
+    "src/internal/coordination.ts",
+    "src/internal/measure.ts",
     "src/internal/bulk.ts",
     "src/internal/paginate.ts",
     "src/ApiKey.ts"
