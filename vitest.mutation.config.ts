@@ -1,6 +1,7 @@
-// The tests `npm run mutation` runs: all of them but those that judge timing or a crash across
-// worker processes. Their workers run in processes of their own, whose coverage no mutant is
-// charged with, and on a machine slowed by the instrumented code their timing bounds mean nothing.
+// The tests `npm run mutation` runs: all of them but those whose code under test runs in processes
+// of their own (the examples, and the timing and crash tests across worker processes): no mutant
+// is charged with their coverage, and on a machine slowed by the instrumented code the timing
+// bounds mean nothing.
 import { configDefaults, defineConfig, mergeConfig } from "vitest/config"
 import base from "./vitest.config.js"
 
@@ -8,7 +9,12 @@ export default mergeConfig(
   base,
   defineConfig({
     test: {
-      exclude: [...configDefaults.exclude, "test/fleet.workers.test.ts", "test/fleet.outbox.crash.test.ts"]
+      exclude: [
+        ...configDefaults.exclude,
+        "test/examples.test.ts",
+        "test/fleet.workers.test.ts",
+        "test/fleet.outbox.crash.test.ts"
+      ]
     }
   })
 )
