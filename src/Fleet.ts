@@ -323,8 +323,8 @@ export const layerOutbox = (options: OutboxRedisOptions = {}): Layer.Layer<Outbo
  *   still `Unknown` or `Unavailable` go back, and are dead letters after `maxAttempts` drains.
  *   An account whose drain died after sending it is read back before it is sent again, so it is
  *   created once; updates, mappings and deals are sent again (they set the same values); a
- *   sales activity is sent again, and if that is refused (its ID exists), it is a dead letter
- *   `InDoubt`: the earlier send may have created it, and nothing can read it back.
+ *   sales activity is sent again, and if that resend is refused (say, as its ID exists), it is a
+ *   dead letter `InDoubt`: the earlier send may have created it, and nothing can read it back.
  * - `deadLetters`, `dropDeadLetters(ids)`: read them, drop some (or, without ids, all).
  *
  * @example
