@@ -246,6 +246,20 @@ describe.skipIf(!hasRedisServer)(
         }).pipe(Effect.provide(live(`lost${maxRounds}:`))))
     }
 
+    it.live("an activity certainly not processed loses its mark: refused later, it is Rejected, not InDoubt", () =>
+      Effect.gen(function*() {
+        const sim = yield* RecotapSimulator
+        // The first send is refused before processing (503); the resend fails for a reason of its own.
+        sim.faults.script("POST /sales-activities", Fault.status(503))
+        sim.failItems("POST /sales-activities", () => "owner unknown")
+        const outbox = yield* Fleet.outbox("writes")
+        const id = yield* outbox.offer(activity("call-1"))
+        yield* drainUntil(outbox, emptied("unsent:"))
+        expect(bodies(sim, "POST")).toHaveLength(2)
+        const [letter] = yield* outbox.deadLetters
+        expect(letter).toMatchObject({ id, outcome: "Rejected", reason: "owner unknown", attempts: 2 })
+      }).pipe(Effect.provide(live("unsent:"))))
+
     it.live("an update of no such account, or by the other revision's key, is a dead letter; the others apply", () =>
       Effect.gen(function*() {
         const sim = yield* RecotapSimulator
@@ -259,14 +273,20 @@ describe.skipIf(!hasRedisServer)(
           { id: "other-revision" }
         )
         yield* outbox.offer(mapping(9, "crm-9"), { id: "no-domain" })
+        yield* outbox.offer(
+          { _tag: "AccountUpdate", ref: { externalId: "crm-0" }, update: { customFields: { NOPE_C: 1 } } },
+          { id: "unknown-field" }
+        )
         yield* drainUntil(outbox, emptied("refused:"))
         expect(sim.account("crm-0").customFields).toEqual({ TIER_C: "gold" })
         const letters = yield* outbox.deadLetters
         expect(letters.map((l) => [l.id, l.outcome]).sort()).toEqual([
           ["missing", "Rejected"],
           ["no-domain", "Rejected"],
-          ["other-revision", "Invalid"]
+          ["other-revision", "Invalid"],
+          ["unknown-field", "Rejected"]
         ])
+        expect(letters.find((l) => l.id === "unknown-field")?.reason).toContain("Custom field key(s) not found: NOPE_C")
         expect(letters.find((l) => l.id === "missing")?.reason).toContain("crm-7")
         expect(letters.find((l) => l.id === "other-revision")?.reason).toContain("rtpAid needs revision")
       }).pipe(Effect.provide(live("refused:"))))

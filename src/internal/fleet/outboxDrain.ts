@@ -16,12 +16,12 @@ import * as Schema from "effect/Schema"
 import type { RecotapCrm } from "../../RecotapCrm.js"
 import type { KeyError } from "../settle.js"
 import { type DeadLetter, type DrainOptions, OutboxItem } from "./outboxModel.js"
-import { type DrainStore as SettleStore, type Fate, type Kinds, settleKinds, unsettled } from "./outboxSettle.js"
+import { type Fate, type Kinds, type MarkStore, settleKinds, unsettled } from "./outboxSettle.js"
 import { takeRequeuing } from "./persistedQueue.js"
 import type { RedisCommandFailed } from "./redis.js"
 
 /** What a drain keeps in Redis besides the queue: the marks, and the dead letters. */
-export interface DrainStore extends SettleStore {
+export interface DrainStore extends MarkStore {
   readonly deadLetter: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, RedisCommandFailed>
 }
 

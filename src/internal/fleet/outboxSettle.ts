@@ -34,8 +34,8 @@ import {
 } from "../settleResources.js"
 import type { RedisCommandFailed } from "./redis.js"
 
-/** What a drain keeps in Redis besides the queue and the dead letters. */
-export interface DrainStore {
+/** Where a drain keeps its marks: the items whose send may have been applied. */
+export interface MarkStore {
   /** The mark of each id (in order): the epoch millis a read-back starts from, `""` from the start, `null` unmarked. */
   readonly sentSince: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string | null>, RedisCommandFailed>
   readonly markSent: (ids: ReadonlyArray<string>, since: number | undefined) => Effect.Effect<void, RedisCommandFailed>
@@ -136,7 +136,7 @@ const send = <I, R>(
   applied: string,
   items: ReadonlyArray<Taken<I>>,
   doubted: ReadonlySet<string>,
-  store: DrainStore,
+  store: MarkStore,
   options: SettleAccountsOptions,
   since: number | undefined
 ) =>
@@ -153,7 +153,7 @@ const send = <I, R>(
   })
 
 /** The ids among `items` that carry a mark, and their marks. */
-const marksOf = <I>(items: ReadonlyArray<Taken<I>>, store: DrainStore) =>
+const marksOf = <I>(items: ReadonlyArray<Taken<I>>, store: MarkStore) =>
   Effect.map(store.sentSince(items.map((item) => item.id)), (marks) =>
     new Map(items.flatMap((item, i) => {
       const mark = marks[i]
@@ -182,7 +182,7 @@ const waves = <I>(items: ReadonlyArray<Taken<I>>, key: (input: I) => string) => 
 const settleResent = <I, R>(
   kind: Resent<I, R>,
   items: ReadonlyArray<Taken<I>>,
-  store: DrainStore,
+  store: MarkStore,
   options: SettleAccountsOptions
 ) =>
   Effect.gen(function*() {
@@ -198,7 +198,7 @@ const settleResent = <I, R>(
   })
 
 /** Accounts: the marked ones read back first, then what must be sent, marked, then settled. */
-const settleAccounts = (items: ReadonlyArray<Taken<AccountInput>>, store: DrainStore, options: SettleAccountsOptions) =>
+const settleAccounts = (items: ReadonlyArray<Taken<AccountInput>>, store: MarkStore, options: SettleAccountsOptions) =>
   Effect.gen(function*() {
     const resource = accountsResource(yield* RecotapCrm, options)
     const marks = yield* marksOf(items, store)
@@ -246,7 +246,7 @@ export interface Kinds {
  */
 export const settleKinds = (
   kinds: Kinds,
-  store: DrainStore,
+  store: MarkStore,
   options: SettleAccountsOptions
 ): Effect.Effect<Map<string, Fate>, KeyError, RecotapCrm> =>
   Effect.gen(function*() {
