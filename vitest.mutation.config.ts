@@ -8,7 +8,12 @@ export default mergeConfig(
   base,
   defineConfig({
     test: {
-      exclude: [...configDefaults.exclude, "test/fleet.workers.test.ts", "test/fleet.outbox.crash.test.ts"]
+      exclude: [
+        ...configDefaults.exclude,
+        "test/fleet.workers.test.ts",
+        "test/fleet.outbox.crash.test.ts",
+        "test/fleet.outbox.mixedCrash.test.ts"
+      ]
     }
   })
 )
