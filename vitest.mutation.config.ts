@@ -13,7 +13,8 @@ export default mergeConfig(
         ...configDefaults.exclude,
         "test/examples.test.ts",
         "test/fleet.workers.test.ts",
-        "test/fleet.outbox.crash.test.ts"
+        "test/fleet.outbox.crash.test.ts",
+        "test/fleet.outbox.mixedCrash.test.ts"
       ]
     }
   })

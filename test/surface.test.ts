@@ -134,6 +134,7 @@ describe("the fleet module", () => {
       "DEFAULT_LEASE_TTL",
       "DEFAULT_PREFIX",
       "DeadLetter",
+      "InvalidOutboxItem",
       "Lease",
       "LeaseLost",
       "OutboxError",
