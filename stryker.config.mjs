@@ -5,6 +5,7 @@
 export default {
   testRunner: "vitest",
   plugins: ["@stryker-mutator/vitest-runner"],
+  vitest: { configFile: "vitest.mutation.config.ts" },
   coverageAnalysis: "perTest",
   mutate: [
     "src/internal/requestPath.ts",
@@ -18,6 +19,8 @@ export default {
     "src/internal/retry.ts",
     "src/internal/pause.ts",
     "src/internal/rateLimiter.ts",
+    "src/internal/coordination.ts",
+    "src/internal/measure.ts",
     "src/internal/bulk.ts",
     "src/internal/paginate.ts",
     "src/ApiKey.ts"

@@ -1,8 +1,9 @@
 /**
  * What the fast paths save over the schema interpreter: the plain check of an account record
  * (`src/internal/cleanAccount.ts`), the page decoder that skips re-checking what it built
- * (`decodeAccountsPage`, `src/internal/accountRecord.ts`) and the plain check of a push item
- * (`src/internal/cleanAccountInput.ts`).
+ * (`decodeAccountsPage`, `src/internal/accountRecord.ts`), the plain check of a push item
+ * (`src/internal/cleanAccountInput.ts`) and that of a push answer's entry
+ * (`src/internal/cleanPushResult.ts`).
  *
  *   npx tsx bench/decode.ts
  *
@@ -12,10 +13,11 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { AccountInput, AccountRecord, Accounts } from "../src/Account.js"
+import { AccountInput, AccountPushResult, AccountRecord, Accounts } from "../src/Account.js"
 import { decodeAccountsPage } from "../src/internal/accountRecord.js"
 import { readCleanRecord } from "../src/internal/cleanAccount.js"
 import { encodeCleanAccountInput } from "../src/internal/cleanAccountInput.js"
+import { readCleanPushResult } from "../src/internal/cleanPushResult.js"
 
 const ROUNDS = 31
 const PAGES_PER_ROUND = 200
@@ -80,6 +82,20 @@ const cases: ReadonlyArray<Case> = [
       return sent === undefined ? Either.left(item) : Either.right(sent)
     },
     items: Array.from({ length: PAGE }, (_, i) => accountInput(i))
+  },
+  {
+    name: "accounts.push: decode the answer's 100 entries, the plain check against AccountPushResult",
+    schema: Schema.decodeUnknownEither(AccountPushResult),
+    fast: (entry) => {
+      const read = readCleanPushResult(entry)
+      return read === undefined ? Either.left(entry) : Either.right(read)
+    },
+    items: Array.from({ length: PAGE }, (_, i) => ({
+      externalId: `crm-${i}`,
+      rtp_aid: `6a21b8855a81${i.toString(16).padStart(12, "0")}`,
+      domain: `company${i}.com`,
+      status: "created"
+    }))
   }
 ]
 

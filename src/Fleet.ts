@@ -14,7 +14,8 @@
  *   `KeyValueStore` in memory: for tests, and for one process with several clients.
  *
  * - `Fleet.layerOutbox(options)` and `Fleet.outbox(name)`: a durable outbox in Redis for writes
- *   that must not be lost (account and deal pushes), drained by `BulkSettle`, with dead letters.
+ *   that must not be lost (account pushes and updates, external-ID mappings, deals, sales
+ *   activities), drained by `BulkSettle`, with dead letters.
  * - `Fleet.exclusive(name)`: one runner at a time; `Fleet.scheduleSync(options, { interval })`
  *   (and `Fleet.everyTick` for any effect): started on every replica, the sync runs once per tick
  *   of the wall clock, on one of them.
@@ -136,8 +137,10 @@ export {
 
 export {
   /**
-   * An item that draining will never apply: `Rejected` or `Invalid` by Recotap or the client, or
-   * `Unsettled` (still `Unknown` or `Unavailable`) after `maxAttempts` drains.
+   * An item that draining will never apply: `Rejected` or `Invalid` by Recotap or the client;
+   * `InDoubt` (an earlier send may have applied it, a resend was refused, and nothing can be
+   * read back to tell: a sales activity whose drain died after sending it, say); or `Unsettled`
+   * (still `Unknown` or `Unavailable`) after `maxAttempts` drains.
    *
    * @since 0.1.0
    * @category models
@@ -152,15 +155,29 @@ export {
    */
   type DrainOptions,
   /**
-   * An outbox operation that failed: Redis unreachable, or an item that cannot be encoded.
+   * An item offered that is not a valid `OutboxItem` (a blank domain, an activity without a
+   * contact email, an update addressing no account, ...): nothing was stored.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidOutboxItem,
+  /**
+   * An outbox operation that failed: Redis unreachable, or a stored item that cannot be read.
    *
    * @since 0.1.0
    * @category errors
    */
   OutboxError,
   /**
-   * A write offered to an outbox: `{ _tag: "AccountPush", account }` (a create, as
-   * `accounts.push`) or `{ _tag: "DealPush", deal }` (an upsert, as `deals.push`).
+   * A write offered to an outbox, by its `_tag`:
+   *
+   * - `{ _tag: "AccountPush", account }`: a create, as `accounts.push`;
+   * - `{ _tag: "AccountUpdate", ref, update }`: as `accounts.update(ref, update)`, `ref` being
+   *   `{ externalId }` (CRM revision) or `{ rtpAid }` (External revision);
+   * - `{ _tag: "ExternalIdMapping", mapping }`: as `accounts.mapExternalIds`;
+   * - `{ _tag: "DealPush", deal }`: an upsert, as `deals.push`;
+   * - `{ _tag: "SalesActivityPush", activity }`: a create, as `salesActivities.push`.
    *
    * @since 0.1.0
    * @category models
@@ -328,14 +345,17 @@ export const layerOutbox = (options: OutboxRedisOptions = {}): Layer.Layer<Outbo
  * The outbox `name` (one per kind of work, say `"crm-writes"`): writes offered to it survive a
  * crash of the process that offered them, and of the process that drains them.
  *
- * - `offer(item, { id })`: stores the item; given an `id`, an item with that id is stored once
- *   only (ever: the store keeps every id given).
+ * - `offer(item, { id })`: checks the item (invalid: `InvalidOutboxItem`, nothing stored) and
+ *   stores it; given an `id`, an item with that id is stored once only (ever: the store keeps
+ *   every id given).
  * - `drain(options)`: runs until interrupted (fork it on one or more workers). It takes up to
  *   `batchSize` items at a time and settles them with `BulkSettle`; an item leaves the outbox
  *   only once settled: `Applied`, or `Rejected` / `Invalid` and kept as a dead letter. Items
  *   still `Unknown` or `Unavailable` go back, and are dead letters after `maxAttempts` drains.
  *   An account whose drain died after sending it is read back before it is sent again, so it is
- *   created once.
+ *   created once; updates, mappings and deals are sent again (they set the same values); a
+ *   sales activity is sent again, and if that resend is refused (say, as its ID exists), it is a
+ *   dead letter `InDoubt`: the earlier send may have created it, and nothing can read it back.
  * - `deadLetters`, `dropDeadLetters(ids)`: read them, drop some (or, without ids, all).
  *
  * @example

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Redis } from "ioredis"
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import { createInterface } from "node:readline"
+import type { ChildProcessWithoutNullStreams } from "node:child_process"
 import { listen, Simulator } from "../src/simulator/index.js"
+import { offerThenKillDrain, outboxWorkers, until } from "./fleet/outboxProcesses.js"
 import { hasRedisServer, missingRedis } from "./fleet/redisServer.js"
 import { workerProcessesForThisFile } from "./fleet/workerProcesses.js"
 
@@ -17,30 +17,7 @@ const KEY = "rk_live_fleet-outbox-7d8e9f"
 const ITEMS = Number(process.env["OUTBOX_ITEMS"] ?? 10_000)
 const processes = workerProcessesForThisFile(new URL("./fleet/outboxWorker.ts", import.meta.url))
 
-/** Starts a worker; resolves `said` on its first line of stdout. The key travels in its environment. */
-const startWorker = (baseUrl: string, args: ReadonlyArray<string>) => {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    [processes.script, baseUrl, String(processes.redisPort()), "crash:", ...args],
-    { env: { ...process.env, RECOTAP_API_KEY: KEY } }
-  )
-  const stderr: Array<string> = []
-  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk.toString()))
-  const said = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once("line", resolve)
-    child.once("exit", (code, signal) => reject(new Error(`worker ended (${code ?? signal}): ${stderr.join("")}`)))
-  })
-  said.catch(() => {})
-  return { child, said }
-}
-
-const until = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+const startWorker = outboxWorkers(processes.script, processes.redisPort, KEY, "crash:")
 
 describe.skipIf(!hasRedisServer)(`Fleet.outbox across a crash ${hasRedisServer ? "" : missingRedis}`, () => {
   it(
@@ -52,22 +29,14 @@ describe.skipIf(!hasRedisServer)(`Fleet.outbox across a crash ${hasRedisServer ?
       const workers: Array<ChildProcessWithoutNullStreams> = []
       try {
         const started = Date.now()
-        const offering = startWorker(server.baseUrl, ["offer", String(ITEMS)])
-        workers.push(offering.child)
-        expect(await offering.said).toBe(`offered ${ITEMS}`)
-
         // The first drain is killed as the simulator applies the middle item of a batch it sent:
         // the batch is applied on Recotap, never acknowledged in the outbox.
-        const first = startWorker(server.baseUrl, ["drain"])
-        workers.push(first.child)
-        let seen = 0
-        sim.failItems("POST /accounts", () => {
-          if (++seen === Math.ceil(ITEMS / 2)) first.child.kill("SIGKILL")
-          return undefined
-        })
-        await new Promise((resolve) => first.child.once("exit", resolve))
-        sim.clearItemFailures()
-        const inFlightAtKill = await client.hlen("crash:outbox:accounts:sent")
+        const offered = await offerThenKillDrain(startWorker, sim, server.baseUrl, ["offer", String(ITEMS)], {
+          route: "POST /accounts",
+          killAt: Math.ceil(ITEMS / 2)
+        }, workers)
+        expect(offered).toBe(`offered ${ITEMS}`)
+        const inFlightAtKill = await client.hlen("crash:outbox:writes:sent")
         const appliedAtKill = sim.accounts().length
         expect(inFlightAtKill).toBeGreaterThan(0)
         expect(appliedAtKill).toBeGreaterThanOrEqual(ITEMS / 2)
@@ -78,8 +47,8 @@ describe.skipIf(!hasRedisServer)(`Fleet.outbox across a crash ${hasRedisServer ?
         await until(
           async () =>
             sim.accounts().length >= ITEMS &&
-            (await client.llen("crash:outbox:accounts")) === 0 &&
-            (await client.hlen("crash:outbox:accounts:pending")) === 0,
+            (await client.llen("crash:outbox:writes")) === 0 &&
+            (await client.hlen("crash:outbox:writes:pending")) === 0,
           40_000,
           "the outbox to drain"
         )
@@ -93,7 +62,7 @@ describe.skipIf(!hasRedisServer)(`Fleet.outbox across a crash ${hasRedisServer ?
           .flatMap((request) => JSON.stringify(request.body).match(/d\d+\.example/g) ?? [])
         expect(created.length).toBe(ITEMS)
         expect(new Set(created).size).toBe(ITEMS)
-        expect(await client.hlen("crash:outbox:accounts:dead")).toBe(0)
+        expect(await client.hlen("crash:outbox:writes:dead")).toBe(0)
         console.log(
           `outbox crash test: ${ITEMS} items in ${Date.now() - started} ms, ${inFlightAtKill} in flight at the kill, ` +
             `${appliedAtKill} applied by then`

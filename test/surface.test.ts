@@ -135,6 +135,7 @@ describe("the fleet module", () => {
       "DEFAULT_LEASE_TTL",
       "DEFAULT_PREFIX",
       "DeadLetter",
+      "InvalidOutboxItem",
       "Lease",
       "LeaseLost",
       "OutboxError",

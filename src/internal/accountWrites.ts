@@ -29,6 +29,7 @@ import {
   runBulk
 } from "./bulk.js"
 import { encodeCleanAccountInput } from "./cleanAccountInput.js"
+import { readCleanPushResult } from "./cleanPushResult.js"
 import { endpointWithPath } from "./endpoint.js"
 import { Applied, Rejected, Unknown } from "./outcome.js"
 import type { RequestPath } from "./requestPath.js"
@@ -47,7 +48,7 @@ export const domainKey = (domain: string): string => normalizeDomain(domain).rep
 const pushAccounts = (
   revision: Revision
 ): BulkEndpoint<AccountInput, typeof ResultsResponse.Type, AccountPushResult, PushAccountsOptions> => {
-  const decodeResult = resultDecoder(AccountPushResultSchema)
+  const decodeResult = resultDecoder(AccountPushResultSchema, readCleanPushResult)
   return bulkEndpoint({
     operation: "accounts.push",
     method: "POST",

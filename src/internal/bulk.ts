@@ -101,8 +101,21 @@ export const bulkEndpoint = <I, Raw, R, Options>(
 /** Decodes one per-item result entry. */
 export type ResultDecoder<R> = (entry: unknown) => Either.Either<R, ParseResult.ParseError>
 
-/** Compiles the decoder of a per-item result schema (`AccountPushResult`, `DealResult`, ...). */
-export const resultDecoder = <R>(schema: Schema.Schema<R, any>): ResultDecoder<R> => Schema.decodeUnknownEither(schema)
+/**
+ * Compiles the decoder of a per-item result schema (`AccountPushResult`, `DealResult`, ...);
+ * with `usual`, a plain check of the usual entry that answers first (`undefined`: the schema decides).
+ */
+export const resultDecoder = <R>(
+  schema: Schema.Schema<R, any>,
+  usual?: (entry: unknown) => R | undefined
+): ResultDecoder<R> => {
+  const decode = Schema.decodeUnknownEither(schema)
+  if (usual === undefined) return decode
+  return (entry) => {
+    const read = usual(entry)
+    return read === undefined ? decode(entry) : Either.right(read)
+  }
+}
 
 /** A per-item result as the bulk endpoints return them: at least a `status`, maybe an `error`. */
 export interface ItemResult {

@@ -9,12 +9,14 @@ import type {
   Account,
   AccountInput,
   AccountPushResult,
+  AccountRef,
   Accounts,
+  AccountUpdate,
   ExternalIdMapping,
   MappingResponse,
   PushAccountsOptions
 } from "../Account.js"
-import type { BulkOptions, Rejected } from "../Bulk.js"
+import { type BulkOptions, type BulkOutcome, type Rejected, summarize } from "../Bulk.js"
 import type { SettleAccountsOptions, SettleOptions } from "../BulkSettle.js"
 import type { DealInput, DealResult } from "../Deal.js"
 import type { DealPipeline, DealPipelineInput, DealPipelineResult, DealPipelines } from "../DealStage.js"
@@ -23,6 +25,8 @@ import type { RecotapCrmService } from "../RecotapCrm.js"
 import type { ReadError, TransportError } from "../RecotapError.js"
 import type { SalesActivityInput, SalesActivityResult } from "../SalesActivity.js"
 import { domainKey } from "./accountWrites.js"
+import * as Outcome from "./outcome.js"
+import { provablyNotProcessed } from "./retry.js"
 import type { ReadBackItem, Resource } from "./settle.js"
 import type { RejectionMeaning, Verdict } from "./settlePhase.js"
 
@@ -70,6 +74,57 @@ export const salesActivitiesResource = (
   rejection: unknownInDoubt,
   unverifiable:
     "there is no endpoint to read sales activities back, so whether an earlier send created it cannot be checked"
+})
+
+// --- account updates: one request each, sent again ---------------------------------------
+
+/** One update as `accounts.update` takes it: the account it addresses, and what to merge. */
+export interface AccountUpdateInput {
+  readonly ref: AccountRef
+  readonly update: AccountUpdate
+}
+
+/** One update's answer as a bulk outcome: only the key's errors fail. */
+const updateOne = (crm: RecotapCrmService, input: AccountUpdateInput, index: number) =>
+  crm.accounts.update(input.ref, input.update).pipe(
+    Effect.as<BulkOutcome<AccountUpdateInput, void>>(
+      Outcome.Applied({ index, input, status: "updated", result: undefined })
+    ),
+    Effect.catchTags({
+      NotFound: (error) => Effect.succeed(Outcome.Rejected({ index, input, status: "notFound", error: error.message })),
+      BadRequest: (error) =>
+        Effect.succeed(
+          error.origin === "client"
+            ? Outcome.Invalid({ index, input, error: error.message })
+            : Outcome.Rejected({ index, input, status: "refused", error: error.message })
+        ),
+      TransportError: (error) =>
+        Effect.succeed((provablyNotProcessed(error) ? Outcome.Unavailable : Outcome.Unknown)({ index, input, error }))
+    })
+  )
+
+export const accountUpdatesResource = (
+  crm: RecotapCrmService,
+  options: SettleOptions
+): Resource<AccountUpdateInput, void> => ({
+  operation: "accounts.update",
+  push: (items) => {
+    const { concurrency = 1 } = options
+    const outcomes = Number.isInteger(concurrency) && concurrency > 0
+      ? Effect.forEach(items, (input, index) => updateOne(crm, input, index), { concurrency })
+      : Effect.succeed(
+        items.map((input, index) =>
+          Outcome.Invalid({ index, input, error: "options.concurrency must be a positive integer" })
+        )
+      )
+    return Effect.map(outcomes, (all) => ({ outcomes: all, summary: summarize(all) }))
+  },
+  // Sent again: an update sets the same values again (a merge of the same custom fields).
+  unknown: "resend",
+  // No account under the reference: no earlier send can have updated it.
+  rejection: (rejected, inDoubt) => rejected.status === "notFound" ? "final" : unknownInDoubt(rejected, inDoubt),
+  unverifiable: "an update reads back the same whichever write made it so, " +
+    "so whether an earlier send applied it cannot be checked"
 })
 
 const readFailed = <A>(items: ReadonlyArray<A>, error: TransportError): ReadonlyArray<Verdict> =>

@@ -3,7 +3,8 @@
  * in `RECOTAP_API_KEY` and `Fleet.layerOutbox` on the given Redis.
  *
  * - `offer <count>`: offers `count` account pushes (`d<i>.example`, ids `acct-<i>`) to the
- *   outbox `accounts`, prints `offered <count>` and ends;
+ *   outbox `writes`, prints `offered <count>` and ends;
+ * - `offer-mixed <count>`: the same with the items of `./mixedItems.ts` (ids `item-<i>`);
  * - `drain`: prints `draining`, then drains the outbox until killed.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -11,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Fleet from "../../src/Fleet.js"
 import { ApiKey, RecotapConfig, RecotapCrm } from "../../src/index.js"
+import { mixedItem } from "./mixedItems.js"
 
 const [baseUrl = "", redisPort = "0", prefix = "", mode = "", count = "0"] = process.argv.slice(2)
 
@@ -29,16 +31,18 @@ const live = Layer.merge(
 )
 
 const program = Effect.gen(function*() {
-  const outbox = yield* Fleet.outbox("accounts")
-  if (mode === "offer") {
+  const outbox = yield* Fleet.outbox("writes")
+  if (mode === "offer" || mode === "offer-mixed") {
     const total = Number(count)
     yield* Effect.forEach(
       Array.from({ length: total }, (_, i) => i),
       (i) =>
-        outbox.offer(
-          { _tag: "AccountPush", account: { externalId: `crm-${i}`, domain: `d${i}.example`, name: `Company ${i}` } },
-          { id: `acct-${i}` }
-        ),
+        mode === "offer"
+          ? outbox.offer(
+            { _tag: "AccountPush", account: { externalId: `crm-${i}`, domain: `d${i}.example`, name: `Company ${i}` } },
+            { id: `acct-${i}` }
+          )
+          : outbox.offer(mixedItem(i), { id: `item-${i}` }),
       { concurrency: 64, discard: true }
     )
     console.log(`offered ${total}`)

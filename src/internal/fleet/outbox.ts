@@ -12,19 +12,23 @@ import * as Schema from "effect/Schema"
 import type { Redis } from "ioredis"
 import type { RecotapCrm } from "../../RecotapCrm.js"
 import type { InvalidApiKey, MissingApiKey } from "../../RecotapError.js"
+import { describeParseError } from "../parseError.js"
 import { drainQueue, type DrainStore } from "./outboxDrain.js"
-import { DeadLetter, type DrainOptions, OutboxError, OutboxItem } from "./outboxModel.js"
+import { DeadLetter, type DrainOptions, InvalidOutboxItem, OutboxError, OutboxItem } from "./outboxModel.js"
 import { run } from "./redis.js"
 
 /** One named outbox. */
 export interface Outbox {
   /** Its name: its Redis keys are `<prefix>outbox:<name>...`. */
   readonly name: string
-  /** Stores `item` (before it returns) and gives its id; with an `id`, an item with that id is stored once, ever. */
+  /**
+   * Checks `item`, stores it (before it returns) and gives its id; with an `id`, an item with that
+   * id is stored once, ever. An item that is not a valid `OutboxItem` is not stored: `InvalidOutboxItem`.
+   */
   readonly offer: (
     item: OutboxItem,
     options?: { readonly id?: string | undefined }
-  ) => Effect.Effect<string, OutboxError>
+  ) => Effect.Effect<string, InvalidOutboxItem | OutboxError>
   /** Settles the outbox's items on Recotap until interrupted; fails only when the key is missing or refused. */
   readonly drain: (options?: DrainOptions) => Effect.Effect<never, MissingApiKey | InvalidApiKey, RecotapCrm>
   /** The dead letters, oldest first. */
@@ -43,7 +47,11 @@ const outboxError = (operation: string) => (cause: { readonly message: string })
 
 const decodeDeadLetter = Schema.decodeUnknown(Schema.parseJson(DeadLetter))
 const encodeDeadLetter = Schema.encode(Schema.parseJson(DeadLetter))
-const encodeItem = Schema.encode(OutboxItem)
+const encodeItem = (item: OutboxItem) =>
+  Effect.mapError(
+    Schema.encode(OutboxItem)(item),
+    (error) => new InvalidOutboxItem({ message: `Not an outbox item, not stored: ${describeParseError(error, 5)}` })
+  )
 
 /** What the drain keeps in Redis besides the queue. */
 const drainStore = (redis: Redis, key: string): DrainStore => ({
@@ -79,7 +87,7 @@ export const makeOutboxes = (
         name,
         offer: (item, options) =>
           Effect.flatMap(
-            Effect.mapError(encodeItem(item), outboxError("offer")),
+            encodeItem(item),
             (element) =>
               Effect.mapError(
                 queue.offer(element, options?.id === undefined ? undefined : { id: options.id }),

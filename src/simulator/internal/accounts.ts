@@ -10,7 +10,10 @@ import {
   isObject,
   type JsonObject,
   optionalString,
-  requireString
+  optionalTextOf,
+  requireString,
+  textListOf,
+  textOf
 } from "./rules.js"
 import type { Store, StoredAccount } from "./store.js"
 import { Checks, invalid, ok, refuse } from "./wire.js"
@@ -138,17 +141,18 @@ type PushOutcome =
 
 const applyFields = (store: Store, account: StoredAccount, item: JsonObject, domain: string | undefined) =>
   store.update(account, () => {
-    account.name = item["name"] as string
+    account.name = textOf(item, "name")
     if (domain !== undefined) store.setDomain(account, domain)
     if (typeof item["externalId"] === "string") store.setExternalId(account, item["externalId"])
     if (typeof item["shortName"] === "string") account.shortName = item["shortName"]
     if (typeof item["linkedinUrl"] === "string") account.linkedinUrl = item["linkedinUrl"]
-    if (Array.isArray(item["tags"])) account.tags = item["tags"] as Array<string>
+    const tags = textListOf(item, "tags")
+    if (tags !== undefined) account.tags = tags
     if (isObject(item["customFields"])) Object.assign(account.customFields, item["customFields"])
   })
 
 const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome => {
-  const domain = normalizeDomain(item["domain"] as string)
+  const domain = normalizeDomain(textOf(item, "domain"))
   const unknown = unknownKeys(store, item["customFields"])
   if (unknown.length > 0) {
     return {
@@ -159,7 +163,7 @@ const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome =
   const byDomain = store.findByDomain(domain)
   if (store.revision === "crm") {
     // CRM revision: externalId is the dedup key.
-    const externalId = item["externalId"] as string
+    const externalId = textOf(item, "externalId")
     const existing = store.findByExternalId(externalId)
     if (existing !== undefined) {
       if (!upsert) {
@@ -194,12 +198,12 @@ const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome =
   }
   const account = store.createAccount({
     externalId: typeof item["externalId"] === "string" ? item["externalId"] : null,
-    name: item["name"] as string,
+    name: textOf(item, "name"),
     domain,
-    shortName: item["shortName"] as string | undefined,
-    linkedinUrl: item["linkedinUrl"] as string | undefined,
-    tags: item["tags"] as Array<string> | undefined,
-    customFields: item["customFields"] as JsonObject | undefined
+    shortName: optionalTextOf(item, "shortName"),
+    linkedinUrl: optionalTextOf(item, "linkedinUrl"),
+    tags: textListOf(item, "tags"),
+    customFields: isObject(item["customFields"]) ? item["customFields"] : undefined
   })
   return { status: "created", account }
 }
@@ -213,7 +217,7 @@ const pushOne = (store: Store, item: JsonObject, upsert: boolean): PushOutcome =
 const pushResult = (store: Store, item: JsonObject, outcome: PushOutcome) => {
   const common = {
     rtp_aid: outcome.status === "failed" ? (outcome.account?.rtp_aid ?? null) : outcome.account.rtp_aid,
-    domain: normalizeDomain(item["domain"] as string),
+    domain: normalizeDomain(textOf(item, "domain")),
     status: outcome.status,
     ...(outcome.status === "failed" ? { error: outcome.error } : {})
   }
@@ -244,7 +248,7 @@ export const pushAccounts = ({ body, failItem, store, where }: Call): Respond =>
   }
   if (!checks.passed || accounts === undefined) return invalid(where, checks.violations)
 
-  const segmentId = request["segmentId"] as string | undefined
+  const segmentId = optionalTextOf(request, "segmentId")
   if (segmentId !== undefined) {
     const problem = segmentProblem(store, segmentId)
     if (problem !== undefined) return refuse(where, 400, problem)
@@ -311,12 +315,12 @@ export const updateAccount = ({ body, param, store, where }: Call): Respond => {
   const unknown = unknownKeys(store, request["customFields"])
   if (unknown.length > 0) return refuse(where, 400, `Custom field key(s) not found: ${unknown.join(", ")}`)
   const name = request["name"]
-  const tags = request["tags"]
+  const tags = textListOf(request, "tags")
   const customFields = request["customFields"]
   if (name !== undefined || tags !== undefined || isObject(customFields)) {
     store.update(account, () => {
       if (typeof name === "string") account.name = name
-      if (Array.isArray(tags)) account.tags = tags as Array<string>
+      if (tags !== undefined) account.tags = tags
       if (isObject(customFields)) Object.assign(account.customFields, customFields)
     })
   }
@@ -335,8 +339,8 @@ export const mapExternalIds = ({ body, store, where }: Call): Respond => {
 
   const lastWins = new Map<string, { readonly given: string; readonly externalId: string }>()
   for (const item of mappings) {
-    const given = item["domain"] as string
-    lastWins.set(normalizeDomain(given), { given, externalId: item["externalId"] as string })
+    const given = textOf(item, "domain")
+    lastWins.set(normalizeDomain(given), { given, externalId: textOf(item, "externalId") })
   }
   let matched = 0
   const notFound: Array<string> = []

@@ -1,7 +1,7 @@
 /** Deal stages: pipelines are created all or nothing (409 if any exists), and listed bare. */
 import type { Call } from "./call.js"
 import type { Respond } from "./reply.js"
-import { checkList, isObject, type JsonObject, requireString } from "./rules.js"
+import { checkList, isObject, type JsonObject, objectsOf, requireString, textOf } from "./rules.js"
 import type { StoredPipeline } from "./store.js"
 import { bare, Checks, invalid, ok, refuse } from "./wire.js"
 
@@ -35,7 +35,7 @@ export const pushDealStages = ({ body, store, where }: Call): Respond => {
   )
   if (!checks.passed || pipelines === undefined) return invalid(where, checks.violations)
 
-  const ids = pipelines.map((p) => p["pipelineId"] as string)
+  const ids = pipelines.map((p) => textOf(p, "pipelineId"))
   const clashing = ids.filter((id, index) => store.pipelines.has(id) || ids.indexOf(id) !== index)
   if (clashing.length > 0) {
     const list = [...new Set(clashing)].join(", ")
@@ -49,11 +49,11 @@ export const pushDealStages = ({ body, store, where }: Call): Respond => {
   }
   for (const pipeline of pipelines) {
     const stored: StoredPipeline = {
-      pipelineId: pipeline["pipelineId"] as string,
-      pipelineLabel: pipeline["pipelineLabel"] as string,
-      stages: (pipeline["stages"] as ReadonlyArray<JsonObject>).map((s) => ({
-        stageId: s["stageId"] as string,
-        stageLabel: s["stageLabel"] as string
+      pipelineId: textOf(pipeline, "pipelineId"),
+      pipelineLabel: textOf(pipeline, "pipelineLabel"),
+      stages: objectsOf(pipeline, "stages").map((s) => ({
+        stageId: textOf(s, "stageId"),
+        stageLabel: textOf(s, "stageLabel")
       }))
     }
     store.pipelines.set(stored.pipelineId, stored)

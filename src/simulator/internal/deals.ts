@@ -8,10 +8,12 @@ import {
   isNonEmptyString,
   isObject,
   type JsonObject,
+  objectsOf,
   optionalDate,
   optionalNumber,
   optionalString,
-  requireString
+  requireString,
+  textOf
 } from "./rules.js"
 import { Checks, invalid, ok } from "./wire.js"
 
@@ -50,15 +52,13 @@ export const pushDeals = ({ body, failItem, store, where }: Call): Respond => {
 
   const storedAt = new Date(store.tick()).toISOString()
   const results = deals.map((deal) => {
-    const externalDealId = deal["externalDealId"] as string
+    const externalDealId = textOf(deal, "externalDealId")
     const error = failItem(deal)
     if (error !== undefined) return { externalDealId, status: "failed" as const, error }
-    const linked = Array.isArray(deal["associatedAccounts"])
-      ? (deal["associatedAccounts"] as ReadonlyArray<JsonObject>).flatMap((a) => {
-        const match = isNonEmptyString(a["domain"]) ? store.findByDomain(normalizeDomain(a["domain"])) : undefined
-        return match === undefined ? [] : [match.rtp_aid]
-      })
-      : []
+    const linked = objectsOf(deal, "associatedAccounts").flatMap((a) => {
+      const match = isNonEmptyString(a["domain"]) ? store.findByDomain(normalizeDomain(a["domain"])) : undefined
+      return match === undefined ? [] : [match.rtp_aid]
+    })
     store.deals.set(externalDealId, { fields: { ...deal, linkedAccounts: linked }, storedAt })
     return { externalDealId, status: "upserted" as const }
   })

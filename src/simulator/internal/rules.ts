@@ -21,6 +21,33 @@ export const isObject = (value: unknown): value is JsonObject =>
 
 export const isNonEmptyString = (value: unknown): value is string => typeof value === "string" && value.trim() !== ""
 
+// Readers of a request's fields once its checks passed: each checks again rather than cast, so
+// that a rule forgotten in a check shows as an empty value, never as a wrong type.
+
+/** `item[field]` when it is text; `""` otherwise (the checks required it). */
+export const textOf = (item: JsonObject, field: string): string => {
+  const value = item[field]
+  return typeof value === "string" ? value : ""
+}
+
+/** `item[field]` when it is text; undefined otherwise. */
+export const optionalTextOf = (item: JsonObject, field: string): string | undefined => {
+  const value = item[field]
+  return typeof value === "string" ? value : undefined
+}
+
+/** `item[field]` when it is a list of text; undefined otherwise. */
+export const textListOf = (item: JsonObject, field: string): Array<string> | undefined => {
+  const value = item[field]
+  return Array.isArray(value) && value.every((entry) => typeof entry === "string") ? [...value] : undefined
+}
+
+/** The objects of the list `item[field]` (none when it is not a list). */
+export const objectsOf = (item: JsonObject, field: string): ReadonlyArray<JsonObject> => {
+  const value = item[field]
+  return Array.isArray(value) ? value.filter(isObject) : []
+}
+
 /**
  * An email address as class-validator's `@IsEmail()` accepts it (`validator`'s `isEmail`, default
  * options): e.g. `a@b.c` (one-letter top-level domain), `a..b@x.com`, `foo@bar.com.` and
@@ -37,8 +64,8 @@ export const isIso8601 = (value: unknown): value is string => typeof value === "
 
 /**
  * Checks that `body[field]` is an array of 1 to `max` objects, and each object with `checkItem`,
- * which receives the item and its property path (e.g. `accounts.3.`). Returns the list when it
- * is an array; it holds only objects once every check passed.
+ * which receives the item and its property path (e.g. `accounts.3.`). Returns the list's objects
+ * when it is an array (the whole list, once every check passed).
  * `emptyMessage` replaces class-validator's wording for an empty array where the docs give another.
  */
 export const checkList = (
@@ -59,15 +86,18 @@ export const checkList = (
   if (value.length > max) {
     checks.fail(`${path}${field}`, "arrayMaxSize", `${field} must contain no more than ${max} elements`)
   }
+  const items: Array<JsonObject> = []
   value.slice(0, max).forEach((item: unknown, index) => {
-    if (isObject(item)) checkItem(item, `${path}${field}.${index}.`)
-    else {checks.fail(
+    if (isObject(item)) {
+      items.push(item)
+      checkItem(item, `${path}${field}.${index}.`)
+    } else {checks.fail(
         `${path}${field}.${index}`,
         "nestedValidation",
         `each value in nested property ${field} must be either object or array`
       )}
   })
-  return value as ReadonlyArray<JsonObject>
+  return items
 }
 
 /** A required, non-empty string property. */

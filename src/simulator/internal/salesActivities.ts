@@ -9,7 +9,8 @@ import {
   type JsonObject,
   optionalNumber,
   optionalString,
-  requireString
+  requireString,
+  textOf
 } from "./rules.js"
 import { Checks, invalid, ok } from "./wire.js"
 
@@ -75,7 +76,7 @@ export const pushSalesActivities = ({ body, failItem, store, where }: Call): Res
 
   const storedAt = new Date(store.tick()).toISOString()
   const results = activities.map((activity) => {
-    const externalActivityId = activity["externalActivityId"] as string
+    const externalActivityId = textOf(activity, "externalActivityId")
     // An injected failure wins over everything else: the test asked for this item to fail.
     const injected = failItem(activity)
     if (injected !== undefined) return { externalActivityId, status: "failed" as const, error: injected }

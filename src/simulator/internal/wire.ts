@@ -85,12 +85,12 @@ export const noRoute = (where: Where, method: string): Respond => {
 
 /** Collects violations while checking a request. */
 export class Checks {
-  readonly violations: Array<Violation> = []
+  readonly violations: Array<{ readonly property: string; readonly constraints: Record<string, string> }> = []
 
   /** Records a failed rule on a property. */
   fail(property: string, rule: string, message: string): void {
     const existing = this.violations.find((v) => v.property === property)
-    if (existing) (existing.constraints as Record<string, string>)[rule] = message
+    if (existing) existing.constraints[rule] = message
     else this.violations.push({ property, constraints: { [rule]: message } })
   }
 
