@@ -1,0 +1,133 @@
+/**
+ * Two builds of the package side by side: the compiled package of another revision against
+ * this one's, on the bench server, in one process. Where `npm run bench` compares the client with
+ * raw `fetch`, this compares the client with itself, which is what a change to its internals
+ * must answer for.
+ *
+ *   git worktree add /tmp/before <revision> && ln -s "$PWD/node_modules" /tmp/before/node_modules
+ *   npx tsc -p /tmp/before/tsconfig.build.json --noCheck --outDir bench/results/before \
+ *     --declaration false --declarationMap false --sourceMap false
+ *   npm run bench:compare -- --before bench/results/before [--rounds 15]
+ *
+ * The build compared against must sit inside this repository (under `bench/results/`, which is
+ * gitignored) so that it loads the same `effect` and `@effect/platform` as this one. Each row's
+ * two builds alternate round by round (the order flipping each round, every run after `gc()`);
+ * a figure is the median of the per-round ratios after / before, wall time and CPU.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import { Effect, Layer, Redacted, Stream } from "effect"
+import type * as EffectRecotap from "effect-recotap"
+import type { RecotapCrmService } from "effect-recotap"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import { pushInputs } from "./lib/accounts.js"
+import { KEY } from "./lib/clients.js"
+import { gc, killChildren, RESULTS_DIR, ROOT_DIR, startServer } from "./lib/harness.js"
+import { fmt, median, pairedRatios } from "./lib/stats.js"
+
+const argument = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name)
+  return at === -1 ? undefined : process.argv[at + 1]
+}
+
+const beforeDir = argument("--before")
+if (beforeDir === undefined) {
+  console.error("usage: npx tsx --expose-gc bench/compare.ts --before <dir of a compiled build> [--rounds n]")
+  process.exit(64)
+}
+const rounds = Number(argument("--rounds") ?? 15)
+
+/** `RecotapCrm` of the build in `dir`, as `bench/lib/clients.ts` builds it, against `baseUrl`. */
+const clientOf = async (dir: string, baseUrl: string): Promise<RecotapCrmService> => {
+  const build: typeof EffectRecotap = await import(pathToFileURL(path.join(dir, "index.js")).href)
+  const { ApiKey, RecotapConfig, RecotapCrm } = build
+  return Effect.runPromise(
+    Effect.provide(
+      RecotapCrm,
+      RecotapCrm.layer.pipe(Layer.provide(Layer.mergeAll(
+        ApiKey.layer(Redacted.make(KEY)),
+        Layer.orDie(RecotapConfig.layer({ baseUrl, retry: { maxRetries: 0 } })),
+        FetchHttpClient.layer
+      )))
+    )
+  )
+}
+
+interface Clients {
+  /** On loopback, answering at once. */
+  readonly loopback: RecotapCrmService
+  /** Answering 5 ms late. */
+  readonly slow: RecotapCrmService
+}
+
+const pushes = pushInputs(20_000)
+
+/** The rows: one run of each, given a build's clients. */
+const rows: ReadonlyArray<readonly [string, (clients: Clients) => Promise<unknown>]> = [
+  ["accounts.list × 200, loopback", async ({ loopback }) => {
+    for (let i = 0; i < 200; i++) await Effect.runPromise(loopback.accounts.list())
+  }],
+  [
+    "accounts.stream, 10,000 accounts, loopback",
+    ({ loopback }) => Effect.runPromise(Stream.runDrain(Stream.take(loopback.accounts.stream(), 10_000)))
+  ],
+  [
+    "accounts.push of 5,000, concurrency 1, loopback",
+    ({ loopback }) => Effect.runPromise(loopback.accounts.push(pushes.slice(0, 5_000)))
+  ],
+  [
+    "accounts.push of 5,000, concurrency 1, 5 ms",
+    ({ slow }) => Effect.runPromise(slow.accounts.push(pushes.slice(0, 5_000)))
+  ],
+  [
+    "accounts.push of 20,000, concurrency 8, 5 ms",
+    ({ slow }) => Effect.runPromise(slow.accounts.push(pushes, { concurrency: 8 }))
+  ]
+]
+
+/** Wall and CPU milliseconds of one run. */
+const measure = async (run: () => Promise<unknown>): Promise<readonly [number, number]> => {
+  gc?.()
+  const cpu = process.cpuUsage()
+  const start = performance.now()
+  await run()
+  const wall = performance.now() - start
+  const used = process.cpuUsage(cpu)
+  return [wall, (used.user + used.system) / 1_000]
+}
+
+const server = await startServer(KEY)
+try {
+  const builds = {
+    before: path.resolve(ROOT_DIR, beforeDir),
+    after: path.join(RESULTS_DIR, "dist")
+  }
+  const clients = {
+    before: {
+      loopback: await clientOf(builds.before, server.baseUrl()),
+      slow: await clientOf(builds.before, server.baseUrl({ latency: 5 }))
+    },
+    after: {
+      loopback: await clientOf(builds.after, server.baseUrl()),
+      slow: await clientOf(builds.after, server.baseUrl({ latency: 5 }))
+    }
+  }
+  console.log(
+    `before: ${builds.before}\nafter:  ${builds.after}\n${rounds} rounds a row; after / before, median of per-round ratios`
+  )
+  for (const [name, run] of rows) {
+    const times: Record<"before" | "after", Array<readonly [number, number]>> = { before: [], after: [] }
+    await run(clients.before)
+    await run(clients.after)
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? (["before", "after"] as const) : (["after", "before"] as const)
+      for (const which of order) times[which].push(await measure(() => run(clients[which])))
+    }
+    const wall = median(pairedRatios(times.after.map(([w]) => w), times.before.map(([w]) => w)))
+    const cpu = median(pairedRatios(times.after.map(([, c]) => c), times.before.map(([, c]) => c)))
+    console.log(`${name.padEnd(48)} wall ${fmt(wall)}  CPU ${fmt(cpu)}`)
+  }
+} finally {
+  server.close()
+  killChildren()
+}
