@@ -64,6 +64,9 @@ describe("request metrics", () => {
       expect(growth.waited).toBeLessThanOrEqual(2_250)
       const after = yield* timings("accounts.list")
       expect(after.count - before.count).toBe(2)
+      // Each request's own time, not the pause between them: within the run's 2.25 s of clock.
+      expect(after.sum - before.sum).toBeGreaterThanOrEqual(0)
+      expect(after.sum - before.sum).toBeLessThanOrEqual(2_250)
     }).pipe(Effect.provide(onSim())))
 
   it.effect("a call after another's 429: the time it waited for the client-wide pause is counted", () =>
