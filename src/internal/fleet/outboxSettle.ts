@@ -162,20 +162,15 @@ const marksOf = <I>(items: ReadonlyArray<Taken<I>>, store: MarkStore) =>
 
 /** `items` cut into runs in which no two share a key, each run in order. */
 const waves = <I>(items: ReadonlyArray<Taken<I>>, key: (input: I) => string) => {
-  const runs: Array<Array<Taken<I>>> = []
-  const seen: Array<Set<string>> = []
+  const runs: Array<{ readonly items: Array<Taken<I>>; readonly keys: Set<string> }> = []
   for (const item of items) {
     const k = key(item.input)
-    const at = seen.findIndex((keys) => !keys.has(k))
-    const wave = at === -1 ? runs.length : at
-    if (at === -1) {
-      runs.push([])
-      seen.push(new Set())
-    }
-    runs[wave]!.push(item)
-    seen[wave]!.add(k)
+    let run = runs.find(({ keys }) => !keys.has(k))
+    if (run === undefined) runs.push(run = { items: [], keys: new Set() })
+    run.items.push(item)
+    run.keys.add(k)
   }
-  return runs
+  return runs.map(({ items }) => items)
 }
 
 /** A kind that is sent again when in doubt: wave after wave, each one settling write. */
