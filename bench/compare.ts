@@ -19,6 +19,7 @@ import { Effect, Layer, Redacted, Stream } from "effect"
 import type * as EffectRecotap from "effect-recotap"
 import type { RecotapCrmService } from "effect-recotap"
 import * as path from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import { pathToFileURL } from "node:url"
 import { pushInputs } from "./lib/accounts.js"
 import { KEY } from "./lib/clients.js"
@@ -58,7 +59,12 @@ interface Clients {
   readonly loopback: RecotapCrmService
   /** Answering 5 ms late. */
   readonly slow: RecotapCrmService
+  /** Answering 5 ms late, with 40 pages of 100 accounts to read. */
+  readonly paged: RecotapCrmService
 }
+
+/** The slow consumer of `bench/rows/stream.ts`: 5 ms of asynchronous work a page. */
+const work = (accounts: number) => Effect.as(Effect.promise(() => sleep(5)), accounts)
 
 const pushes = pushInputs(20_000)
 
@@ -70,6 +76,23 @@ const rows: ReadonlyArray<readonly [string, (clients: Clients) => Promise<unknow
   [
     "accounts.stream, 10,000 accounts, loopback",
     ({ loopback }) => Effect.runPromise(Stream.runDrain(Stream.take(loopback.accounts.stream(), 10_000)))
+  ],
+  [
+    "slow consumer: accounts.pages, 40 pages, 5 ms + 5 ms",
+    ({ paged }) =>
+      Effect.runPromise(
+        Stream.runFoldEffect(paged.accounts.pages({ limit: 100 }), 0, (n, page) => work(n + page.data.length))
+      )
+  ],
+  [
+    "slow consumer: accounts.stream by page, 5 ms + 5 ms",
+    ({ paged }) =>
+      Effect.runPromise(
+        paged.accounts.stream({ limit: 100 }).pipe(
+          Stream.grouped(100),
+          Stream.runFoldEffect(0, (n, chunk) => work(n + chunk.length))
+        )
+      )
   ],
   [
     "accounts.push of 5,000, concurrency 1, loopback",
@@ -105,11 +128,13 @@ try {
   const clients = {
     before: {
       loopback: await clientOf(builds.before, server.baseUrl()),
-      slow: await clientOf(builds.before, server.baseUrl({ latency: 5 }))
+      slow: await clientOf(builds.before, server.baseUrl({ latency: 5 })),
+      paged: await clientOf(builds.before, server.baseUrl({ latency: 5, total: 4_000 }))
     },
     after: {
       loopback: await clientOf(builds.after, server.baseUrl()),
-      slow: await clientOf(builds.after, server.baseUrl({ latency: 5 }))
+      slow: await clientOf(builds.after, server.baseUrl({ latency: 5 })),
+      paged: await clientOf(builds.after, server.baseUrl({ latency: 5, total: 4_000 }))
     }
   }
   console.log(
@@ -125,7 +150,7 @@ try {
     }
     const wall = median(pairedRatios(times.after.map(([w]) => w), times.before.map(([w]) => w)))
     const cpu = median(pairedRatios(times.after.map(([, c]) => c), times.before.map(([, c]) => c)))
-    console.log(`${name.padEnd(48)} wall ${fmt(wall)}  CPU ${fmt(cpu)}`)
+    console.log(`${name.padEnd(56)} wall ${fmt(wall)}  CPU ${fmt(cpu)}`)
   }
 } finally {
   server.close()
