@@ -14,7 +14,8 @@
  * @since 0.1.0
  */
 // The account's wire spec: schemas, their TSDoc, the public names of `effect-recotap/Account`. The
-// record, the page and the reading behind them are in `internal/accountRecord.ts`.
+// record, the page and the reading behind them are in `internal/accountRecord.ts`. Over 400 lines
+// because most of it is TSDoc of what each field means and how leniently it is read.
 import type * as DateTime from "effect/DateTime"
 import type * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"

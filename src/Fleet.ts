@@ -47,6 +47,8 @@
  *
  * @since 0.1.0
  */
+// Over 400 lines: it is the fleet's public API, mostly signatures and their TSDoc with examples;
+// the work is in `internal/fleet/`.
 import * as PersistedQueue from "@effect/experimental/PersistedQueue"
 import * as ExperimentalRateLimiter from "@effect/experimental/RateLimiter"
 import * as RedisRateLimiter from "@effect/experimental/RateLimiter/Redis"

@@ -11,6 +11,8 @@
  *
  * @since 0.1.0
  */
+// Over 400 lines: the simulated workspace's one public class (its seeding, clock, faults and
+// request log, each with TSDoc) and its route table; each endpoint's rules are in `internal/`.
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import { type Fault, Faults } from "./Fault.js"
