@@ -65,6 +65,51 @@ describe("matching Recotap's answer to the items", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("an accounts.push entry of an odd shape is read by the schema: one it refuses is Unknown, naming why", () => {
+    const { layer } = crmWith(() =>
+      envelope({
+        results: [
+          { externalId: "crm-0", rtp_aid: "rtp-0", domain: "acme.com", status: "created" },
+          { externalId: "crm-1", rtp_aid: 42, domain: "globex.com", status: "created" }
+        ]
+      })
+    )
+    return Effect.gen(function*() {
+      const crm = yield* RecotapCrm
+      const result = yield* crm.accounts.push([
+        { externalId: "crm-0", name: "Acme", domain: "acme.com" },
+        { externalId: "crm-1", name: "Globex", domain: "globex.com" }
+      ])
+      expect(result.outcomes[0]).toMatchObject({ _tag: "Applied", result: { rtp_aid: "rtp-0" } })
+      const odd = result.outcomes[1]
+      expect(odd?._tag).toBe("Unknown")
+      if (odd?._tag !== "Unknown") return
+      expect(odd.error).toMatchObject({
+        reason: "Decode",
+        method: "POST",
+        url: "https://eapi.recotap.com/api/v1/crm/accounts"
+      })
+      expect(odd.error.message).toContain("no readable result for this item (1 unreadable")
+      expect(odd.error.message).toContain("rtp_aid")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a 400 naming several problems of one item gives that item all of them", () => {
+    const { layer } = crmWith(() =>
+      errorEnvelope(400, {
+        message: "Bad Request",
+        data: [{
+          property: "deals.0.ownerEmail",
+          constraints: { isEmail: "ownerEmail must be an email", maxLength: "ownerEmail is too long" }
+        }]
+      })
+    )
+    return Effect.gen(function*() {
+      const result = yield* pushDeals(1)
+      expect(result.outcomes[0]).toMatchObject({ error: "ownerEmail must be an email; ownerEmail is too long" })
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("a body that does not decode makes its batch Unknown", () => {
     const { layer } = crmWith(() => envelope({ results: "nope" }))
     return Effect.gen(function*() {
@@ -108,11 +153,13 @@ describe("options", () => {
     return Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const zero = yield* crm.deals.push([deal(1)], { concurrency: 0 })
+      const fraction = yield* crm.deals.push([deal(1)], { concurrency: 1.5 })
       const blank = yield* crm.accounts.push([{ externalId: "a", name: "A", domain: "a.com" }], { segmentId: "" })
       expect(zero.outcomes[0]).toMatchObject({
         _tag: "Invalid",
         error: "options.concurrency must be a positive integer"
       })
+      expect(fraction.outcomes[0]).toMatchObject({ _tag: "Invalid" })
       expect(blank.outcomes[0]).toMatchObject({ _tag: "Invalid", error: "options.segmentId must not be blank" })
       expect(sent).toHaveLength(0)
     }).pipe(Effect.provide(layer))

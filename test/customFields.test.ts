@@ -13,7 +13,7 @@ import {
   type TransportError
 } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
-import { singleAttempt } from "./helpers.js"
+import { settle, singleAttempt } from "./helpers.js"
 
 const LIST = "GET /accounts/custom-fields"
 const CREATE = "POST /accounts/custom-field"
@@ -202,6 +202,23 @@ describe("customFields.create", () => {
       expect(yield* Effect.flip(crm.customFields.list())).toMatchObject({ _tag: "InvalidApiKey" })
       expect(sim.customFields()).toEqual([])
     }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: singleAttempt }))))
+
+  it.effect("a create whose answer is lost (a 500) is not sent again; one refused unprocessed (a 503) is", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      const crm = yield* RecotapCrm
+      const creates = () => sim.requests.filter((r) => r.route === CREATE).length
+      sim.faults.script(CREATE, Fault.status(500))
+      expect(yield* Effect.flip(crm.customFields.create({ label: "Score", labelType: "number" }))).toMatchObject({
+        _tag: "TransportError",
+        status: 500
+      })
+      expect(creates()).toBe(1)
+      sim.faults.script(CREATE, Fault.status(503))
+      const retried = yield* settle(crm.customFields.create({ label: "Tier", labelType: "number" }), "1 second")
+      expect(retried).toMatchObject({ _tag: "Success", value: { key: "TIER_C" } })
+      expect(creates()).toBe(3)
+    }).pipe(Effect.provide(RecotapSimulator.layerCrm({ config: { retry: { maxRetries: 2 } } }))))
 
   it.effect("fails only with what a write can answer (checked by tsc)", () =>
     Effect.gen(function*() {

@@ -69,6 +69,18 @@ describe("request metrics", () => {
       expect(after.sum - before.sum).toBeLessThanOrEqual(2_250)
     }).pipe(Effect.provide(onSim())))
 
+  it.effect("a retry after a 503 without Retry-After is counted; its backoff is no pause waited", () =>
+    Effect.gen(function*() {
+      const sim = yield* RecotapSimulator
+      sim.faults.script("GET /journey-stages", Fault.status(503))
+      const { exit, growth } = yield* grown({
+        retried: counter(RecotapMetrics.retries, { operation: "journeyStages.list", reason: "StatusCode" }),
+        waited: counter(RecotapMetrics.pauseWaited, { operation: "journeyStages.list" })
+      }, Effect.flatMap(RecotapCrm, (crm) => crm.journeyStages.list()))
+      expect(exit._tag).toBe("Success")
+      expect(growth).toEqual({ retried: 1, waited: 0 })
+    }).pipe(Effect.provide(onSim())))
+
   it.effect("a call after another's 429: the time it waited for the client-wide pause is counted", () =>
     Effect.gen(function*() {
       const sim = yield* RecotapSimulator

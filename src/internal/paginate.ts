@@ -69,6 +69,7 @@ export const paginate = <Params extends { readonly cursor?: string | undefined }
     const fetch = (cursor: string | undefined) =>
       Effect.flatMap(
         // No cursor only on a first page without one: the caller's parameters as they are.
+        // Stryker disable next-line ConditionalExpression: equivalent, a `cursor` of `undefined` is none
         list(cursor === undefined ? params : { ...params, cursor }),
         (page): Effect.Effect<readonly [P, Option.Option<string>], E | TransportError> => {
           if (!page.hasNextPage) return Effect.succeed([page, Option.none()])
