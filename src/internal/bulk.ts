@@ -214,7 +214,7 @@ const refusalFor = (error: BadRequest, position: number): string => {
  */
 const TYPED = typedStatuses(["BadRequest", "Conflict"])
 
-const isConcurrency = (n: unknown) => n === undefined || (typeof n === "number" && Number.isInteger(n) && n > 0)
+const isConcurrency = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n > 0)
 
 /** The items of a call: those refused before sending, and the rest in batches of at most `maxPerRequest`. */
 interface CheckedCall<I, R> {

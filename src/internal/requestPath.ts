@@ -70,7 +70,11 @@ const STATUS_OF = { BadRequest: 400, NotFound: 404, Conflict: 409 } as const
  * operation documents one, see `routeNotFound.ts`; `interpret` gives no other.)
  */
 const keepTyped = <E>(error: AnswerError, typed: TypedStatuses<E>): ReadError | E => {
-  if (error._tag !== "BadRequest" && error._tag !== "Conflict" && error._tag !== "NotFound") return error
+  if (
+    error._tag !== "BadRequest" && error._tag !== "Conflict" &&
+    // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, only an operation that keeps a NotFound gets one (`interpret`)
+    error._tag !== "NotFound"
+  ) return error
   return typed.keeps(error)
     ? error
     : TransportError.status(error.method, error.url, STATUS_OF[error._tag], error.message)
