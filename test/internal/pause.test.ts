@@ -8,22 +8,14 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
 import { makePause, MAX_PAUSE_MILLIS, waitWhile } from "../../src/internal/pause.js"
+import { settle } from "../helpers.js"
 
 const url = () => "https://api.example/accounts"
-
-/** The test clock moved by `millis` now and then, as long as `fiber` runs; its result. */
-const joinMovingClock = <A, E>(fiber: Fiber.Fiber<A, E>, stepMillis: number) =>
-  Effect.gen(function*() {
-    for (;;) {
-      const done = yield* fiber.poll
-      if (done._tag === "Some") return yield* Fiber.join(fiber)
-      yield* TestClock.adjust(Duration.millis(stepMillis))
-    }
-  })
 
 describe("makePause", () => {
   it.effect("no pause: a wait sleeps nothing and answers 0", () =>
@@ -55,7 +47,8 @@ describe("makePause", () => {
       yield* pause.extend(Duration.seconds(3))
       yield* TestClock.adjust(Duration.seconds(1))
       expect((yield* fiber.poll)._tag).toBe("None")
-      expect(yield* joinMovingClock(fiber, 500)).toBe(4_000)
+      yield* TestClock.adjust(Duration.seconds(2))
+      expect(yield* Fiber.join(fiber)).toBe(4_000)
     }))
 
   it.effect("a shorter Retry-After never shortens the pause", () =>
@@ -63,8 +56,7 @@ describe("makePause", () => {
       const pause = makePause()
       yield* pause.extend(Duration.seconds(5))
       yield* pause.extend(Duration.seconds(1))
-      const fiber = yield* Effect.fork(pause.wait(Duration.seconds(10), "GET", url))
-      expect(yield* joinMovingClock(fiber, 1_000)).toBe(5_000)
+      expect(yield* settle(pause.wait(Duration.seconds(10), "GET", url), "1 second")).toEqual(Exit.succeed(5_000))
     }))
 
   it.effect("a pause over: the next wait answers 0", () =>
@@ -98,8 +90,7 @@ describe("makePause", () => {
     Effect.gen(function*() {
       const pause = makePause()
       yield* pause.extend(Duration.seconds(10))
-      const fiber = yield* Effect.fork(pause.wait(Duration.seconds(10), "GET", url))
-      expect(yield* joinMovingClock(fiber, 2_500)).toBe(10_000)
+      expect(yield* settle(pause.wait(Duration.seconds(10), "GET", url), "2500 millis")).toEqual(Exit.succeed(10_000))
     }))
 
   it.effect("a Retry-After past the cap pauses the client for the cap only", () =>
@@ -132,7 +123,8 @@ describe("waitWhile", () => {
       yield* Ref.set(until, 3_000)
       yield* TestClock.adjust(Duration.seconds(1))
       expect((yield* fiber.poll)._tag).toBe("None")
-      expect(yield* joinMovingClock(fiber, 500)).toBe(3_500)
+      yield* TestClock.adjust(Duration.seconds(1))
+      expect(yield* Fiber.join(fiber)).toBe(3_500)
     }))
 
   it.effect("a pause longer than the caller waits: an unsent 429 with the remaining time, at once", () =>
@@ -154,7 +146,7 @@ describe("waitWhile", () => {
   it.effect("a pause exactly as long as the caller waits is waited out", () =>
     Effect.gen(function*() {
       const until = yield* Ref.make(10_000)
-      const fiber = yield* Effect.fork(waitWhile(pauseUntil(until), Duration.seconds(10), "GET", url))
-      expect(yield* joinMovingClock(fiber, 2_500)).toBe(10_000)
+      const waited = yield* settle(waitWhile(pauseUntil(until), Duration.seconds(10), "GET", url), "2500 millis")
+      expect(waited).toEqual(Exit.succeed(10_000))
     }))
 })
