@@ -12,11 +12,19 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
-import { ApiKey, RecotapConfig, type RecotapConfigOptions, RecotapCrm, type SalesActivityInput } from "../src/index.js"
+import {
+  ApiKey,
+  RecotapConfig,
+  type RecotapConfigOptions,
+  RecotapCrm,
+  type RecotapMetrics,
+  type SalesActivityInput
+} from "../src/index.js"
 import { RecotapSimulator, type Simulator } from "../src/simulator/index.js"
 
 /** A key that must never show up anywhere but in the header. */
@@ -152,6 +160,13 @@ export const settle = <A, E, R>(
     }
     return yield* Fiber.await(fiber)
   })
+
+/** The count of a counter of `RecotapMetrics` tagged with `tags`. */
+export const counterValue = (metric: typeof RecotapMetrics.requests, tags: Readonly<Record<string, string>>) =>
+  Effect.map(
+    Metric.value(Object.entries(tags).reduce((m, [k, v]) => Metric.tagged(m, k, v), metric)),
+    (state) => state.count
+  )
 
 /** The `recotap.retry` events of recorded spans: attempt number and delay of each retry. */
 export const retryEvents = (spans: ReadonlyArray<Tracer.Span>) =>

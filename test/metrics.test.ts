@@ -12,10 +12,7 @@ import * as Metric from "effect/Metric"
 import * as AccountSyncJob from "../src/AccountSyncJob.js"
 import { RecotapCrm, RecotapMetrics } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
-import { SECRET, settle } from "./helpers.js"
-
-const counter = (metric: typeof RecotapMetrics.requests, tags: Readonly<Record<string, string>>) =>
-  Effect.map(Metric.value(Object.entries(tags).reduce((m, [k, v]) => Metric.tagged(m, k, v), metric)), (s) => s.count)
+import { counterValue, SECRET, settle } from "./helpers.js"
 
 const timings = (operation: string) =>
   Effect.map(Metric.value(Metric.tagged(RecotapMetrics.requestDuration, "operation", operation)), (s) => ({
@@ -52,10 +49,10 @@ describe("request metrics", () => {
       sim.faults.script("GET /accounts", Fault.rateLimited(2))
       const before = yield* timings("accounts.list")
       const { exit, growth } = yield* grown({
-        answered429: counter(RecotapMetrics.requests, { operation: "accounts.list", status: "429" }),
-        answered200: counter(RecotapMetrics.requests, { operation: "accounts.list", status: "200" }),
-        retried: counter(RecotapMetrics.retries, { operation: "accounts.list", reason: "StatusCode" }),
-        waited: counter(RecotapMetrics.pauseWaited, { operation: "accounts.list" })
+        answered429: counterValue(RecotapMetrics.requests, { operation: "accounts.list", status: "429" }),
+        answered200: counterValue(RecotapMetrics.requests, { operation: "accounts.list", status: "200" }),
+        retried: counterValue(RecotapMetrics.retries, { operation: "accounts.list", reason: "StatusCode" }),
+        waited: counterValue(RecotapMetrics.pauseWaited, { operation: "accounts.list" })
       }, list)
       expect(exit._tag).toBe("Success")
       expect(growth).toEqual({ answered429: 1, answered200: 1, retried: 1, waited: growth.waited })
@@ -74,8 +71,8 @@ describe("request metrics", () => {
       const sim = yield* RecotapSimulator
       sim.faults.script("GET /journey-stages", Fault.status(503))
       const { exit, growth } = yield* grown({
-        retried: counter(RecotapMetrics.retries, { operation: "journeyStages.list", reason: "StatusCode" }),
-        waited: counter(RecotapMetrics.pauseWaited, { operation: "journeyStages.list" })
+        retried: counterValue(RecotapMetrics.retries, { operation: "journeyStages.list", reason: "StatusCode" }),
+        waited: counterValue(RecotapMetrics.pauseWaited, { operation: "journeyStages.list" })
       }, Effect.flatMap(RecotapCrm, (crm) => crm.journeyStages.list()))
       expect(exit._tag).toBe("Success")
       expect(growth).toEqual({ retried: 1, waited: 0 })
@@ -88,7 +85,7 @@ describe("request metrics", () => {
       const failed = yield* Effect.exit(list)
       expect(failed._tag).toBe("Failure")
       const { exit, growth } = yield* grown({
-        waited: counter(RecotapMetrics.pauseWaited, { operation: "segments.list" })
+        waited: counterValue(RecotapMetrics.pauseWaited, { operation: "segments.list" })
       }, segments)
       expect(exit._tag).toBe("Success")
       expect(growth.waited).toBeGreaterThanOrEqual(1_750)
@@ -101,8 +98,8 @@ describe("request metrics", () => {
       sim.faults.script("GET /segments", Fault.latency(60_000))
       const before = yield* timings("segments.list")
       const { exit, growth } = yield* grown({
-        unanswered: counter(RecotapMetrics.requests, { operation: "segments.list", status: "none" }),
-        retried: counter(RecotapMetrics.retries, { operation: "segments.list", reason: "Timeout" })
+        unanswered: counterValue(RecotapMetrics.requests, { operation: "segments.list", status: "none" }),
+        retried: counterValue(RecotapMetrics.retries, { operation: "segments.list", reason: "Timeout" })
       }, segments)
       expect(exit._tag).toBe("Failure")
       expect(growth).toEqual({ unanswered: 1, retried: 0 })
@@ -116,7 +113,7 @@ describe("request metrics", () => {
       const sim = yield* RecotapSimulator
       sim.revokeKey(SECRET)
       const { exit, growth } = yield* grown({
-        refused: counter(RecotapMetrics.requests, { operation: "accounts.list", status: "401" })
+        refused: counterValue(RecotapMetrics.requests, { operation: "accounts.list", status: "401" })
       }, list)
       expect(exit._tag).toBe("Failure")
       expect(growth).toEqual({ refused: 1 })
@@ -131,7 +128,7 @@ describe("bulk metrics", () => {
     Effect.gen(function*() {
       const crm = yield* RecotapCrm
       const outcome = (tag: string) =>
-        counter(RecotapMetrics.bulkOutcomes, { operation: "accounts.push", outcome: tag })
+        counterValue(RecotapMetrics.bulkOutcomes, { operation: "accounts.push", outcome: tag })
       const { exit, growth } = yield* grown(
         { applied: outcome("Applied"), invalid: outcome("Invalid"), unknown: outcome("Unknown") },
         crm.accounts.push([
@@ -157,9 +154,9 @@ describe("sync metrics", () => {
       sim.advance("1 minute")
       const run = AccountSyncJob.runOnce({ onAccount: () => Effect.void })
       const { exit, growth } = yield* grown({
-        completed: counter(RecotapMetrics.syncRuns, { result: "completed" }),
-        failed: counter(RecotapMetrics.syncRuns, { result: "failed" }),
-        changed: counter(RecotapMetrics.syncRecords, { kind: "changed" })
+        completed: counterValue(RecotapMetrics.syncRuns, { result: "completed" }),
+        failed: counterValue(RecotapMetrics.syncRuns, { result: "failed" }),
+        changed: counterValue(RecotapMetrics.syncRecords, { kind: "changed" })
       }, run)
       expect(exit._tag).toBe("Success")
       expect(growth).toEqual({ completed: 1, failed: 0, changed: 3 })
@@ -169,7 +166,7 @@ describe("sync metrics", () => {
       expect(letters.value).toBe(0)
 
       sim.faults.always("GET /accounts", Fault.status(400))
-      const failedRun = yield* grown({ failed: counter(RecotapMetrics.syncRuns, { result: "failed" }) }, run)
+      const failedRun = yield* grown({ failed: counterValue(RecotapMetrics.syncRuns, { result: "failed" }) }, run)
       expect(failedRun.exit._tag).toBe("Failure")
       expect(failedRun.growth).toEqual({ failed: 1 })
     }).pipe(Effect.provide(onSim())))

@@ -19,12 +19,7 @@ import {
   measuredPause,
   measuredRequest
 } from "../../src/internal/measure.js"
-
-const count = (metric: typeof RecotapMetrics.requests, tags: Readonly<Record<string, string>>) =>
-  Effect.map(
-    Metric.value(Object.entries(tags).reduce((m, [k, v]) => Metric.tagged(m, k, v), metric)),
-    (state) => state.count
-  )
+import { counterValue } from "../helpers.js"
 
 /** The series of metric `name` whose tags include `tag` = `value`. */
 const seriesWith = (name: string, tag: string, value: string) =>
@@ -50,7 +45,7 @@ describe("measuredRequest", () => {
       const timing = yield* Metric.value(Metric.tagged(RecotapMetrics.requestDuration, "operation", "measure.timed"))
       expect(timing.count).toBe(1)
       expect(timing.sum).toBe(300)
-      expect(yield* count(RecotapMetrics.requests, { operation: "measure.timed", status: "503" })).toBe(1)
+      expect(yield* counterValue(RecotapMetrics.requests, { operation: "measure.timed", status: "503" })).toBe(1)
     }))
 })
 
@@ -59,16 +54,16 @@ describe("countRetry and measuredPause", () => {
     Effect.gen(function*() {
       yield* countRetry("measure.retry", "StatusCode", Duration.millis(1_500))
       yield* countRetry("measure.retry", "Timeout", undefined)
-      expect(yield* count(RecotapMetrics.retries, { operation: "measure.retry", reason: "StatusCode" })).toBe(1)
-      expect(yield* count(RecotapMetrics.retries, { operation: "measure.retry", reason: "Timeout" })).toBe(1)
-      expect(yield* count(RecotapMetrics.pauseWaited, { operation: "measure.retry" })).toBe(1_500)
+      expect(yield* counterValue(RecotapMetrics.retries, { operation: "measure.retry", reason: "StatusCode" })).toBe(1)
+      expect(yield* counterValue(RecotapMetrics.retries, { operation: "measure.retry", reason: "Timeout" })).toBe(1)
+      expect(yield* counterValue(RecotapMetrics.pauseWaited, { operation: "measure.retry" })).toBe(1_500)
     }))
 
   it.effect("the milliseconds a request waited for the client-wide pause are counted", () =>
     Effect.gen(function*() {
       yield* measuredPause("measure.pause", Effect.succeed(1_250))
       yield* measuredPause("measure.pause", Effect.succeed(250))
-      expect(yield* count(RecotapMetrics.pauseWaited, { operation: "measure.pause" })).toBe(1_500)
+      expect(yield* counterValue(RecotapMetrics.pauseWaited, { operation: "measure.pause" })).toBe(1_500)
     }))
 
   it.effect("no wait, no series: an operation that never paused shows no recotap.pause.waited", () =>
@@ -82,13 +77,14 @@ describe("countRetry and measuredPause", () => {
     Effect.gen(function*() {
       yield* countRetry("measure.join-a", "bc", undefined)
       yield* countRetry("measure.join-ab", "c", undefined)
-      expect(yield* count(RecotapMetrics.retries, { operation: "measure.join-a", reason: "bc" })).toBe(1)
-      expect(yield* count(RecotapMetrics.retries, { operation: "measure.join-ab", reason: "c" })).toBe(1)
+      expect(yield* counterValue(RecotapMetrics.retries, { operation: "measure.join-a", reason: "bc" })).toBe(1)
+      expect(yield* counterValue(RecotapMetrics.retries, { operation: "measure.join-ab", reason: "c" })).toBe(1)
     }))
 })
 
 describe("countBulkOutcomes", () => {
-  const outcome = (operation: string, tag: string) => count(RecotapMetrics.bulkOutcomes, { operation, outcome: tag })
+  const outcome = (operation: string, tag: string) =>
+    counterValue(RecotapMetrics.bulkOutcomes, { operation, outcome: tag })
 
   it.effect("each outcome counted under its tag", () =>
     Effect.gen(function*() {
@@ -122,11 +118,11 @@ describe("countBulkOutcomes", () => {
 describe("countSyncRecords and countSyncRun", () => {
   it.effect("records handed over by kind, and the dead letters of the checkpoint key as a gauge", () =>
     Effect.gen(function*() {
-      const changed = yield* count(RecotapMetrics.syncRecords, { kind: "changed" })
-      const malformed = yield* count(RecotapMetrics.syncRecords, { kind: "malformed" })
+      const changed = yield* counterValue(RecotapMetrics.syncRecords, { kind: "changed" })
+      const malformed = yield* counterValue(RecotapMetrics.syncRecords, { kind: "malformed" })
       yield* countSyncRecords("measure-checkpoint", { changed: 7, malformed: 2, deadLetters: 5 })
-      expect(yield* count(RecotapMetrics.syncRecords, { kind: "changed" })).toBe(changed + 7)
-      expect(yield* count(RecotapMetrics.syncRecords, { kind: "malformed" })).toBe(malformed + 2)
+      expect(yield* counterValue(RecotapMetrics.syncRecords, { kind: "changed" })).toBe(changed + 7)
+      expect(yield* counterValue(RecotapMetrics.syncRecords, { kind: "malformed" })).toBe(malformed + 2)
       const letters = yield* Metric.value(
         Metric.tagged(RecotapMetrics.syncDeadLetters, "checkpoint_key", "measure-checkpoint")
       )
@@ -136,9 +132,9 @@ describe("countSyncRecords and countSyncRun", () => {
   it.effect("a run counted as completed, failed or interrupted", () =>
     Effect.gen(function*() {
       const runs = Effect.all({
-        completed: count(RecotapMetrics.syncRuns, { result: "completed" }),
-        failed: count(RecotapMetrics.syncRuns, { result: "failed" }),
-        interrupted: count(RecotapMetrics.syncRuns, { result: "interrupted" })
+        completed: counterValue(RecotapMetrics.syncRuns, { result: "completed" }),
+        failed: counterValue(RecotapMetrics.syncRuns, { result: "failed" }),
+        interrupted: counterValue(RecotapMetrics.syncRuns, { result: "interrupted" })
       })
       const before = yield* runs
       yield* countSyncRun(Exit.void)
