@@ -11,8 +11,8 @@
  *
  * The build compared against must sit inside this repository (under `bench/results/`, which is
  * gitignored) so that it loads the same `effect` and `@effect/platform` as this one. Each row's
- * two builds alternate round by round (the order flipping each round, every run after `gc()`);
- * a figure is the median of the per-round ratios after / before, wall time and CPU.
+ * two builds alternate round by round (`runRounds`: the order flipping each round, every run
+ * after `gc()`); a figure is the median of the per-round ratios after / before, wall and CPU.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Effect, Layer, Redacted, Stream } from "effect"
@@ -23,7 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { pathToFileURL } from "node:url"
 import { pushInputs } from "./lib/accounts.js"
 import { KEY } from "./lib/clients.js"
-import { gc, killChildren, RESULTS_DIR, ROOT_DIR, startServer } from "./lib/harness.js"
+import { killChildren, type Measured, RESULTS_DIR, ROOT_DIR, runRounds, startServer } from "./lib/harness.js"
 import { fmt, median, pairedRatios } from "./lib/stats.js"
 
 const argument = (name: string): string | undefined => {
@@ -108,17 +108,6 @@ const rows: ReadonlyArray<readonly [string, (clients: Clients) => Promise<unknow
   ]
 ]
 
-/** Wall and CPU milliseconds of one run. */
-const measure = async (run: () => Promise<unknown>): Promise<readonly [number, number]> => {
-  gc?.()
-  const cpu = process.cpuUsage()
-  const start = performance.now()
-  await run()
-  const wall = performance.now() - start
-  const used = process.cpuUsage(cpu)
-  return [wall, (used.user + used.system) / 1_000]
-}
-
 const server = await startServer(KEY)
 try {
   const builds = {
@@ -141,15 +130,14 @@ try {
     `before: ${builds.before}\nafter:  ${builds.after}\n${rounds} rounds a row; after / before, median of per-round ratios`
   )
   for (const [name, run] of rows) {
-    const times: Record<"before" | "after", Array<readonly [number, number]>> = { before: [], after: [] }
-    await run(clients.before)
-    await run(clients.after)
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? (["before", "after"] as const) : (["after", "before"] as const)
-      for (const which of order) times[which].push(await measure(() => run(clients[which])))
-    }
-    const wall = median(pairedRatios(times.after.map(([w]) => w), times.before.map(([w]) => w)))
-    const cpu = median(pairedRatios(times.after.map(([, c]) => c), times.before.map(([, c]) => c)))
+    const times = await runRounds([
+      { name: "before", run: () => run(clients.before) },
+      { name: "after", run: () => run(clients.after) }
+    ], { rounds, minRounds: rounds, budgetMs: Number.POSITIVE_INFINITY, warmup: 1, runTimeoutMs: 300_000 })
+    const ratio = (of: (measured: Measured) => number) =>
+      median(pairedRatios(times.get("after")!.map(of), times.get("before")!.map(of)))
+    const wall = ratio((m) => m.wallMs)
+    const cpu = ratio((m) => m.cpuMs)
     console.log(`${name.padEnd(56)} wall ${fmt(wall)}  CPU ${fmt(cpu)}`)
   }
 } finally {
