@@ -14,11 +14,17 @@ import type { AccountPushResult } from "../Account.js"
 
 const hasOwn = Object.prototype.hasOwnProperty
 
-/** A field's value when it is absent, text or `null`; `false` for anything else. */
-const textOrNull = (entry: Readonly<Record<string, unknown>>, key: string): string | null | undefined | false => {
+/** Marks a field the check is not sure of (as in `cleanAccount.ts`). */
+const UNSURE = Symbol("unsure")
+
+/** A field's value when it is absent, text or `null`; `UNSURE` for anything else. */
+const textOrNull = (
+  entry: Readonly<Record<string, unknown>>,
+  key: string
+): string | null | undefined | typeof UNSURE => {
   if (!hasOwn.call(entry, key)) return undefined
   const value = entry[key]
-  return value === null || typeof value === "string" ? value : false
+  return value === null || typeof value === "string" ? value : UNSURE
 }
 
 /** The entry as decoded, or `undefined` when only the schema can tell. */
@@ -31,7 +37,7 @@ export const readCleanPushResult = (entry: unknown): AccountPushResult | undefin
   const rtp_aid = textOrNull(record, "rtp_aid")
   const domain = textOrNull(record, "domain")
   const error = textOrNull(record, "error")
-  if (externalId === false || rtp_aid === false || domain === false || error === false) return undefined
+  if (externalId === UNSURE || rtp_aid === UNSURE || domain === UNSURE || error === UNSURE) return undefined
   // The schema's fields only (it leaves any other key out); absent fields stay absent. Built field
   // by field: spreading optional parts would cost as much as the schema.
   const read: { -readonly [K in keyof AccountPushResult]: AccountPushResult[K] } = externalId === undefined
