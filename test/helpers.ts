@@ -168,6 +168,19 @@ export const counterValue = (metric: typeof RecotapMetrics.requests, tags: Reado
     (state) => state.count
   )
 
+/** How much each reading grew while `program` ran (on the test clock, in steps of 250 ms), and its exit. */
+export const grown = <A, E, R>(
+  readings: Readonly<Record<string, Effect.Effect<number>>>,
+  program: Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const before = yield* Effect.all(readings)
+    const exit = yield* settle(program, "250 millis")
+    const after = yield* Effect.all(readings)
+    const growth = Object.fromEntries(Object.keys(readings).map((k) => [k, after[k]! - before[k]!]))
+    return { exit, growth }
+  })
+
 /** The `recotap.retry` events of recorded spans: attempt number and delay of each retry. */
 export const retryEvents = (spans: ReadonlyArray<Tracer.Span>) =>
   spans.flatMap((span) =>

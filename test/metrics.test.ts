@@ -12,26 +12,13 @@ import * as Metric from "effect/Metric"
 import * as AccountSyncJob from "../src/AccountSyncJob.js"
 import { RecotapCrm, RecotapMetrics } from "../src/index.js"
 import { Fault, RecotapSimulator } from "../src/simulator/index.js"
-import { counterValue, SECRET, settle } from "./helpers.js"
+import { counterValue, grown, SECRET } from "./helpers.js"
 
 const timings = (operation: string) =>
   Effect.map(Metric.value(Metric.tagged(RecotapMetrics.requestDuration, "operation", operation)), (s) => ({
     count: s.count,
     sum: s.sum
   }))
-
-/** How much each reading grew while `program` ran (on the test clock, in steps of 250 ms). */
-const grown = <A, E, R>(
-  readings: Readonly<Record<string, Effect.Effect<number>>>,
-  program: Effect.Effect<A, E, R>
-) =>
-  Effect.gen(function*() {
-    const before = yield* Effect.all(readings)
-    const exit = yield* settle(program, "250 millis")
-    const after = yield* Effect.all(readings)
-    const growth = Object.fromEntries(Object.keys(readings).map((k) => [k, after[k]! - before[k]!]))
-    return { exit, growth }
-  })
 
 const onSim = (config = {}) =>
   Layer.merge(

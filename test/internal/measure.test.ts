@@ -19,7 +19,7 @@ import {
   measuredPause,
   measuredRequest
 } from "../../src/internal/measure.js"
-import { counterValue } from "../helpers.js"
+import { counterValue, grown } from "../helpers.js"
 
 /** The series of metric `name` whose tags include `tag` = `value`. */
 const seriesWith = (name: string, tag: string, value: string) =>
@@ -118,11 +118,11 @@ describe("countBulkOutcomes", () => {
 describe("countSyncRecords and countSyncRun", () => {
   it.effect("records handed over by kind, and the dead letters of the checkpoint key as a gauge", () =>
     Effect.gen(function*() {
-      const changed = yield* counterValue(RecotapMetrics.syncRecords, { kind: "changed" })
-      const malformed = yield* counterValue(RecotapMetrics.syncRecords, { kind: "malformed" })
-      yield* countSyncRecords("measure-checkpoint", { changed: 7, malformed: 2, deadLetters: 5 })
-      expect(yield* counterValue(RecotapMetrics.syncRecords, { kind: "changed" })).toBe(changed + 7)
-      expect(yield* counterValue(RecotapMetrics.syncRecords, { kind: "malformed" })).toBe(malformed + 2)
+      const { growth } = yield* grown({
+        changed: counterValue(RecotapMetrics.syncRecords, { kind: "changed" }),
+        malformed: counterValue(RecotapMetrics.syncRecords, { kind: "malformed" })
+      }, countSyncRecords("measure-checkpoint", { changed: 7, malformed: 2, deadLetters: 5 }))
+      expect(growth).toEqual({ changed: 7, malformed: 2 })
       const letters = yield* Metric.value(
         Metric.tagged(RecotapMetrics.syncDeadLetters, "checkpoint_key", "measure-checkpoint")
       )
@@ -131,23 +131,13 @@ describe("countSyncRecords and countSyncRun", () => {
 
   it.effect("a run counted as completed, failed or interrupted", () =>
     Effect.gen(function*() {
-      const runs = Effect.all({
+      const interrupted = Exit.interrupt(FiberId.none)
+      const exits = [Exit.void, Exit.fail("no"), Exit.fail("no"), interrupted, interrupted, interrupted]
+      const { growth } = yield* grown({
         completed: counterValue(RecotapMetrics.syncRuns, { result: "completed" }),
         failed: counterValue(RecotapMetrics.syncRuns, { result: "failed" }),
         interrupted: counterValue(RecotapMetrics.syncRuns, { result: "interrupted" })
-      })
-      const before = yield* runs
-      yield* countSyncRun(Exit.void)
-      yield* countSyncRun(Exit.fail("no"))
-      yield* countSyncRun(Exit.fail("no"))
-      yield* countSyncRun(Exit.interrupt(FiberId.none))
-      yield* countSyncRun(Exit.interrupt(FiberId.none))
-      yield* countSyncRun(Exit.interrupt(FiberId.none))
-      const after = yield* runs
-      expect({
-        completed: after.completed - before.completed,
-        failed: after.failed - before.failed,
-        interrupted: after.interrupted - before.interrupted
-      }).toEqual({ completed: 1, failed: 2, interrupted: 3 })
+      }, Effect.forEach(exits, countSyncRun, { discard: true }))
+      expect(growth).toEqual({ completed: 1, failed: 2, interrupted: 3 })
     }))
 })
