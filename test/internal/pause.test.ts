@@ -18,6 +18,16 @@ import { settle } from "../helpers.js"
 const url = () => "https://api.example/accounts"
 
 describe("makePause", () => {
+  /** A pause of `length` from 100 s on the test clock, and a request forked to wait on it (up to 10 s). */
+  const waitingBehind = (length: Duration.Duration) =>
+    Effect.gen(function*() {
+      const pause = makePause()
+      yield* TestClock.adjust(Duration.seconds(100))
+      yield* pause.extend(length)
+      const fiber = yield* Effect.fork(pause.wait(Duration.seconds(10), "GET", url))
+      return { pause, fiber }
+    })
+
   it.effect("no pause: a wait sleeps nothing and answers 0", () =>
     Effect.gen(function*() {
       const pause = makePause()
@@ -26,10 +36,7 @@ describe("makePause", () => {
 
   it.effect("a pause of 2 s holds a request back 2 s and answers 2000 slept", () =>
     Effect.gen(function*() {
-      const pause = makePause()
-      yield* TestClock.adjust(Duration.seconds(100))
-      yield* pause.extend(Duration.seconds(2))
-      const fiber = yield* Effect.fork(pause.wait(Duration.seconds(10), "GET", url))
+      const { fiber } = yield* waitingBehind(Duration.seconds(2))
       yield* TestClock.adjust(Duration.millis(1_999))
       expect((yield* fiber.poll)._tag).toBe("None")
       yield* TestClock.adjust(Duration.millis(1))
@@ -38,10 +45,7 @@ describe("makePause", () => {
 
   it.effect("a pause extended while a request waits: it waits on, and answers all it slept", () =>
     Effect.gen(function*() {
-      const pause = makePause()
-      yield* TestClock.adjust(Duration.seconds(100))
-      yield* pause.extend(Duration.seconds(2))
-      const fiber = yield* Effect.fork(pause.wait(Duration.seconds(10), "GET", url))
+      const { fiber, pause } = yield* waitingBehind(Duration.seconds(2))
       yield* TestClock.adjust(Duration.seconds(1))
       // Another answer's `Retry-After: 3`, one second in: the pause now ends at 4 s.
       yield* pause.extend(Duration.seconds(3))
@@ -103,7 +107,7 @@ describe("makePause", () => {
 })
 
 describe("waitWhile", () => {
-  /** A pause kept elsewhere: ends at `until` on the test clock, as read by `remaining`. */
+  /** A pause kept elsewhere, ending at `until` on the test clock: what `waitWhile` reads as `remaining`. */
   const pauseUntil = (until: Ref.Ref<number>) =>
     Effect.flatMap(Ref.get(until), (end) => Effect.map(Clock.currentTimeMillis, (now) => end - now))
 
