@@ -159,7 +159,10 @@ describe("options", () => {
         _tag: "Invalid",
         error: "options.concurrency must be a positive integer"
       })
-      expect(fraction.outcomes[0]).toMatchObject({ _tag: "Invalid" })
+      expect(fraction.outcomes[0]).toMatchObject({
+        _tag: "Invalid",
+        error: "options.concurrency must be a positive integer"
+      })
       expect(blank.outcomes[0]).toMatchObject({ _tag: "Invalid", error: "options.segmentId must not be blank" })
       expect(sent).toHaveLength(0)
     }).pipe(Effect.provide(layer))
